@@ -1,0 +1,140 @@
+"""Activation functions as parameter-free layers.
+
+Each activation caches what its derivative needs in ``forward`` and applies
+the chain rule in ``backward``: ``dX = dY * f'(X)`` elementwise, except for
+``Softmax``, whose Jacobian couples the outputs of a sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mlpkit._validation import check_positive, resolve
+from mlpkit.layers import Layer
+
+
+class Activation(Layer):
+    """Base class of activation layers (no parameters)."""
+
+    #: Name under which the activation is registered, used in configs.
+    name = ""
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+class Sigmoid(Activation):
+    """Logistic sigmoid ``s(x) = 1 / (1 + exp(-x))``; backward ``dX = dY * s * (1 - s)``."""
+
+    name = "sigmoid"
+
+    def forward(self, X, *, training=False):
+        # 0.5 + 0.5 tanh(x/2) equals the logistic function and never overflows.
+        self._Y = 0.5 + 0.5 * np.tanh(0.5 * X)
+        return self._Y
+
+    def backward(self, dY):
+        Y = self._Y
+        return dY * Y * (1 - Y)
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent; backward ``dX = dY * (1 - tanh(x)**2)``."""
+
+    name = "tanh"
+
+    def forward(self, X, *, training=False):
+        self._Y = np.tanh(X)
+        return self._Y
+
+    def backward(self, dY):
+        return dY * (1 - self._Y * self._Y)
+
+
+class ReLU(Activation):
+    """Rectified linear unit ``max(0, x)``; backward ``dX = dY * (x > 0)``."""
+
+    name = "relu"
+
+    def forward(self, X, *, training=False):
+        self._mask = X > 0
+        return np.maximum(X, 0)
+
+    def backward(self, dY):
+        return dY * self._mask
+
+
+class LeakyReLU(Activation):
+    """``x`` for ``x > 0``, ``alpha * x`` otherwise; backward scales ``dY`` the same way."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        super().__init__()
+        self.alpha = check_positive(alpha, "alpha")
+
+    def forward(self, X, *, training=False):
+        self._mask = X > 0
+        return np.where(self._mask, X, self.alpha * X)
+
+    def backward(self, dY):
+        return np.where(self._mask, dY, self.alpha * dY)
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class Linear(Activation):
+    """Identity ``f(x) = x`` (a linear output for regression); backward ``dX = dY``."""
+
+    name = "linear"
+
+    def forward(self, X, *, training=False):
+        return X
+
+    def backward(self, dY):
+        return dY
+
+
+class Softmax(Activation):
+    """Row-wise softmax ``s_k = exp(x_k) / sum_j exp(x_j)``.
+
+    Backward (Jacobian-vector product per row): ``dX = s * (dY - sum_k dY_k s_k)``.
+    With cross-entropy the two are fused on the logits (see ``losses``).
+    """
+
+    name = "softmax"
+
+    def forward(self, X, *, training=False):
+        self._Y = softmax(X)
+        return self._Y
+
+    def backward(self, dY):
+        S = self._Y
+        return S * (dY - np.sum(dY * S, axis=1, keepdims=True))
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits ``Z`` of shape (n, k), shifted for stability."""
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    E /= E.sum(axis=1, keepdims=True)
+    return E
+
+
+ACTIVATIONS = {
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "linear": Linear,
+    "identity": Linear,
+    "softmax": Softmax,
+}
+
+
+def get(spec: str | Activation) -> Activation:
+    """Return a new activation layer named ``spec``, or ``spec`` if it is one."""
+    return resolve(spec, ACTIVATIONS, "activation", Activation)

@@ -1,0 +1,133 @@
+"""Splitting and scaling data, fitted on training data only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mlpkit._validation import as_rng, check_array, check_same_length
+
+
+def _test_count(test_size: float | int, n: int) -> int:
+    if isinstance(test_size, bool) or not isinstance(
+        test_size, int | float | np.number
+    ):
+        raise TypeError(
+            f"test_size must be a fraction or a count, got {type(test_size).__name__}"
+        )
+    if isinstance(test_size, int | np.integer):
+        count = int(test_size)
+    elif 0 < test_size < 1:
+        count = int(round(test_size * n))
+    else:
+        raise ValueError(f"test_size must be in (0, 1) as a fraction, got {test_size}")
+    if not 0 < count < n:
+        raise ValueError(
+            f"test_size gives {count} test samples out of {n}; both splits need at least one"
+        )
+    return count
+
+
+def _stratified_test_indices(
+    y: np.ndarray, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Pick ``count`` indices with each class represented in proportion to its size."""
+    classes, inverse = np.unique(y, return_inverse=True)
+    sizes = np.bincount(inverse)
+    exact = sizes * count / len(y)
+    per_class = np.floor(exact).astype(int)
+    # Largest remainders get the leftover places, so the total is exactly count.
+    leftover = count - per_class.sum()
+    per_class[np.argsort(-(exact - per_class), kind="stable")[:leftover]] += 1
+    chosen = [
+        rng.permutation(np.flatnonzero(inverse == c))[:k]
+        for c, k in enumerate(per_class)
+    ]
+    return np.concatenate(chosen)
+
+
+def train_test_split(
+    X: Any,
+    y: Any,
+    test_size: float | int = 0.25,
+    *,
+    stratify: bool = True,
+    seed: int | np.random.Generator | None = None,
+):
+    """Split ``(X, y)`` into shuffled train and test parts.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, ...)
+    y : array-like of shape (n,) or (n, k)
+    test_size : float or int
+        A fraction in (0, 1) or a number of test samples.
+    stratify : bool
+        Keep each class's share equal in both parts (needs 1-D class labels).
+    seed : int or Generator, optional
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    check_same_length(X, y)
+    n = len(y)
+    count = _test_count(test_size, n)
+    rng = as_rng(seed)
+    if stratify:
+        if y.ndim != 1:
+            raise ValueError(
+                f"stratify=True needs 1-D class labels, got y of shape {y.shape}; "
+                "pass stratify=False for other targets"
+            )
+        test = _stratified_test_indices(y, count, rng)
+    else:
+        test = rng.permutation(n)[:count]
+    is_test = np.zeros(n, dtype=bool)
+    is_test[test] = True
+    train = rng.permutation(np.flatnonzero(~is_test))
+    test = rng.permutation(test)
+    return X[train], X[test], y[train], y[test]
+
+
+class Standardizer:
+    """Z-score features with the mean and standard deviation of the training data.
+
+    A feature that is constant in the training data (an always-blank pixel)
+    is only centred: its scale is set to 1 rather than dividing by zero.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+    scale_ : ndarray of shape (n_features,)
+    """
+
+    def fit(self, X: Any) -> Standardizer:
+        """Learn the per-feature mean and standard deviation of ``X`` (n, n_features)."""
+        X = check_array(X, "X", dtype=np.float64)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Return ``(X - mean_) / scale_``, keeping ``X``'s float dtype (float64 otherwise)."""
+        if not hasattr(self, "mean_"):
+            raise RuntimeError(
+                "this Standardizer is not fitted yet: call fit(X_train) first"
+            )
+        dtype = np.asarray(X).dtype
+        dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+        X = check_array(X, "X", n_features=len(self.mean_), dtype=dtype)
+        return ((X - self.mean_) / self.scale_).astype(dtype, copy=False)
+
+    def fit_transform(self, X: Any) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: Any) -> np.ndarray:
+        """Map standardised data back to the original units."""
+        Z = check_array(Z, "Z", n_features=len(self.mean_), dtype=np.float64)
+        return Z * self.scale_ + self.mean_

@@ -1,0 +1,173 @@
+"""Loss functions with an explicit reduction.
+
+Every loss is a sum of per-entry terms ``l[i, k]`` over samples ``i`` and
+outputs ``k`` of a batch with ``N`` samples and ``K`` outputs, divided by the
+reduction's divisor:
+
+``"mean"`` (default)
+    ``sum(l) / N``: the mean over samples of the per-sample sum over outputs.
+    This is the classic course convention: for MSE the gradient is
+    ``2/N (Y - D)``.
+``"mean_all"``
+    ``sum(l) / (N * K)``: the mean over all entries, as Keras and PyTorch
+    define MSE and binary cross-entropy.
+``"sum"``
+    ``sum(l)``: no division; the gradient is summed over samples.
+
+The targets ``D`` have the shape of the outputs ``Y``: one-hot rows for
+classes (the network encodes integer labels before calling a loss).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlpkit import activations
+from mlpkit._validation import resolve
+
+REDUCTIONS = ("mean", "mean_all", "sum")
+
+
+class Loss:
+    """Base class: ``forward(Y, D) -> float`` then ``backward() -> dL/dY``.
+
+    A loss that can be fused with the output activation (``fused_with``) also
+    offers ``forward_logits(Z, D)``, after which ``backward()`` returns
+    ``dL/dZ``, the gradient with respect to that activation's input.
+    """
+
+    name = ""
+    #: Activation class whose derivative cancels against this loss's.
+    fused_with: type[activations.Activation] | None = None
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in REDUCTIONS:
+            valid = ", ".join(repr(r) for r in REDUCTIONS)
+            raise ValueError(
+                f"unknown reduction {reduction!r}; valid reductions are {valid}"
+            )
+        self.reduction = reduction
+        self._grad: np.ndarray | None = None
+
+    def divisor(self, shape: tuple[int, int]) -> int:
+        """What the sum of per-entry losses is divided by for a batch of ``shape``."""
+        n, k = shape
+        return {"mean": n, "mean_all": n * k, "sum": 1}[self.reduction]
+
+    def forward(self, Y: np.ndarray, D: np.ndarray) -> float:
+        """Return the loss of outputs ``Y`` (n, k) against targets ``D`` (n, k)."""
+        raise NotImplementedError
+
+    def forward_logits(self, Z: np.ndarray, D: np.ndarray) -> float:
+        """Return the loss of ``fused_with(Z)`` against ``D``, computed on the logits."""
+        raise NotImplementedError(
+            f"{type(self).__name__} is not fused with an activation"
+        )
+
+    def backward(self) -> np.ndarray:
+        """The gradient of the last ``forward`` (or ``forward_logits``) call."""
+        if self._grad is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._grad
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+def _check_shapes(Y: np.ndarray, D: np.ndarray) -> None:
+    if Y.shape != D.shape:
+        raise ValueError(
+            f"outputs have shape {Y.shape} but targets have shape {D.shape}"
+        )
+
+
+class MSE(Loss):
+    """Squared error ``l = (Y - D)**2`` per entry.
+
+    Gradient ``dL/dY = 2 (Y - D) / divisor``: ``2/N (Y - D)`` with ``"mean"``.
+    """
+
+    name = "mse"
+
+    def forward(self, Y, D):
+        _check_shapes(Y, D)
+        diff = Y - D
+        scale = 1.0 / self.divisor(Y.shape)
+        self._grad = (2.0 * scale) * diff
+        return float(np.vdot(diff, diff)) * scale
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy ``l = -D * log(P)`` for probabilities ``P``.
+
+    Fused with ``Softmax`` on the logits ``Z`` (``P = softmax(Z)``), the value
+    uses ``log P = Z - logsumexp(Z)`` and the gradient is
+    ``dL/dZ = (P * sum_k D_k - D) / divisor``, i.e. ``(P - D) / N`` for one-hot
+    targets and ``"mean"``. Unfused, ``dL/dP = -D / P / divisor``.
+    """
+
+    name = "cross_entropy"
+    fused_with = activations.Softmax
+
+    def forward(self, Y, D):
+        _check_shapes(Y, D)
+        scale = 1.0 / self.divisor(Y.shape)
+        safe = np.maximum(Y, np.finfo(Y.dtype).tiny)
+        self._grad = -scale * D / safe
+        return -float(np.vdot(D, np.log(safe))) * scale
+
+    def forward_logits(self, Z, D):
+        _check_shapes(Z, D)
+        scale = 1.0 / self.divisor(Z.shape)
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        log_p = shifted - log_norm
+        P = np.exp(log_p)
+        self._grad = scale * (P * D.sum(axis=1, keepdims=True) - D)
+        return -float(np.vdot(D, log_p)) * scale
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy per output ``l = -(D log P + (1 - D) log(1 - P))``.
+
+    Summed over the outputs: the multi-label form with one sigmoid per class.
+    Fused with ``Sigmoid`` on the logits ``Z``, the value is
+    ``max(Z, 0) - D Z + log(1 + exp(-|Z|))`` and the gradient is
+    ``dL/dZ = (sigmoid(Z) - D) / divisor``. Unfused,
+    ``dL/dP = (P - D) / (P (1 - P)) / divisor``.
+    """
+
+    name = "binary_cross_entropy"
+    fused_with = activations.Sigmoid
+
+    def forward(self, Y, D):
+        _check_shapes(Y, D)
+        scale = 1.0 / self.divisor(Y.shape)
+        tiny = np.finfo(Y.dtype).tiny
+        P = np.clip(Y, tiny, 1 - np.finfo(Y.dtype).eps)
+        self._grad = scale * (P - D) / (P * (1 - P))
+        value = -(D * np.log(P) + (1 - D) * np.log1p(-P)).sum()
+        return float(value) * scale
+
+    def forward_logits(self, Z, D):
+        _check_shapes(Z, D)
+        scale = 1.0 / self.divisor(Z.shape)
+        value = (np.maximum(Z, 0) - D * Z + np.log1p(np.exp(-np.abs(Z)))).sum()
+        P = 0.5 + 0.5 * np.tanh(0.5 * Z)
+        self._grad = scale * (P - D)
+        return float(value) * scale
+
+
+LOSSES = {
+    "mse": MSE,
+    "mean_squared_error": MSE,
+    "cross_entropy": CrossEntropy,
+    "categorical_cross_entropy": CrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "bce": BinaryCrossEntropy,
+}
+
+
+def get(spec: str | Loss) -> Loss:
+    """Return a new loss named ``spec`` (mean reduction), or ``spec`` if it is one."""
+    return resolve(spec, LOSSES, "loss", Loss)

@@ -1,0 +1,229 @@
+"""Optimisers and learning-rate schedules.
+
+One optimiser instance serves a whole network: it keeps its state (velocity,
+moment estimates) per parameter key such as ``"0.W"`` or ``"2.b"``, and
+``step`` updates every parameter in place.
+
+Learning-rate schedules are functions of the epoch (0-based): the training
+loop sets ``optimizer.epoch`` at the start of each epoch. With full-batch
+gradient descent an epoch is one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from mlpkit._validation import check_fraction, check_int, check_positive, resolve
+
+ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
+
+
+class Schedule:
+    """Base class: ``schedule(epoch) -> learning rate``."""
+
+    def __init__(self, initial: float) -> None:
+        self.initial = check_positive(initial, "learning_rate")
+
+    def __call__(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class ConstantRate(Schedule):
+    """The same rate every epoch."""
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial
+
+
+class StepDecay(Schedule):
+    """``initial * factor ** (epoch // every)``: drop by ``factor`` every ``every`` epochs."""
+
+    def __init__(self, initial: float, factor: float = 0.5, every: int = 10) -> None:
+        super().__init__(initial)
+        self.factor = check_positive(factor, "factor")
+        self.every = check_int(every, "every")
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial * self.factor ** (epoch // self.every)
+
+
+class ExponentialDecay(Schedule):
+    """``initial * rate ** (epoch / every)``: smooth exponential decay."""
+
+    def __init__(self, initial: float, rate: float = 0.96, every: int = 1) -> None:
+        super().__init__(initial)
+        self.rate = check_positive(rate, "rate")
+        self.every = check_int(every, "every")
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial * self.rate ** (epoch / self.every)
+
+
+class InverseTimeDecay(Schedule):
+    """``initial / (1 + decay * epoch / every)``."""
+
+    def __init__(self, initial: float, decay: float = 0.1, every: int = 1) -> None:
+        super().__init__(initial)
+        self.decay = check_positive(decay, "decay", allow_zero=True)
+        self.every = check_int(every, "every")
+
+    def __call__(self, epoch: int) -> float:
+        return self.initial / (1.0 + self.decay * epoch / self.every)
+
+
+class Optimizer:
+    """Base class.
+
+    Parameters
+    ----------
+    learning_rate : float or Schedule
+        A positive constant or a schedule over epochs.
+    """
+
+    def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
+        if isinstance(learning_rate, Schedule):
+            self.schedule = learning_rate
+        else:
+            self.schedule = ConstantRate(learning_rate)
+        self.epoch = 0
+        self.iterations = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate in force for the current epoch."""
+        return self.schedule(self.epoch)
+
+    def step(self, params_and_grads: ParamsAndGrads) -> None:
+        """Update every ``param`` in place from its ``grad``; one call is one step."""
+        self.iterations += 1
+        lr = self.learning_rate
+        for key, param, grad in params_and_grads:
+            self._update(key, param, grad, lr)
+
+    def _update(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+    def _slots(self, key: str, param: np.ndarray, *names: str) -> list[np.ndarray]:
+        """The state arrays of parameter ``key``, created as zeros on first use."""
+        slots = self.state.get(key)
+        if slots is None:
+            slots = self.state[key] = {name: np.zeros_like(param) for name in names}
+        return [slots[name] for name in names]
+
+    def reset(self) -> None:
+        """Forget all state (velocities, moments, step count)."""
+        self.state.clear()
+        self.iterations = 0
+        self.epoch = 0
+
+
+class SGD(Optimizer):
+    """Gradient descent, with optional (Nesterov) momentum.
+
+    Without momentum: ``W -= lr * g``. With momentum ``beta``::
+
+        G = beta * G + lr * g
+        W -= G                       (classic momentum)
+        W -= beta * G + lr * g       (Nesterov: the step looks ahead along G)
+    """
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.momentum = check_fraction(momentum, "momentum")
+        if nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0, got momentum=0")
+        self.nesterov = bool(nesterov)
+
+    def _update(self, key, param, grad, lr):
+        if self.momentum == 0:
+            param -= lr * grad
+            return
+        (G,) = self._slots(key, param, "velocity")
+        G *= self.momentum
+        G += lr * grad
+        if self.nesterov:
+            param -= self.momentum * G + lr * grad
+        else:
+            param -= G
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (Kingma & Ba, 2015)::
+
+    m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g**2
+    W -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
+    """
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
+        self.eps = check_positive(eps, "eps")
+
+    def _update(self, key, param, grad, lr):
+        m, v = self._slots(key, param, "m", "v")
+        m *= self.beta1
+        m += (1 - self.beta1) * grad
+        v *= self.beta2
+        v += (1 - self.beta2) * grad * grad
+        t = self.iterations
+        m_hat = m / (1 - self.beta1**t)
+        v_hat = v / (1 - self.beta2**t)
+        param -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture 6e)::
+
+    s = rho s + (1 - rho) g**2
+    W -= lr * g / (sqrt(s) + eps)
+    """
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.001,
+        rho: float = 0.9,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.rho = check_fraction(rho, "rho")
+        self.eps = check_positive(eps, "eps")
+
+    def _update(self, key, param, grad, lr):
+        (s,) = self._slots(key, param, "square_avg")
+        s *= self.rho
+        s += (1 - self.rho) * grad * grad
+        param -= lr * grad / (np.sqrt(s) + self.eps)
+
+
+OPTIMIZERS = {
+    "sgd": SGD,
+    "gd": SGD,
+    "momentum": lambda: SGD(momentum=0.9),
+    "nesterov": lambda: SGD(momentum=0.9, nesterov=True),
+    "adam": Adam,
+    "rmsprop": RMSprop,
+}
+
+
+def get(spec: str | Optimizer) -> Optimizer:
+    """Return a new optimiser named ``spec`` (default settings), or ``spec`` itself."""
+    return resolve(spec, OPTIMIZERS, "optimizer", Optimizer)

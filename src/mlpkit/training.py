@@ -1,0 +1,365 @@
+"""The training loop, its ``History`` and callbacks.
+
+An epoch visits every training sample once, in shuffled mini-batches
+(``batch_size=None`` is full-batch gradient descent: one step per epoch).
+The epoch's ``loss`` and ``accuracy`` are running figures: the mean over the
+epoch's batches of the values measured during the forward pass, before each
+update. Validation figures are measured after the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from mlpkit import optimizers
+from mlpkit._validation import as_rng, check_array, check_int, check_positive
+from mlpkit.targets import encode_targets, labels_from_outputs
+
+if TYPE_CHECKING:
+    from mlpkit.network import Network
+
+_STANDARD_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "time")
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite; the weights are those of the epoch's start."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class History:
+    """Per-epoch records: ``history.loss``, ``history["val_accuracy"]``, ...
+
+    Every record is a list with one entry per epoch; an epoch in which a
+    value was not measured (an extra set evaluated every k epochs) holds NaN.
+    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``time`` always
+    exist (empty if never measured).
+    """
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+        self.records: dict[str, list[float]] = {}
+
+    def append(self, epoch: int, logs: dict[str, float]) -> None:
+        """Record one epoch's ``logs``."""
+        done = len(self.epochs)
+        for key, value in logs.items():
+            column = self.records.setdefault(key, [math.nan] * done)
+            column.append(float(value))
+        for key, column in self.records.items():
+            if key not in logs:
+                column.append(math.nan)
+        self.epochs.append(epoch)
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key in self.records:
+            return self.records[key]
+        if key in _STANDARD_KEYS:
+            return []
+        raise KeyError(f"no record {key!r}; recorded: {sorted(self.records)}")
+
+    def __getattr__(self, key: str) -> list[float]:
+        if key.startswith("_") or key in ("epochs", "records"):
+            raise AttributeError(key)
+        try:
+            return self[key]
+        except KeyError as error:
+            raise AttributeError(str(error)) from None
+
+    def keys(self) -> list[str]:
+        """The names of the records."""
+        return list(self.records)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """``{"epoch": [...], name: [...]}``: ready for CSV or JSON."""
+        return {
+            "epoch": list(self.epochs),
+            **{k: list(v) for k, v in self.records.items()},
+        }
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} epochs, records={self.keys()})"
+
+
+class Callback:
+    """Base class; override what you need. ``on_epoch_end`` returns True to stop."""
+
+    def on_train_begin(self, network: Network) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        """Called after each epoch with its logs (which may be extended)."""
+        return False
+
+    def on_train_end(self, network: Network) -> None:
+        """Called once after the last epoch, also when a callback stopped training."""
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str
+        A key of the epoch logs, e.g. "val_loss" or "val_accuracy".
+    patience : int
+        Epochs without improvement before stopping.
+    min_delta : float
+        The smallest change that counts as an improvement.
+    mode : {'auto', 'min', 'max'}
+        'auto' maximises keys containing "accuracy" and minimises others.
+    restore_best : bool
+        At the end of training (stopped early or out of epochs), put back the
+        weights of the best epoch.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best: bool = True,
+    ) -> None:
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.monitor = monitor
+        self.patience = check_int(patience, "patience", minimum=0)
+        self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
+        if mode == "auto":
+            mode = "max" if "accuracy" in monitor else "min"
+        self.sign = 1.0 if mode == "min" else -1.0
+        self.restore_best = restore_best
+
+    def on_train_begin(self, network: Network) -> None:
+        self.network = network
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.stopped_epoch: int | None = None
+        self.wait = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not in the epoch logs "
+                f"{sorted(logs)}; pass validation=(X_val, y_val) to fit or monitor another key"
+            )
+        value = self.sign * logs[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_weights = self.network.get_weights()
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self, network: Network) -> None:
+        if self.restore_best and self.best_weights is not None:
+            network.set_weights(self.best_weights)
+
+
+class EvaluateSets(Callback):
+    """Evaluate extra sets every ``every`` epochs, logging ``<name>_loss`` and ``<name>_accuracy``.
+
+    Classic experiments log train, valid and test figures together:
+    ``EvaluateSets({"test": (X_test, y_test)}, every=5)``.
+    """
+
+    def __init__(self, sets: dict[str, tuple[Any, Any]], every: int = 1) -> None:
+        if not isinstance(sets, dict) or not sets:
+            raise TypeError("sets must be a non-empty dict of name -> (X, y)")
+        self.sets = sets
+        self.every = check_int(every, "every")
+
+    def on_train_begin(self, network: Network) -> None:
+        self.network = network
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        if (epoch + 1) % self.every == 0:
+            for name, (X, y) in self.sets.items():
+                for key, value in self.network.evaluate(X, y).items():
+                    logs[f"{name}_{key}"] = value
+        return False
+
+
+def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]:
+    """Index arrays (shuffled) or slices (in order) covering ``range(n)``."""
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield slice(start, start + batch_size)
+        else:
+            yield order[start : start + batch_size]
+
+
+def fit(
+    network: Network,
+    X: Any,
+    y: Any,
+    *,
+    loss: Any = None,
+    optimizer: Any = "sgd",
+    epochs: int = 10,
+    batch_size: int | None = None,
+    validation: tuple[Any, Any] | None = None,
+    callbacks: Sequence[Any] = (),
+    seed: int | np.random.Generator | None = None,
+    shuffle: bool = True,
+    l2: float = 0.0,
+    l2_bias: bool = False,
+) -> History:
+    """Train ``network`` on ``(X, y)`` by backpropagation.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, n_inputs)
+    y : array-like of shape (n,) or (n, n_outputs)
+        Integer class labels, one-hot rows, or real-valued targets.
+    loss : str or Loss, optional
+        Defaults to cross-entropy after softmax, binary cross-entropy after
+        sigmoid, MSE otherwise.
+    optimizer : str or Optimizer
+        An instance carries its settings and state across calls to ``fit``.
+    epochs : int
+    batch_size : int or None
+        Samples per step; ``None`` is full-batch gradient descent.
+    validation : (X_val, y_val), optional
+        Evaluated after each epoch as ``val_loss`` and ``val_accuracy``.
+    callbacks : sequence of Callback
+        Objects with ``on_epoch_end(epoch, logs) -> stop``, called in order.
+    seed : int or Generator, optional
+        Drives the shuffling; the same seed gives the same weights bit for bit.
+    shuffle : bool
+        Reshuffle the samples every epoch.
+    l2 : float
+        L2 penalty ``l2 * sum(W**2)`` added to the loss (gradient ``2 l2 W``).
+    l2_bias : bool
+        Penalise biases too.
+
+    Returns
+    -------
+    History
+        ``loss`` is the data loss; with ``l2 > 0``, ``l2_penalty`` is recorded too.
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the loss becomes NaN or infinite; the weights are restored to
+        those at the start of that epoch.
+    """
+    X = check_array(X, "X", n_features=network.n_inputs, dtype=network.dtype)
+    T, labels = encode_targets(y, network, n_samples=len(X))
+    loss = network.resolve_loss(loss)
+    optimizer = optimizers.get(optimizer)
+    epochs = check_int(epochs, "epochs")
+    batch_size = len(X) if batch_size is None else check_int(batch_size, "batch_size")
+    l2 = check_positive(l2, "l2", allow_zero=True)
+    if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise TypeError("validation must be a pair (X_val, y_val)")
+        X_val = check_array(
+            validation[0], "X_val", n_features=network.n_inputs, dtype=network.dtype
+        )
+        validation = (X_val, validation[1])
+    rng = as_rng(seed)
+    network.loss = loss
+    history = History()
+    callbacks = list(callbacks)
+    for callback in callbacks:
+        getattr(callback, "on_train_begin", lambda net: None)(network)
+    try:
+        for epoch in range(epochs):
+            logs = _run_epoch(
+                network,
+                X,
+                T,
+                labels,
+                loss,
+                optimizer,
+                epoch,
+                batch_size,
+                rng,
+                shuffle,
+                l2,
+                l2_bias,
+                history,
+            )
+            if validation is not None:
+                logs.update(
+                    {f"val_{k}": v for k, v in network.evaluate(*validation).items()}
+                )
+            stop = False
+            for callback in callbacks:
+                stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+            history.append(epoch, logs)
+            if stop:
+                break
+    finally:
+        for callback in callbacks:
+            getattr(callback, "on_train_end", lambda net: None)(network)
+    return history
+
+
+def _run_epoch(
+    network,
+    X,
+    T,
+    labels,
+    loss,
+    optimizer,
+    epoch,
+    batch_size,
+    rng,
+    shuffle,
+    l2,
+    l2_bias,
+    history,
+) -> dict[str, float]:
+    """One pass over the data; returns the epoch's running loss and accuracy."""
+    started = time.perf_counter()
+    optimizer.epoch = epoch
+    n = len(X)
+    # Kept so that a diverging epoch can be undone: one copy per epoch is cheap.
+    start_weights = network.get_weights()
+    order = rng.permutation(n) if shuffle and batch_size < n else None
+    weighted_loss, correct, penalty = 0.0, 0, 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for index in _batches(n, batch_size, order):
+            Xb, Tb = X[index], T[index]
+            value, outputs = network.loss_and_gradients(Xb, Tb, loss)
+            if l2:
+                penalty = network._add_l2(l2, l2_bias)
+            if not math.isfinite(value + penalty):
+                network.set_weights(start_weights)
+                raise TrainingDivergedError(
+                    f"the loss became {value + penalty} in epoch {epoch + 1}; the weights "
+                    f"were reset to the start of that epoch. Try a smaller learning rate "
+                    f"(it is {optimizer.learning_rate:g})",
+                    history,
+                )
+            weighted_loss += value * loss.divisor(Tb.shape)
+            if labels is not None:
+                correct += int(
+                    np.count_nonzero(labels_from_outputs(outputs) == labels[index])
+                )
+            optimizer.step(network.parameters())
+    logs = {"loss": weighted_loss / loss.divisor(T.shape)}
+    if labels is not None:
+        logs["accuracy"] = correct / n
+    if l2:
+        logs["l2_penalty"] = penalty
+    logs["time"] = time.perf_counter() - started
+    return logs
