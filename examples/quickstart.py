@@ -20,9 +20,7 @@ class PrintProgress(mk.Callback):
 
 def main() -> None:
     X, y = mk.datasets.make_moons(n_samples=2000, noise=0.1, seed=0)
-    X_train, X_test, y_train, y_test = mk.datasets.train_test_split(
-        X, y, test_size=0.5, seed=0
-    )
+    X_train, X_test, y_train, y_test = mk.datasets.train_test_split(X, y, test_size=0.5, seed=0)
     scaler = mk.datasets.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 

@@ -28,15 +28,11 @@ def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (
-        isinstance(seed, int | np.integer) and not isinstance(seed, bool)
-    ):
+    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
         if seed is not None and seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         return np.random.default_rng(seed)
-    raise TypeError(
-        f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}"
-    )
+    raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
 
 
 def as_float_dtype(dtype: Any) -> type[np.floating]:
@@ -44,9 +40,7 @@ def as_float_dtype(dtype: Any) -> type[np.floating]:
     try:
         resolved = np.dtype(dtype)
     except TypeError as error:
-        raise TypeError(
-            f"dtype must be 'float32' or 'float64', got {dtype!r}"
-        ) from error
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}") from error
     if resolved.name not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {resolved.name!r}")
     return FLOAT_DTYPES[resolved.name]
@@ -59,6 +53,7 @@ def check_array(
     n_features: int | None = None,
     dtype: Any = np.float32,
     ndim: int = 2,
+    owner: str = "the network",
 ) -> np.ndarray:
     """Return ``X`` as a finite, C-contiguous float array of ``ndim`` dimensions.
 
@@ -74,6 +69,8 @@ def check_array(
         The float dtype to convert to.
     ndim : int
         The number of dimensions expected (2 for a data matrix).
+    owner : str
+        Who expects ``n_features``, for messages.
     """
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} must be a numeric array, got a string")
@@ -81,9 +78,7 @@ def check_array(
         array = np.asarray(X)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{name} must be a numeric array: {error}") from error
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
-    ):
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(
             f"{name} must hold numbers, got an array of dtype {array.dtype}; "
             "convert text columns to numbers first"
@@ -97,9 +92,7 @@ def check_array(
     if array.shape[0] == 0:
         raise ValueError(f"{name} is empty: it has 0 samples (shape {array.shape})")
     if n_features is not None and array.shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {array.shape[1]} features but the network expects {n_features}"
-        )
+        raise ValueError(f"{name} has {array.shape[1]} features but {owner} expects {n_features}")
     array = np.ascontiguousarray(array, dtype=dtype)
     if not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))[0]
@@ -119,7 +112,7 @@ def check_same_length(X: np.ndarray, y: np.ndarray, x_name="X", y_name="y") -> N
         )
 
 
-def check_labels(y: Any, n_classes: int, name: str = "y") -> np.ndarray:
+def check_labels(y: Any, n_classes: int, name: str = "y", context: str | None = None) -> np.ndarray:
     """Return integer class labels in ``[0, n_classes)`` as an int64 array.
 
     Parameters
@@ -128,6 +121,9 @@ def check_labels(y: Any, n_classes: int, name: str = "y") -> np.ndarray:
         Class labels: integers, or floats with integral values.
     n_classes : int
         The number of classes the network can output.
+    context : str, optional
+        What sets ``n_classes``, said when a label is out of range; the
+        network's output size by default.
     """
     labels = np.asarray(y)
     if labels.ndim != 1:
@@ -136,21 +132,19 @@ def check_labels(y: Any, n_classes: int, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} is empty: it has 0 labels")
     if not (np.issubdtype(labels.dtype, np.number) or labels.dtype == bool):
         raise TypeError(
-            f"{name} must hold integer class labels 0..{n_classes - 1}, "
-            f"got dtype {labels.dtype}"
+            f"{name} must hold integer class labels 0..{n_classes - 1}, got dtype {labels.dtype}"
         )
     if not np.isfinite(labels).all() or not np.all(labels == np.round(labels)):
         raise ValueError(
-            f"{name} must hold integer class labels 0..{n_classes - 1}; "
-            "it has non-integer values"
+            f"{name} must hold integer class labels 0..{n_classes - 1}; it has non-integer values"
         )
     low, high = labels.min(), labels.max()
     if low < 0 or high >= n_classes:
-        raise ValueError(
-            f"{name} has labels from {low:g} to {high:g}, but the network has "
-            f"{n_classes} classes (labels 0..{n_classes - 1}); "
+        context = context or (
+            f"the network has {n_classes} classes (labels 0..{n_classes - 1}); "
             "relabel the data or change the output size"
         )
+        raise ValueError(f"{name} has labels from {low:g} to {high:g}, but {context}")
     return labels.astype(np.int64)
 
 
@@ -211,6 +205,5 @@ def resolve(
         valid = ", ".join(repr(name) for name in sorted(registry))
         raise ValueError(f"unknown {kind} {spec!r}; valid names are {valid}")
     raise TypeError(
-        f"{kind} must be a name (str) or a {base.__name__} instance, "
-        f"got {type(spec).__name__}"
+        f"{kind} must be a name (str) or a {base.__name__} instance, got {type(spec).__name__}"
     )

@@ -79,13 +79,9 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale: float, mode: str, distribution: str):
         if mode not in {"fan_in", "fan_out", "fan_avg"}:
-            raise ValueError(
-                f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}"
-            )
+            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
         if distribution not in {"uniform", "normal"}:
-            raise ValueError(
-                f"distribution must be 'uniform' or 'normal', got {distribution!r}"
-            )
+            raise ValueError(f"distribution must be 'uniform' or 'normal', got {distribution!r}")
         self.scale = check_positive(scale, "scale")
         self.mode = mode
         self.distribution = distribution

@@ -53,9 +53,7 @@ def save(network: Network, path: str | os.PathLike) -> None:
     from mlpkit import __version__
 
     if not isinstance(network, Network):
-        raise TypeError(
-            f"network must be a mlpkit Network, got {type(network).__name__}"
-        )
+        raise TypeError(f"network must be a mlpkit Network, got {type(network).__name__}")
     config = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -63,8 +61,7 @@ def save(network: Network, path: str | os.PathLike) -> None:
         "task": network.task,
         "dtype": np.dtype(network.dtype).name,
         "layers": [
-            {"type": type(layer).__name__, **layer.get_config()}
-            for layer in network.layers
+            {"type": type(layer).__name__, **layer.get_config()} for layer in network.layers
         ],
     }
     arrays = {key: param for key, param, _ in network.parameters()}
@@ -113,9 +110,7 @@ def load(path: str | os.PathLike) -> Network:
     return _build(config, arrays, path)
 
 
-def _build(
-    config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path
-) -> Network:
+def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> Network:
     layers: list[Layer] = []
     try:
         for spec in config["layers"]:
@@ -128,7 +123,5 @@ def _build(
         network = Network(layers, task=config["task"])
         network.set_weights(arrays)
     except (KeyError, TypeError, ValueError) as error:
-        raise _not_a_model(
-            path, f"its contents do not describe a network ({error})"
-        ) from error
+        raise _not_a_model(path, f"its contents do not describe a network ({error})") from error
     return network

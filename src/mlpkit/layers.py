@@ -93,9 +93,7 @@ class Dense(Layer):
         bias_initializer = initializers.get(bias_init)
         shape = (self.n_in, self.n_out)
         self.params["W"] = weight_init(shape, self.n_in, self.n_out, rng, dtype)
-        self.params["b"] = bias_initializer(
-            (self.n_out,), self.n_in, self.n_out, rng, dtype
-        )
+        self.params["b"] = bias_initializer((self.n_out,), self.n_in, self.n_out, rng, dtype)
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self._X: np.ndarray | None = None
 
@@ -103,9 +101,7 @@ class Dense(Layer):
         self._X = X
         return X @ self.params["W"] + self.params["b"]
 
-    def backward(
-        self, dY: np.ndarray, *, need_input_grad: bool = True
-    ) -> np.ndarray | None:
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray | None:
         """Fill ``grads['W']`` and ``grads['b']``; return ``dX`` unless told not to.
 
         The first layer of a network has no use for ``dX``: skipping it saves

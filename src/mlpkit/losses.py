@@ -43,9 +43,7 @@ class Loss:
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in REDUCTIONS:
             valid = ", ".join(repr(r) for r in REDUCTIONS)
-            raise ValueError(
-                f"unknown reduction {reduction!r}; valid reductions are {valid}"
-            )
+            raise ValueError(f"unknown reduction {reduction!r}; valid reductions are {valid}")
         self.reduction = reduction
         self._grad: np.ndarray | None = None
 
@@ -60,9 +58,7 @@ class Loss:
 
     def forward_logits(self, Z: np.ndarray, D: np.ndarray) -> float:
         """Return the loss of ``fused_with(Z)`` against ``D``, computed on the logits."""
-        raise NotImplementedError(
-            f"{type(self).__name__} is not fused with an activation"
-        )
+        raise NotImplementedError(f"{type(self).__name__} is not fused with an activation")
 
     def backward(self) -> np.ndarray:
         """The gradient of the last ``forward`` (or ``forward_logits``) call."""
@@ -76,9 +72,7 @@ class Loss:
 
 def _check_shapes(Y: np.ndarray, D: np.ndarray) -> None:
     if Y.shape != D.shape:
-        raise ValueError(
-            f"outputs have shape {Y.shape} but targets have shape {D.shape}"
-        )
+        raise ValueError(f"outputs have shape {Y.shape} but targets have shape {D.shape}")
 
 
 class MSE(Loss):

@@ -24,9 +24,7 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(y_true == y_pred))
 
 
-def confusion_matrix(
-    y_true: Any, y_pred: Any, n_classes: int | None = None
-) -> np.ndarray:
+def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
     """Counts ``C[i, j]`` of samples of true class ``i`` predicted as class ``j``.
 
     Parameters
@@ -41,10 +39,7 @@ def confusion_matrix(
     ndarray of shape (n_classes, n_classes), int64
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    if not (
-        np.issubdtype(y_true.dtype, np.integer)
-        and np.issubdtype(y_pred.dtype, np.integer)
-    ):
+    if not (np.issubdtype(y_true.dtype, np.integer) and np.issubdtype(y_pred.dtype, np.integer)):
         raise TypeError(
             f"confusion_matrix needs integer labels, got {y_true.dtype} and {y_pred.dtype}"
         )
@@ -52,9 +47,7 @@ def confusion_matrix(
         raise ValueError("labels must be non-negative integers")
     k = int(max(y_true.max(), y_pred.max())) + 1 if n_classes is None else n_classes
     if max(y_true.max(), y_pred.max()) >= k:
-        raise ValueError(
-            f"labels go up to {max(y_true.max(), y_pred.max())} but n_classes is {k}"
-        )
+        raise ValueError(f"labels go up to {max(y_true.max(), y_pred.max())} but n_classes is {k}")
     return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
 
@@ -77,9 +70,7 @@ def precision_recall_f1(
     precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
     recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
     total = precision + recall
-    f1 = np.divide(
-        2 * precision * recall, total, out=np.zeros_like(hits), where=total > 0
-    )
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(hits), where=total > 0)
     return {"precision": precision, "recall": recall, "f1": f1, "support": support}
 
 

@@ -48,9 +48,7 @@ class Network:
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
             raise TypeError("layers must be a non-empty sequence of Layer objects")
         if not isinstance(layers[0], Dense):
-            raise TypeError(
-                f"the first layer must be Dense, got {type(layers[0]).__name__}"
-            )
+            raise TypeError(f"the first layer must be Dense, got {type(layers[0]).__name__}")
         self.layers = layers
         self.n_inputs = layers[0].n_in
         size = self.n_inputs
@@ -59,20 +57,12 @@ class Network:
         self.n_outputs = size
         dtypes = {p.dtype for _, p, _ in self.parameters()}
         if len(dtypes) != 1:
-            raise ValueError(
-                f"all parameters must share one dtype, got {sorted(map(str, dtypes))}"
-            )
+            raise ValueError(f"all parameters must share one dtype, got {sorted(map(str, dtypes))}")
         self.dtype = as_float_dtype(dtypes.pop())
         if task is None:
-            task = (
-                "regression"
-                if isinstance(layers[-1], _REGRESSION_OUTPUTS)
-                else "classification"
-            )
+            task = "regression" if isinstance(layers[-1], _REGRESSION_OUTPUTS) else "classification"
         if task not in TASKS:
-            raise ValueError(
-                f"task must be 'classification' or 'regression', got {task!r}"
-            )
+            raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
         self.task = task
         #: The loss of the last ``fit``; ``evaluate`` uses it by default.
         self.loss: losses.Loss | None = None
@@ -91,14 +81,10 @@ class Network:
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
         """Backpropagate ``dY = dL/d(outputs)`` of shape (n, n_outputs); return ``dL/dX``."""
-        return self._backward(
-            np.asarray(dY, dtype=self.dtype), self.layers, need_input_grad=True
-        )
+        return self._backward(np.asarray(dY, dtype=self.dtype), self.layers, need_input_grad=True)
 
     @staticmethod
-    def _backward(
-        dY: np.ndarray, layers: Sequence[Layer], need_input_grad: bool
-    ) -> np.ndarray:
+    def _backward(dY: np.ndarray, layers: Sequence[Layer], need_input_grad: bool) -> np.ndarray:
         for i in range(len(layers) - 1, 0, -1):
             dY = layers[i].backward(dY)
         first = layers[0]
@@ -185,9 +171,7 @@ class Network:
         for key, param in own.items():
             value = np.asarray(weights[key])
             if value.shape != param.shape:
-                raise ValueError(
-                    f"weight {key!r} has shape {value.shape}, expected {param.shape}"
-                )
+                raise ValueError(f"weight {key!r} has shape {value.shape}, expected {param.shape}")
             np.copyto(param, value)
 
     @property
@@ -230,9 +214,7 @@ class Network:
         P = self._outputs(X)
         return np.hstack([1 - P, P]) if self.n_outputs == 1 else P
 
-    def evaluate(
-        self, X: Any, y: Any, loss: str | losses.Loss | None = None
-    ) -> dict[str, float]:
+    def evaluate(self, X: Any, y: Any, loss: str | losses.Loss | None = None) -> dict[str, float]:
         """Loss (without any L2 penalty) and, for a classifier, accuracy on ``(X, y)``.
 
         Parameters
@@ -276,12 +258,8 @@ class Network:
     def resolve_loss(self, loss: str | losses.Loss | None) -> losses.Loss:
         """Turn ``loss`` into a Loss and check that it suits the output layer."""
         loss = self.default_loss() if loss is None else losses.get(loss)
-        needs_probabilities = isinstance(
-            loss, losses.CrossEntropy | losses.BinaryCrossEntropy
-        )
-        if needs_probabilities and not isinstance(
-            self.layers[-1], _PROBABILITY_OUTPUTS
-        ):
+        needs_probabilities = isinstance(loss, losses.CrossEntropy | losses.BinaryCrossEntropy)
+        if needs_probabilities and not isinstance(self.layers[-1], _PROBABILITY_OUTPUTS):
             raise ValueError(
                 f"{loss.name} needs outputs in (0, 1), but the network ends in "
                 f"{type(self.layers[-1]).__name__}; use output='softmax' (or 'sigmoid')"
@@ -305,7 +283,7 @@ class Network:
             rows.append((str(index), repr(layer), str(width), f"{count:,}", shapes))
         widths = [max(len(row[c]) for row in rows) for c in range(5)]
         lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows
         ]
         lines.append(
@@ -322,9 +300,7 @@ def _per_layer(value: Any, count: int, name: str) -> list[Any]:
     """Broadcast a setting to ``count`` layers, or check a per-layer list's length."""
     if isinstance(value, list | tuple):
         if len(value) != count:
-            raise ValueError(
-                f"{name} has {len(value)} entries but there are {count} layers"
-            )
+            raise ValueError(f"{name} has {len(value)} entries but there are {count} layers")
         return list(value)
     return [value] * count
 
@@ -367,14 +343,10 @@ def mlp(
     354
     """
     if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(
-            f"sizes must be a list of layer widths, got {type(sizes).__name__}"
-        )
+        raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
     sizes = [check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     if len(sizes) < 2:
-        raise ValueError(
-            f"sizes needs at least an input and an output width, got {sizes}"
-        )
+        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
     n_dense = len(sizes) - 1
     hidden_acts = _per_layer(hidden, n_dense - 1, "hidden")
     inits = _per_layer(init, n_dense, "init")
@@ -394,9 +366,7 @@ def mlp(
         )
         act = hidden_acts[i] if i < n_dense - 1 else output
         # A fresh layer per position: activation layers cache their inputs.
-        layers.append(
-            activations.get(act if isinstance(act, str) else _copy_activation(act))
-        )
+        layers.append(activations.get(act if isinstance(act, str) else _copy_activation(act)))
     return Network(layers, task=task)
 
 

@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from mlpkit.network import Network
 
 
-def one_hot(
-    labels: Any, n_classes: int | None = None, dtype: Any = np.float32
-) -> np.ndarray:
+def one_hot(labels: Any, n_classes: int | None = None, dtype: Any = np.float32) -> np.ndarray:
     """One-hot rows for integer ``labels``.
 
     Parameters
@@ -39,7 +37,9 @@ def one_hot(
         if raw.size == 0:
             raise ValueError("labels is empty: it has 0 labels")
         n_classes = int(np.max(raw)) + 1
-    labels = check_labels(raw, n_classes, "labels")
+    labels = check_labels(
+        raw, n_classes, "labels", context=f"n_classes is {n_classes} (labels 0..{n_classes - 1})"
+    )
     encoded = np.zeros((len(labels), n_classes), dtype=dtype)
     encoded[np.arange(len(labels)), labels] = 1
     return encoded
@@ -70,13 +70,10 @@ def encode_targets(
     k = network.n_outputs
     raw = np.asarray(y)
     if raw.ndim not in (1, 2):
-        raise ValueError(
-            f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}"
-        )
+        raise ValueError(f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}")
     if len(raw) != n_samples:
         raise ValueError(
-            f"X and {name} have different lengths: X has {n_samples} samples, "
-            f"{name} has {len(raw)}"
+            f"X and {name} have different lengths: X has {n_samples} samples, {name} has {len(raw)}"
         )
     classify = network.task == "classification"
     if raw.ndim == 1 and classify:
@@ -91,8 +88,6 @@ def encode_targets(
             )
         raw = raw[:, None]
     if raw.shape[1] != k:
-        raise ValueError(
-            f"{name} has {raw.shape[1]} columns but the network has {k} outputs"
-        )
+        raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
     T = check_array(raw, name, dtype=network.dtype)
     return T, (labels_from_outputs(T) if classify else None)

@@ -73,6 +73,9 @@ class History:
         except KeyError as error:
             raise AttributeError(str(error)) from None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self.records
+
     def keys(self) -> list[str]:
         """The names of the records."""
         return list(self.records)
@@ -298,9 +301,7 @@ def fit(
                 history,
             )
             if validation is not None:
-                logs.update(
-                    {f"val_{k}": v for k, v in network.evaluate(*validation).items()}
-                )
+                logs.update({f"val_{k}": v for k, v in network.evaluate(*validation).items()})
             stop = False
             for callback in callbacks:
                 stop = bool(callback.on_epoch_end(epoch, logs)) or stop
@@ -352,9 +353,7 @@ def _run_epoch(
                 )
             weighted_loss += value * loss.divisor(Tb.shape)
             if labels is not None:
-                correct += int(
-                    np.count_nonzero(labels_from_outputs(outputs) == labels[index])
-                )
+                correct += int(np.count_nonzero(labels_from_outputs(outputs) == labels[index]))
             optimizer.step(network.parameters())
     logs = {"loss": weighted_loss / loss.divisor(T.shape)}
     if labels is not None:

@@ -10,16 +10,12 @@ from mlpkit._validation import as_rng, check_array, check_same_length
 
 
 def _test_count(test_size: float | int, n: int) -> int:
-    if isinstance(test_size, bool) or not isinstance(
-        test_size, int | float | np.number
-    ):
-        raise TypeError(
-            f"test_size must be a fraction or a count, got {type(test_size).__name__}"
-        )
+    if isinstance(test_size, bool) or not isinstance(test_size, int | float | np.number):
+        raise TypeError(f"test_size must be a fraction or a count, got {type(test_size).__name__}")
     if isinstance(test_size, int | np.integer):
         count = int(test_size)
     elif 0 < test_size < 1:
-        count = int(round(test_size * n))
+        count = round(test_size * n)
     else:
         raise ValueError(f"test_size must be in (0, 1) as a fraction, got {test_size}")
     if not 0 < count < n:
@@ -29,21 +25,16 @@ def _test_count(test_size: float | int, n: int) -> int:
     return count
 
 
-def _stratified_test_indices(
-    y: np.ndarray, count: int, rng: np.random.Generator
-) -> np.ndarray:
+def _stratified_test_indices(y: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     """Pick ``count`` indices with each class represented in proportion to its size."""
-    classes, inverse = np.unique(y, return_inverse=True)
+    _classes, inverse = np.unique(y, return_inverse=True)
     sizes = np.bincount(inverse)
     exact = sizes * count / len(y)
     per_class = np.floor(exact).astype(int)
     # Largest remainders get the leftover places, so the total is exactly count.
     leftover = count - per_class.sum()
     per_class[np.argsort(-(exact - per_class), kind="stable")[:leftover]] += 1
-    chosen = [
-        rng.permutation(np.flatnonzero(inverse == c))[:k]
-        for c, k in enumerate(per_class)
-    ]
+    chosen = [rng.permutation(np.flatnonzero(inverse == c))[:k] for c, k in enumerate(per_class)]
     return np.concatenate(chosen)
 
 
@@ -115,12 +106,10 @@ class Standardizer:
     def transform(self, X: Any) -> np.ndarray:
         """Return ``(X - mean_) / scale_``, keeping ``X``'s float dtype (float64 otherwise)."""
         if not hasattr(self, "mean_"):
-            raise RuntimeError(
-                "this Standardizer is not fitted yet: call fit(X_train) first"
-            )
+            raise RuntimeError("this Standardizer is not fitted yet: call fit(X_train) first")
         dtype = np.asarray(X).dtype
         dtype = dtype if dtype in (np.float32, np.float64) else np.float64
-        X = check_array(X, "X", n_features=len(self.mean_), dtype=dtype)
+        X = check_array(X, "X", n_features=len(self.mean_), dtype=dtype, owner="the Standardizer")
         return ((X - self.mean_) / self.scale_).astype(dtype, copy=False)
 
     def fit_transform(self, X: Any) -> np.ndarray:
@@ -129,5 +118,7 @@ class Standardizer:
 
     def inverse_transform(self, Z: Any) -> np.ndarray:
         """Map standardised data back to the original units."""
-        Z = check_array(Z, "Z", n_features=len(self.mean_), dtype=np.float64)
+        Z = check_array(
+            Z, "Z", n_features=len(self.mean_), dtype=np.float64, owner="the Standardizer"
+        )
         return Z * self.scale_ + self.mean_

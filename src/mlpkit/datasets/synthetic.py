@@ -52,9 +52,7 @@ def make_moons(n_samples: int = 1000, noise: float = 0.1, seed=None):
     return _shuffled(X, y, rng)
 
 
-def make_circles(
-    n_samples: int = 1000, noise: float = 0.05, factor: float = 0.5, seed=None
-):
+def make_circles(n_samples: int = 1000, noise: float = 0.05, factor: float = 0.5, seed=None):
     """A small circle (class 1, radius ``factor``) inside a unit circle (class 0)."""
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
@@ -98,17 +96,13 @@ def make_blobs(
     rng = as_rng(seed)
     if isinstance(centers, int | np.integer):
         n_features = check_int(n_features, "n_features")
-        centers = rng.uniform(
-            box[0], box[1], size=(check_int(centers, "centers"), n_features)
-        )
+        centers = rng.uniform(box[0], box[1], size=(check_int(centers, "centers"), n_features))
     centers = np.asarray(centers, dtype=float)
     if centers.ndim != 2:
-        raise ValueError(
-            f"centers must have shape (n_classes, n_features), got {centers.shape}"
-        )
+        raise ValueError(f"centers must have shape (n_classes, n_features), got {centers.shape}")
     sizes = _class_sizes(n_samples, len(centers))
     X = np.vstack(
-        [c + rng.normal(0.0, std, size=(k, c.size)) for c, k in zip(centers, sizes)]
+        [c + rng.normal(0.0, std, size=(k, c.size)) for c, k in zip(centers, sizes, strict=True)]
     )
     y = np.repeat(np.arange(len(centers)), sizes)
     return _shuffled(X, y, rng)

@@ -1,0 +1,125 @@
+"""save/load: round trips, atomic writes and clear errors for bad files."""
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+from mlpkit import io
+
+
+@pytest.fixture
+def trained():
+    X, y = mk.datasets.make_spirals(n_samples=300, n_classes=3, seed=0)
+    net = mk.mlp([2, 12, 12, 3], hidden=["relu", mk.LeakyReLU(0.1)], output="softmax", seed=0)
+    net.fit(X, y, optimizer="adam", epochs=5, batch_size=32, seed=0)
+    return net, X
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_trip_gives_identical_predictions(tmp_path, dtype):
+    X, y = mk.datasets.make_blobs(n_samples=100, centers=3, seed=0)
+    net = mk.mlp([2, 6, 3], hidden="sigmoid", seed=0, dtype=dtype)
+    net.fit(X, y, epochs=3)
+    mk.save(net, tmp_path / "model.npz")
+    loaded = mk.load(tmp_path / "model.npz")
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.dtype == net.dtype and loaded.task == net.task
+
+
+def test_round_trip_keeps_layer_settings(tmp_path, trained):
+    net, X = trained
+    path = tmp_path / "spirals.npz"
+    mk.save(net, path)
+    loaded = mk.load(path)
+    assert repr(loaded.layers) == repr(net.layers)  # LeakyReLU(alpha=0.1) included
+    np.testing.assert_array_equal(loaded.predict(X), net.predict(X))
+    assert loaded.summary() == net.summary()
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, trained):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"the previous model")
+
+    def broken_savez(*args, **kwargs):
+        raise OSError("disk full")
+
+    original = np.savez
+    np.savez = broken_savez
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            mk.save(net, path)
+    finally:
+        np.savez = original
+    assert path.read_bytes() == b"the previous model"  # nothing the user saved is lost
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
+
+
+def test_not_a_model(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("hello")
+    with pytest.raises(ValueError, match="notes.npz is not a mlpkit model file"):
+        mk.load(path)
+
+
+def test_npz_without_config(tmp_path):
+    path = tmp_path / "arrays.npz"
+    np.savez(path, a=np.zeros(3))
+    with pytest.raises(ValueError, match="not a mlpkit model file: it has no mlpkit configuration"):
+        mk.load(path)
+
+
+def test_truncated_file(tmp_path, trained):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    mk.save(net, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="not a mlpkit model file: it is truncated or corrupt"):
+        mk.load(path)
+
+
+def rewrite_config(path, change):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    config = json.loads(str(arrays["__config__"]))
+    change(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **arrays)
+
+
+def test_newer_format_version(tmp_path, trained):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    mk.save(net, path)
+    rewrite_config(path, lambda c: c.update(format_version=io.FORMAT_VERSION + 1))
+    with pytest.raises(ValueError, match="model format version 2, newer than .*upgrade mlpkit"):
+        mk.load(path)
+
+
+def test_weights_that_do_not_fit_the_layers(tmp_path, trained):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    mk.save(net, path)
+    rewrite_config(path, lambda c: c["layers"][0].update(n_out=7))
+    with pytest.raises(ValueError, match="its contents do not describe a network"):
+        mk.load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model file at"):
+        mk.load(tmp_path / "absent.npz")
+
+
+def test_the_file_holds_no_pickles(tmp_path, trained):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    mk.save(net, path)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    assert "__config__.npy" in names and "0.W.npy" in names
+    with np.load(path, allow_pickle=False) as archive:
+        assert all(archive[key].dtype != object for key in archive.files)

@@ -1,0 +1,65 @@
+"""Dense and activation layers: values, shapes and the overwrite contract."""
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+
+Z = np.array([[-2.0, 0.0, 3.0], [1.0, -0.5, 0.25]])
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("sigmoid", 1 / (1 + np.exp(-Z))),
+        ("tanh", np.tanh(Z)),
+        ("relu", np.maximum(Z, 0)),
+        ("leaky_relu", np.where(Z > 0, Z, 0.01 * Z)),
+        ("linear", Z),
+        ("softmax", np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)),
+    ],
+)
+def test_activation_values(name, expected):
+    np.testing.assert_allclose(mk.activations.get(name).forward(Z), expected, rtol=1e-12)
+
+
+def test_sigmoid_and_softmax_do_not_overflow():
+    big = np.array([[-1000.0, 1000.0]], dtype=np.float32)
+    with np.errstate(over="raise", invalid="raise"):
+        np.testing.assert_allclose(mk.Sigmoid().forward(big), [[0.0, 1.0]])
+        np.testing.assert_allclose(mk.Softmax().forward(big), [[0.0, 1.0]])
+
+
+def test_leaky_relu_slope_is_configurable():
+    layer = mk.LeakyReLU(alpha=0.2)
+    np.testing.assert_allclose(layer.forward(Z)[0, 0], -0.4)
+    np.testing.assert_allclose(layer.backward(np.ones_like(Z))[0], [0.2, 0.2, 1.0])
+
+
+def test_dense_forward_is_x_w_plus_b():
+    layer = mk.Dense(3, 2, seed=0, dtype="float64", bias_init="standard_normal")
+    W, b = layer.params["W"], layer.params["b"]
+    assert W.shape == (3, 2) and b.shape == (2,)
+    np.testing.assert_allclose(layer.forward(Z), Z @ W + b)
+
+
+def test_dense_backward_is_the_delta_rule_and_overwrites():
+    layer = mk.Dense(3, 2, seed=0, dtype="float64")
+    delta = np.array([[1.0, -1.0], [0.5, 2.0]])
+    layer.forward(Z)
+    dX = layer.backward(delta)
+    np.testing.assert_allclose(layer.grads["W"], Z.T @ delta)
+    np.testing.assert_allclose(layer.grads["b"], delta.sum(axis=0))
+    np.testing.assert_allclose(dX, delta @ layer.params["W"].T)
+    layer.backward(delta)  # a second call overwrites, it does not accumulate
+    np.testing.assert_allclose(layer.grads["W"], Z.T @ delta)
+
+
+def test_dense_keeps_its_dtype():
+    assert mk.Dense(3, 2, seed=0).params["W"].dtype == np.float32
+    assert mk.Dense(3, 2, seed=0, dtype="float64").params["b"].dtype == np.float64
+
+
+def test_unknown_activation_lists_the_valid_names():
+    with pytest.raises(ValueError, match="unknown activation 'swish'; valid names are .*'tanh'"):
+        mk.activations.get("swish")

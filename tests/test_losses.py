@@ -1,0 +1,82 @@
+"""Loss values and gradients against hand computations."""
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+from mlpkit.activations import softmax
+
+Y = np.array([[0.2, 0.7], [0.9, 0.4], [0.5, 0.5]])
+D = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize(("reduction", "divisor"), [("mean", 3), ("mean_all", 6), ("sum", 1)])
+def test_mse_value_and_gradient(reduction, divisor):
+    loss = mk.MSE(reduction=reduction)
+    squared = 0.04 + 0.09 + 0.01 + 0.16 + 0.25 + 0.25
+    assert loss.forward(Y, D) == pytest.approx(squared / divisor)
+    np.testing.assert_allclose(loss.backward(), 2 * (Y - D) / divisor)
+
+
+def test_mse_mean_is_the_classic_two_over_n_gradient():
+    loss = mk.MSE()  # mean over samples of the per-sample sum
+    loss.forward(Y, D)
+    np.testing.assert_allclose(loss.backward(), 2 / len(Y) * (Y - D))
+
+
+def test_cross_entropy_by_hand():
+    P = np.array([[0.1, 0.9], [0.8, 0.2]])
+    T = np.array([[0.0, 1.0], [1.0, 0.0]])
+    expected = -(np.log(0.9) + np.log(0.8)) / 2
+    assert mk.CrossEntropy().forward(P, T) == pytest.approx(expected)
+
+
+def test_fused_cross_entropy_equals_unfused_and_gives_p_minus_d():
+    Z = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    T = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    fused, plain = mk.CrossEntropy(), mk.CrossEntropy()
+    assert fused.forward_logits(Z, T) == pytest.approx(plain.forward(softmax(Z), T))
+    np.testing.assert_allclose(fused.backward(), (softmax(Z) - T) / 2)
+
+
+def test_fused_cross_entropy_is_stable_for_huge_logits():
+    Z = np.array([[1000.0, -1000.0]], dtype=np.float32)
+    T = np.array([[0.0, 1.0]], dtype=np.float32)
+    value = mk.CrossEntropy().forward_logits(Z, T)
+    assert value == pytest.approx(2000.0)
+
+
+def test_binary_cross_entropy_fused_equals_unfused():
+    Z = np.array([[0.3, -1.2], [2.0, 0.1]])
+    T = np.array([[1.0, 0.0], [1.0, 1.0]])
+    P = 1 / (1 + np.exp(-Z))
+    fused, plain = mk.BinaryCrossEntropy(), mk.BinaryCrossEntropy()
+    by_hand = -(T * np.log(P) + (1 - T) * np.log(1 - P)).sum() / 2
+    assert fused.forward_logits(Z, T) == pytest.approx(by_hand)
+    assert plain.forward(P, T) == pytest.approx(by_hand)
+    np.testing.assert_allclose(fused.backward(), (P - T) / 2)
+
+
+def test_binary_cross_entropy_mean_all_is_the_keras_convention():
+    Z = np.array([[0.3, -1.2, 0.0]])
+    T = np.array([[1.0, 0.0, 1.0]])
+    summed = mk.BinaryCrossEntropy(reduction="sum").forward_logits(Z, T)
+    assert mk.BinaryCrossEntropy("mean_all").forward_logits(Z, T) == pytest.approx(summed / 3)
+
+
+def test_bad_reduction_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown reduction 'avg'.*'mean', 'mean_all', 'sum'"):
+        mk.MSE(reduction="avg")
+
+
+def test_shape_mismatch():
+    with pytest.raises(ValueError, match=r"outputs have shape \(3, 2\) but targets .*\(3, 1\)"):
+        mk.MSE().forward(Y, D[:, :1])
+
+
+def test_names():
+    assert isinstance(mk.losses.get("mse"), mk.MSE)
+    assert isinstance(mk.losses.get("cross_entropy"), mk.CrossEntropy)
+    assert isinstance(mk.losses.get("binary_cross_entropy"), mk.BinaryCrossEntropy)
+    with pytest.raises(ValueError, match="unknown loss 'hinge'; valid names are .*'mse'"):
+        mk.losses.get("hinge")

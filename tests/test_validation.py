@@ -1,0 +1,136 @@
+"""Bad input meets a clear error naming the argument, the expectation and the value."""
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+
+X = np.random.default_rng(0).normal(size=(10, 4))
+y = np.arange(10) % 3
+
+
+@pytest.fixture
+def net():
+    return mk.mlp([4, 5, 3], hidden="tanh", output="softmax", seed=0)
+
+
+@pytest.mark.parametrize(
+    ("X_bad", "error", "message"),
+    [
+        (np.where(np.eye(10, 4) > 0, np.nan, X), ValueError, r"X contains NaN or infinity"),
+        (np.full((10, 4), np.inf), ValueError, r"X contains NaN or infinity .*index \(0, 0\)"),
+        (X[:, 0], ValueError, r"X must be a 2-D array .*got 1-D with shape \(10,\)"),
+        (X[:, :, None], ValueError, r"X must be a 2-D array .*got 3-D"),
+        (X[:, :3], ValueError, "X has 3 features but the network expects 4"),
+        (np.empty((0, 4)), ValueError, "X is empty: it has 0 samples"),
+        (np.full((10, 4), "a"), TypeError, "X must hold numbers, got an array of dtype <U1"),
+        ("data.csv", TypeError, "X must be a numeric array, got a string"),
+        ([[1, 2], [3]], TypeError, "X must be a numeric array"),
+    ],
+    ids=["nan", "inf", "1d", "3d", "features", "empty", "text", "string", "ragged"],
+)
+def test_bad_X(net, X_bad, error, message):
+    with pytest.raises(error, match=message):
+        net.fit(X_bad, y[: len(X_bad)] if len(X_bad) else y[:0], epochs=1)
+
+
+@pytest.mark.parametrize(
+    ("y_bad", "error", "message"),
+    [
+        (y[:7], ValueError, "X and y have different lengths: X has 10 samples, y has 7"),
+        (np.arange(10), ValueError, "y has labels from 0 to 9, but the network has 3 classes"),
+        (y - 1, ValueError, "y has labels from -1 to 1"),
+        (y + 0.5, ValueError, "y must hold integer class labels 0..2; it has non-integer"),
+        (np.eye(10, 2), ValueError, "y has 2 columns but the network has 3 outputs"),
+        (np.array(["a"] * 10), TypeError, "y must hold integer class labels 0..2, got dtype <U1"),
+        (np.zeros((10, 3, 1)), ValueError, r"y must be 1-D labels or a 2-D target matrix"),
+        (np.full((10, 3), np.nan), ValueError, "y contains NaN or infinity"),
+    ],
+    ids=["length", "too-many-classes", "negative", "fractional", "columns", "text", "3d", "nan"],
+)
+def test_bad_y(net, y_bad, error, message):
+    with pytest.raises(error, match=message):
+        net.fit(X, y_bad, epochs=1)
+
+
+def test_bad_validation_set(net):
+    with pytest.raises(ValueError, match="X_val has 2 features but the network expects 4"):
+        net.fit(X, y, validation=(X[:, :2], y))
+    with pytest.raises(TypeError, match=r"validation must be a pair \(X_val, y_val\)"):
+        net.fit(X, y, validation=X)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got 0"),
+        ({"epochs": 2.5}, TypeError, "epochs must be an integer, got float"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1, got 0"),
+        ({"l2": -1.0}, ValueError, "l2 must be a finite non-negative number, got -1.0"),
+        ({"optimizer": mk.SGD}, TypeError, "optimizer must be a name .* got type"),
+        ({"loss": "hinge"}, ValueError, "unknown loss 'hinge'; valid names are"),
+        ({"seed": -3}, ValueError, "seed must be a non-negative integer, got -3"),
+        ({"seed": "abc"}, TypeError, "seed must be an int, a numpy Generator or None, got str"),
+    ],
+)
+def test_bad_training_settings(net, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        net.fit(X, y, **kwargs)
+
+
+def test_negative_learning_rate():
+    with pytest.raises(ValueError, match="learning_rate must be a finite positive number, got -1"):
+        mk.SGD(learning_rate=-1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"hidden": "sigmod"},
+            ValueError,
+            "unknown activation 'sigmod'; valid names are .*'sigmoid'",
+        ),
+        ({"output": 3}, TypeError, "activation must be a name .* got int"),
+        ({"init": "glorot"}, ValueError, "unknown initializer 'glorot'; valid names"),
+        ({"dtype": "float16"}, ValueError, "dtype must be 'float32' or 'float64', got 'float16'"),
+        ({"hidden": ["tanh"] * 3}, ValueError, "hidden has 3 entries but there are 1 layers"),
+        ({"task": "ranking"}, ValueError, "task must be 'classification' or 'regression'"),
+    ],
+)
+def test_bad_builder_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        mk.mlp([4, 5, 3], **kwargs)
+
+
+def test_bad_sizes():
+    with pytest.raises(ValueError, match=r"sizes needs at least an input and an output width"):
+        mk.mlp([4])
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be an integer >= 1, got 0"):
+        mk.mlp([4, 0, 3])
+    with pytest.raises(TypeError, match="sizes must be a list of layer widths, got int"):
+        mk.mlp(4)
+
+
+def test_cross_entropy_needs_a_probability_output():
+    net = mk.mlp([4, 5, 3], output="linear", task="classification")
+    with pytest.raises(ValueError, match="cross_entropy needs outputs in .*use output='softmax'"):
+        net.fit(X, y, loss="cross_entropy")
+
+
+def test_predict_proba_needs_a_probability_output():
+    net = mk.mlp([4, 5, 3], output="tanh")
+    with pytest.raises(TypeError, match="predict_proba needs a softmax or sigmoid output"):
+        net.predict_proba(X)
+
+
+def test_predict_checks_features(net):
+    with pytest.raises(ValueError, match="X has 5 features but the network expects 4"):
+        net.predict(np.zeros((2, 5)))
+
+
+def test_layers_must_connect():
+    with pytest.raises(ValueError, match="Dense layer expects 5 inputs, got 4"):
+        mk.Network([mk.Dense(3, 4), mk.Tanh(), mk.Dense(5, 2)])
+    with pytest.raises(TypeError, match="the first layer must be Dense"):
+        mk.Network([mk.Tanh(), mk.Dense(3, 2)])
