@@ -31,8 +31,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, X, *, training=False):
-        # 0.5 + 0.5 tanh(x/2) equals the logistic function and never overflows.
-        self._Y = 0.5 + 0.5 * np.tanh(0.5 * X)
+        self._Y = sigmoid(X)
         return self._Y
 
     def backward(self, dY):
@@ -116,11 +115,23 @@ class Softmax(Activation):
         return S * (dY - np.sum(dY * S, axis=1, keepdims=True))
 
 
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    """The logistic function, elementwise."""
+    # 0.5 + 0.5 tanh(z/2) equals 1 / (1 + exp(-z)) and never overflows.
+    return 0.5 + 0.5 * np.tanh(0.5 * Z)
+
+
 def softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise softmax of logits ``Z`` of shape (n, k), shifted for stability."""
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
     E /= E.sum(axis=1, keepdims=True)
     return E
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """Row-wise ``log(softmax(Z))`` as ``Z - logsumexp(Z)``: finite for any finite logits."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 ACTIVATIONS = {

@@ -138,11 +138,14 @@ class Network:
             value = loss.forward(outputs, T)
             self._backward(loss.backward(), self.layers, need_input_grad=False)
         if l2:
-            value += self._add_l2(l2, l2_bias)
+            value += self.add_l2(l2, l2_bias)
         return value, outputs
 
-    def _add_l2(self, l2: float, l2_bias: bool) -> float:
-        """Add ``2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``."""
+    def add_l2(self, l2: float, l2_bias: bool = False) -> float:
+        """Add ``2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``.
+
+        Call after a backward pass. Biases (keys ending ".b") count only with ``l2_bias``.
+        """
         penalty = 0.0
         for key, param, grad in self.parameters():
             if l2_bias or not key.endswith(".b"):

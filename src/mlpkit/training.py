@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,8 +40,9 @@ class History:
 
     Every record is a list with one entry per epoch; an epoch in which a
     value was not measured (an extra set evaluated every k epochs) holds NaN.
-    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``time`` always
-    exist (empty if never measured).
+    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``time`` (seconds
+    spent training in the epoch, validation excluded) always exist (empty if
+    never measured).
     """
 
     def __init__(self) -> None:
@@ -277,7 +279,9 @@ def fit(
             validation[0], "X_val", n_features=network.n_inputs, dtype=network.dtype
         )
         validation = (X_val, validation[1])
-    rng = as_rng(seed)
+    trainer = _Trainer(
+        network, X, T, labels, loss, optimizer, batch_size, as_rng(seed), shuffle, l2, l2_bias
+    )
     network.loss = loss
     history = History()
     callbacks = list(callbacks)
@@ -285,21 +289,7 @@ def fit(
         getattr(callback, "on_train_begin", lambda net: None)(network)
     try:
         for epoch in range(epochs):
-            logs = _run_epoch(
-                network,
-                X,
-                T,
-                labels,
-                loss,
-                optimizer,
-                epoch,
-                batch_size,
-                rng,
-                shuffle,
-                l2,
-                l2_bias,
-                history,
-            )
+            logs = trainer.run_epoch(epoch, history)
             if validation is not None:
                 logs.update({f"val_{k}": v for k, v in network.evaluate(*validation).items()})
             stop = False
@@ -314,51 +304,54 @@ def fit(
     return history
 
 
-def _run_epoch(
-    network,
-    X,
-    T,
-    labels,
-    loss,
-    optimizer,
-    epoch,
-    batch_size,
-    rng,
-    shuffle,
-    l2,
-    l2_bias,
-    history,
-) -> dict[str, float]:
-    """One pass over the data; returns the epoch's running loss and accuracy."""
-    started = time.perf_counter()
-    optimizer.epoch = epoch
-    n = len(X)
-    # Kept so that a diverging epoch can be undone: one copy per epoch is cheap.
-    start_weights = network.get_weights()
-    order = rng.permutation(n) if shuffle and batch_size < n else None
-    weighted_loss, correct, penalty = 0.0, 0, 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for index in _batches(n, batch_size, order):
-            Xb, Tb = X[index], T[index]
-            value, outputs = network.loss_and_gradients(Xb, Tb, loss)
-            if l2:
-                penalty = network._add_l2(l2, l2_bias)
-            if not math.isfinite(value + penalty):
-                network.set_weights(start_weights)
-                raise TrainingDivergedError(
-                    f"the loss became {value + penalty} in epoch {epoch + 1}; the weights "
-                    f"were reset to the start of that epoch. Try a smaller learning rate "
-                    f"(it is {optimizer.learning_rate:g})",
-                    history,
-                )
-            weighted_loss += value * loss.divisor(Tb.shape)
-            if labels is not None:
-                correct += int(np.count_nonzero(labels_from_outputs(outputs) == labels[index]))
-            optimizer.step(network.parameters())
-    logs = {"loss": weighted_loss / loss.divisor(T.shape)}
-    if labels is not None:
-        logs["accuracy"] = correct / n
-    if l2:
-        logs["l2_penalty"] = penalty
-    logs["time"] = time.perf_counter() - started
-    return logs
+@dataclass
+class _Trainer:
+    """The validated training data and settings that every epoch uses."""
+
+    network: Network
+    X: np.ndarray  # (n, n_inputs), the network's dtype
+    T: np.ndarray  # (n, n_outputs), encoded targets
+    labels: np.ndarray | None  # (n,) classes for accuracy, None for regression
+    loss: Any
+    optimizer: optimizers.Optimizer
+    batch_size: int
+    rng: np.random.Generator
+    shuffle: bool
+    l2: float
+    l2_bias: bool
+
+    def run_epoch(self, epoch: int, history: History) -> dict[str, float]:
+        """One pass over the data; return the epoch's running loss and accuracy."""
+        started = time.perf_counter()
+        network, loss, n = self.network, self.loss, len(self.X)
+        self.optimizer.epoch = epoch
+        # Kept so that a diverging epoch can be undone: one copy per epoch is cheap.
+        start_weights = network.get_weights()
+        order = self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
+        weighted_loss, correct, penalty = 0.0, 0, 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index in _batches(n, self.batch_size, order):
+                Tb = self.T[index]
+                value, outputs = network.loss_and_gradients(self.X[index], Tb, loss)
+                if self.l2:
+                    penalty = network.add_l2(self.l2, self.l2_bias)
+                if not math.isfinite(value + penalty):
+                    network.set_weights(start_weights)
+                    raise TrainingDivergedError(
+                        f"the loss became {value + penalty} in epoch {epoch + 1}; the weights "
+                        "were reset to the start of that epoch. Try a smaller learning rate "
+                        f"(it is {self.optimizer.learning_rate:g})",
+                        history,
+                    )
+                weighted_loss += value * loss.divisor(Tb.shape)
+                if self.labels is not None:
+                    predicted = labels_from_outputs(outputs)
+                    correct += int(np.count_nonzero(predicted == self.labels[index]))
+                self.optimizer.step(network.parameters())
+        logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
+        if self.labels is not None:
+            logs["accuracy"] = correct / n
+        if self.l2:
+            logs["l2_penalty"] = penalty  # at the epoch's last step
+        logs["time"] = time.perf_counter() - started
+        return logs

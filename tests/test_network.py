@@ -1,0 +1,104 @@
+"""Network structure: building, parameters, summary, predictions."""
+
+import doctest
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+import mlpkit.network
+
+
+def test_mlp_builds_any_depth_with_dotted_keys():
+    net = mk.mlp([3, 8, 7, 6, 5, 4], hidden="relu", output="softmax", seed=0)
+    assert len(net.layers) == 10
+    keys = [key for key, _, _ in net.parameters()]
+    assert keys == [f"{i}.{p}" for i in range(0, 10, 2) for p in ("W", "b")]
+    assert net.n_parameters == (3 * 8 + 8) + (8 * 7 + 7) + (7 * 6 + 6) + (6 * 5 + 5) + (5 * 4 + 4)
+    for _, param, grad in net.parameters():
+        assert param.shape == grad.shape and param.dtype == np.float32
+
+
+def test_per_layer_activations_and_initialisers():
+    net = mk.mlp(
+        [2, 4, 4, 1],
+        hidden=["tanh", mk.LeakyReLU(0.3)],
+        output="sigmoid",
+        init=["zeros", mk.initializers.uniform(0.1), "he_normal"],
+        bias_init=mk.initializers.normal(0.01),
+        seed=0,
+    )
+    assert [type(layer).__name__ for layer in net.layers[1::2]] == ["Tanh", "LeakyReLU", "Sigmoid"]
+    assert net.layers[3].alpha == 0.3
+    assert not net.layers[0].params["W"].any()
+    assert np.abs(net.layers[2].params["W"]).max() <= 0.1
+    assert net.layers[0].params["b"].any()  # biases drawn, not zero
+
+
+def test_same_seed_same_initial_weights():
+    a, b = mk.mlp([4, 5, 3], seed=7), mk.mlp([4, 5, 3], seed=7)
+    for (_, pa, _), (_, pb, _) in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_array_equal(pa, pb)
+
+
+def test_summary_lists_layers_shapes_and_counts():
+    text = mk.mlp([64, 36, 10], hidden="tanh", output="tanh", seed=0).summary()
+    assert "Dense(n_in=64, n_out=36)" in text and "W (64, 36)" in text
+    assert "2,340" in text and "370" in text
+    assert text.splitlines()[-1] == (
+        "64 inputs -> 10 outputs, 2,710 parameters (float32), classification"
+    )
+
+
+def test_task_follows_the_output_unless_told():
+    assert mk.mlp([2, 3, 2], output="tanh").task == "classification"
+    assert mk.mlp([2, 3, 2], output="linear").task == "regression"
+    assert mk.mlp([2, 3, 2], output="linear", task="classification").task == "classification"
+
+
+def test_predict_proba_with_one_sigmoid_output_has_two_columns():
+    X, _ = mk.datasets.make_xor()
+    net = mk.mlp([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
+    P = net.predict_proba(X)
+    assert P.shape == (4, 2)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(net.predict(X), (P[:, 1] > 0.5).astype(int))
+
+
+def test_multi_output_regressor_predicts_a_matrix():
+    net = mk.mlp([3, 4, 2], output="linear", seed=0)
+    assert net.predict(np.zeros((5, 3))).shape == (5, 2)
+
+
+def test_forward_and_predict_agree_in_chunks():
+    """Large inputs are predicted in chunks; the result must not depend on it."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20000, 3))
+    net = mk.mlp([3, 4, 3], seed=0, dtype="float64")
+    np.testing.assert_array_equal(net.predict(X), np.argmax(net.forward(X), axis=1))
+
+
+def test_get_and_set_weights():
+    net = mk.mlp([2, 3, 2], seed=0)
+    saved = net.get_weights()
+    for _, param, _ in net.parameters():
+        param += 1
+    net.set_weights(saved)
+    for key, param, _ in net.parameters():
+        np.testing.assert_array_equal(param, saved[key])
+    with pytest.raises(ValueError, match=r"weight '0.W' has shape \(3, 2\), expected \(2, 3\)"):
+        net.set_weights({**saved, "0.W": np.zeros((3, 2))})
+
+
+def test_evaluate_defaults_to_the_fitted_loss():
+    X, y = mk.datasets.make_blobs(n_samples=60, centers=3, seed=0)
+    net = mk.mlp([2, 4, 3], output="softmax", seed=0)
+    before = net.evaluate(X, y)  # no fit yet: cross-entropy after softmax
+    assert before["loss"] == pytest.approx(net.evaluate(X, y, loss="cross_entropy")["loss"])
+    net.fit(X, y, loss="mse", epochs=1)
+    assert net.evaluate(X, y)["loss"] == pytest.approx(net.evaluate(X, y, loss="mse")["loss"])
+
+
+def test_docstring_examples():
+    assert doctest.testmod(mlpkit.network).failed == 0
+    assert doctest.testmod(mlpkit).failed == 0
