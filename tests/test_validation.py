@@ -103,6 +103,13 @@ def test_bad_builder_arguments(kwargs, error, message):
         mk.mlp([4, 5, 3], **kwargs)
 
 
+def test_softmax_needs_more_than_one_output():
+    with pytest.raises(
+        ValueError, match="a softmax over 1 output is always 1; use output='sigmoid'"
+    ):
+        mk.mlp([4, 5, 1], output="softmax")
+
+
 def test_bad_sizes():
     with pytest.raises(ValueError, match=r"sizes needs at least an input and an output width"):
         mk.mlp([4])

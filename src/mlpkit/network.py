@@ -10,17 +10,14 @@ backward starts below the output activation.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from mlpkit import activations, initializers, losses
+from mlpkit import activations, initializers, losses, training
 from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int
 from mlpkit.layers import Dense, Layer
 from mlpkit.targets import encode_targets, labels_from_outputs
-
-if TYPE_CHECKING:
-    from mlpkit.training import History
 
 TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
@@ -63,6 +60,11 @@ class Network:
             task = "regression" if isinstance(layers[-1], _REGRESSION_OUTPUTS) else "classification"
         if task not in TASKS:
             raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+        if isinstance(layers[-1], activations.Softmax) and self.n_outputs == 1:
+            raise ValueError(
+                "a softmax over 1 output is always 1; use output='sigmoid' for a binary "
+                "classifier with one output, or 2 outputs with softmax"
+            )
         self.task = task
         #: The loss of the last ``fit``; ``evaluate`` uses it by default.
         self.loss: losses.Loss | None = None
@@ -269,11 +271,42 @@ class Network:
             )
         return loss
 
-    def fit(self, X: Any, y: Any, **kwargs: Any) -> History:
-        """Train the network; see :func:`mlpkit.training.fit` for the arguments."""
-        from mlpkit.training import fit
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        loss: str | losses.Loss | None = None,
+        optimizer: Any = "sgd",
+        epochs: int = 10,
+        batch_size: int | None = None,
+        validation: tuple[Any, Any] | None = None,
+        callbacks: Sequence[Any] = (),
+        seed: int | np.random.Generator | None = None,
+        shuffle: bool = True,
+        l2: float = 0.0,
+        l2_bias: bool = False,
+    ) -> training.History:
+        """Train the network by backpropagation; see :func:`mlpkit.training.fit`.
 
-        return fit(self, X, y, **kwargs)
+        ``batch_size=None`` is full-batch gradient descent; ``validation=(X, y)``
+        is evaluated after every epoch; ``seed`` fixes the shuffling.
+        """
+        return training.fit(
+            self,
+            X,
+            y,
+            loss=loss,
+            optimizer=optimizer,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation=validation,
+            callbacks=callbacks,
+            seed=seed,
+            shuffle=shuffle,
+            l2=l2,
+            l2_bias=l2_bias,
+        )
 
     # -- description ---------------------------------------------------------------
     def summary(self) -> str:
