@@ -58,6 +58,11 @@ def test_bad_validation_set(net):
         net.fit(X, y, validation=(X[:, :2], y))
     with pytest.raises(TypeError, match=r"validation must be a pair \(X_val, y_val\)"):
         net.fit(X, y, validation=X)
+    with pytest.raises(ValueError, match="X_val and y_val have different lengths"):
+        net.fit(X, y, validation=(X, y[:4]))
+    sets = mk.EvaluateSets({"test": (X, np.full(10, 7))})
+    with pytest.raises(ValueError, match="y_test has labels from 7 to 7"):
+        net.fit(X, y, callbacks=[sets])
 
 
 @pytest.mark.parametrize(

@@ -72,8 +72,10 @@ def encode_targets(
     if raw.ndim not in (1, 2):
         raise ValueError(f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}")
     if len(raw) != n_samples:
+        x_name = "X" + name[1:]  # y -> X, y_val -> X_val
         raise ValueError(
-            f"X and {name} have different lengths: X has {n_samples} samples, {name} has {len(raw)}"
+            f"{x_name} and {name} have different lengths: {x_name} has {n_samples} samples, "
+            f"{name} has {len(raw)}"
         )
     classify = network.task == "classification"
     if raw.ndim == 1 and classify:

@@ -192,6 +192,9 @@ class EvaluateSets(Callback):
 
     def on_train_begin(self, network: Network) -> None:
         self.network = network
+        for name, (X, y) in self.sets.items():  # fail before training, not after an epoch
+            X = check_array(X, f"X_{name}", n_features=network.n_inputs, dtype=network.dtype)
+            encode_targets(y, network, n_samples=len(X), name=f"y_{name}")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         if (epoch + 1) % self.every == 0:
@@ -278,6 +281,7 @@ def fit(
         X_val = check_array(
             validation[0], "X_val", n_features=network.n_inputs, dtype=network.dtype
         )
+        encode_targets(validation[1], network, n_samples=len(X_val), name="y_val")
         validation = (X_val, validation[1])
     trainer = _Trainer(
         network, X, T, labels, loss, optimizer, batch_size, as_rng(seed), shuffle, l2, l2_bias
