@@ -17,6 +17,7 @@ from mlpkit.network import Network, mlp
 from mlpkit.optimizers import (
     SGD,
     Adam,
+    ConstantRate,
     ExponentialDecay,
     InverseTimeDecay,
     RMSprop,
@@ -36,6 +37,7 @@ __all__ = [
     "Adam",
     "BinaryCrossEntropy",
     "Callback",
+    "ConstantRate",
     "CrossEntropy",
     "Dense",
     "EarlyStopping",

@@ -8,9 +8,14 @@ call without reading mlpkit's source.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from mlpkit.metrics import predicted_labels
+
+if TYPE_CHECKING:
+    from mlpkit.network import Network
 
 T = TypeVar("T")
 
@@ -207,3 +212,50 @@ def resolve(
     raise TypeError(
         f"{kind} must be a name (str) or a {base.__name__} instance, got {type(spec).__name__}"
     )
+
+
+def check_targets(
+    y: Any, network: Network, *, n_samples: int, name: str = "y"
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate ``y`` for ``network``; return ``(T, labels)``.
+
+    A classifier accepts integer class labels ``0..K-1`` of shape (n,),
+    encoded one-hot (with a single output, as a 0/1 column), or a target
+    matrix of shape (n, K) whose row-wise argmax gives the class. A regressor
+    accepts values of shape (n,) for one output or (n, K).
+
+    Returns
+    -------
+    T : ndarray of shape (n, n_outputs)
+        Targets of the network's dtype.
+    labels : ndarray of shape (n,) or None
+        The true classes for accuracy; ``None`` for a regressor.
+    """
+    k = network.n_outputs
+    raw = np.asarray(y)
+    if raw.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}")
+    if len(raw) != n_samples:
+        x_name = "X" + name[1:]  # y -> X, y_val -> X_val
+        raise ValueError(
+            f"{x_name} and {name} have different lengths: {x_name} has {n_samples} samples, "
+            f"{name} has {len(raw)}"
+        )
+    classify = network.task == "classification"
+    if raw.ndim == 1 and classify:
+        labels = check_labels(raw, max(k, 2), name)
+        if k == 1:
+            return labels[:, None].astype(network.dtype), labels
+        T = np.zeros((len(labels), k), dtype=network.dtype)
+        T[np.arange(len(labels)), labels] = 1  # one-hot rows
+        return T, labels
+    if raw.ndim == 1:
+        if k != 1:
+            raise ValueError(
+                f"{name} is 1-D but the network has {k} outputs; pass targets of shape (n, {k})"
+            )
+        raw = raw[:, None]
+    if raw.shape[1] != k:
+        raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
+    T = check_array(raw, name, dtype=network.dtype)
+    return T, (predicted_labels(T) if classify else None)

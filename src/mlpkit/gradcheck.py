@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlpkit._validation import check_array, check_positive
-from mlpkit.targets import encode_targets
+from mlpkit._validation import check_array, check_positive, check_targets
 
 if TYPE_CHECKING:
     from mlpkit.network import Network
@@ -62,7 +61,7 @@ def gradcheck(
         )
     eps = check_positive(eps, "eps")
     X = check_array(X, "X", n_features=network.n_inputs, dtype=np.float64)
-    T, _ = encode_targets(y, network, n_samples=len(X))
+    T, _ = check_targets(y, network, n_samples=len(X))
     loss = network.resolve_loss(loss)
 
     def objective() -> float:

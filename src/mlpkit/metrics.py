@@ -18,6 +18,16 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
+def predicted_labels(outputs: np.ndarray) -> np.ndarray:
+    """Predicted classes: the argmax of each row, or ``output > 0.5`` for one output.
+
+    0.5 is the midpoint of the 0/1 targets a single-output classifier learns.
+    """
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] > 0.5).astype(np.int64)
+    return np.argmax(outputs, axis=1)
+
+
 def accuracy(y_true: Any, y_pred: Any) -> float:
     """The fraction of labels predicted exactly; arrays of shape (n,)."""
     y_true, y_pred = _pair(y_true, y_pred)

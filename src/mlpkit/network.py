@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from mlpkit import activations, initializers, losses, training
-from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int
+from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int, check_targets
 from mlpkit.layers import Dense, Layer
-from mlpkit.targets import encode_targets, labels_from_outputs
+from mlpkit.metrics import predicted_labels
 
 TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
@@ -200,7 +200,7 @@ class Network:
         """
         outputs = self._outputs(X)
         if self.task == "classification":
-            return labels_from_outputs(outputs)
+            return predicted_labels(outputs)
         return outputs[:, 0] if self.n_outputs == 1 else outputs
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -232,7 +232,7 @@ class Network:
             this network's output (see ``default_loss``).
         """
         X = check_array(X, "X", n_features=self.n_inputs, dtype=self.dtype)
-        T, labels = encode_targets(y, self, n_samples=len(X))
+        T, labels = check_targets(y, self, n_samples=len(X))
         loss = self.resolve_loss(loss if loss is not None else self.loss)
         total, outputs = 0.0, []
         for i in range(0, len(X), _PREDICT_BATCH):
@@ -247,7 +247,7 @@ class Network:
             total += value * loss.divisor(Tb.shape)
         result = {"loss": total / loss.divisor(T.shape)}
         if labels is not None:
-            predicted = labels_from_outputs(np.concatenate(outputs))
+            predicted = predicted_labels(np.concatenate(outputs))
             result["accuracy"] = float(np.mean(predicted == labels))
         return result
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mlpkit import optimizers
-from mlpkit._validation import as_rng, check_array, check_int, check_positive
-from mlpkit.targets import encode_targets, labels_from_outputs
+from mlpkit._validation import as_rng, check_array, check_int, check_positive, check_targets
+from mlpkit.metrics import predicted_labels
 
 if TYPE_CHECKING:
     from mlpkit.network import Network
@@ -194,7 +194,7 @@ class EvaluateSets(Callback):
         self.network = network
         for name, (X, y) in self.sets.items():  # fail before training, not after an epoch
             X = check_array(X, f"X_{name}", n_features=network.n_inputs, dtype=network.dtype)
-            encode_targets(y, network, n_samples=len(X), name=f"y_{name}")
+            check_targets(y, network, n_samples=len(X), name=f"y_{name}")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         if (epoch + 1) % self.every == 0:
@@ -269,7 +269,7 @@ def fit(
         those at the start of that epoch.
     """
     X = check_array(X, "X", n_features=network.n_inputs, dtype=network.dtype)
-    T, labels = encode_targets(y, network, n_samples=len(X))
+    T, labels = check_targets(y, network, n_samples=len(X))
     loss = network.resolve_loss(loss)
     optimizer = optimizers.get(optimizer)
     epochs = check_int(epochs, "epochs")
@@ -281,7 +281,7 @@ def fit(
         X_val = check_array(
             validation[0], "X_val", n_features=network.n_inputs, dtype=network.dtype
         )
-        encode_targets(validation[1], network, n_samples=len(X_val), name="y_val")
+        check_targets(validation[1], network, n_samples=len(X_val), name="y_val")
         validation = (X_val, validation[1])
     trainer = _Trainer(
         network, X, T, labels, loss, optimizer, batch_size, as_rng(seed), shuffle, l2, l2_bias
@@ -349,7 +349,7 @@ class _Trainer:
                     )
                 weighted_loss += value * loss.divisor(Tb.shape)
                 if self.labels is not None:
-                    predicted = labels_from_outputs(outputs)
+                    predicted = predicted_labels(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
                 self.optimizer.step(network.parameters())
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}

@@ -4,7 +4,7 @@ The real datasets (optdigits, MNIST, ...) arrive with the data issue; this
 package holds what the core and its tests need.
 """
 
-from mlpkit.datasets.preprocessing import Standardizer, train_test_split
+from mlpkit.datasets.preprocessing import Standardizer, one_hot, train_test_split
 from mlpkit.datasets.synthetic import (
     make_blobs,
     make_circles,
@@ -12,7 +12,6 @@ from mlpkit.datasets.synthetic import (
     make_spirals,
     make_xor,
 )
-from mlpkit.targets import one_hot
 
 __all__ = [
     "Standardizer",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit._validation import as_rng, check_array, check_same_length
+from mlpkit._validation import as_rng, check_array, check_labels, check_same_length
 
 
 def _test_count(test_size: float | int, n: int) -> int:
@@ -122,3 +122,30 @@ class Standardizer:
             Z, "Z", n_features=len(self.mean_), dtype=np.float64, owner="the Standardizer"
         )
         return Z * self.scale_ + self.mean_
+
+
+def one_hot(labels: Any, n_classes: int | None = None, dtype: Any = np.float32) -> np.ndarray:
+    """One-hot rows for integer ``labels``.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n,)
+        Integer classes in ``[0, n_classes)``.
+    n_classes : int, optional
+        Defaults to ``max(labels) + 1``.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes)
+    """
+    raw = np.asarray(labels)
+    if n_classes is None:
+        if raw.size == 0:
+            raise ValueError("labels is empty: it has 0 labels")
+        n_classes = int(np.max(raw)) + 1
+    labels = check_labels(
+        raw, n_classes, "labels", context=f"n_classes is {n_classes} (labels 0..{n_classes - 1})"
+    )
+    encoded = np.zeros((len(labels), n_classes), dtype=dtype)
+    encoded[np.arange(len(labels)), labels] = 1
+    return encoded
