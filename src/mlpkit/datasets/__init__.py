@@ -1,10 +1,17 @@
-"""Data: seeded synthetic problems, splits and preprocessing.
+"""Data: datasets by name, synthetic problems, file readers, splits and preprocessing."""
 
-The real datasets (optdigits, MNIST, ...) arrive with the data issue; this
-package holds what the core and its tests need.
-"""
-
-from mlpkit.datasets.preprocessing import Standardizer, one_hot, train_test_split
+from mlpkit.datasets.files import ChecksumError, DataNotFoundError, data_dir
+from mlpkit.datasets.preprocessing import (
+    Standardizer,
+    flatten_images,
+    one_hot,
+    rescale,
+    train_test_split,
+    train_valid_test_split,
+    zscore_rows,
+)
+from mlpkit.datasets.readers import read_idx, read_optdigits, read_table
+from mlpkit.datasets.registry import REGISTRY, Dataset, get_info, load
 from mlpkit.datasets.synthetic import (
     make_blobs,
     make_circles,
@@ -14,12 +21,26 @@ from mlpkit.datasets.synthetic import (
 )
 
 __all__ = [
+    "REGISTRY",
+    "ChecksumError",
+    "DataNotFoundError",
+    "Dataset",
     "Standardizer",
+    "data_dir",
+    "flatten_images",
+    "get_info",
+    "load",
     "make_blobs",
     "make_circles",
     "make_moons",
     "make_spirals",
     "make_xor",
     "one_hot",
+    "read_idx",
+    "read_optdigits",
+    "read_table",
+    "rescale",
     "train_test_split",
+    "train_valid_test_split",
+    "zscore_rows",
 ]

@@ -149,3 +149,80 @@ def one_hot(labels: Any, n_classes: int | None = None, dtype: Any = np.float32) 
     encoded = np.zeros((len(labels), n_classes), dtype=dtype)
     encoded[np.arange(len(labels)), labels] = 1
     return encoded
+
+
+def train_valid_test_split(
+    X: Any,
+    y: Any,
+    valid_size: float | int,
+    test_size: float | int,
+    *,
+    stratify: bool = True,
+    seed: int | np.random.Generator | None = None,
+):
+    """Split into train, validation and test parts, stratified by class.
+
+    ``valid_size`` and ``test_size`` are fractions of the whole data or counts.
+
+    Returns
+    -------
+    X_train, X_valid, X_test, y_train, y_valid, y_test
+    """
+    rng = as_rng(seed)
+    n = len(np.asarray(y))
+    n_test = _test_count(test_size, n)
+    n_valid = _test_count(valid_size, n)
+    if n_test + n_valid >= n:
+        raise ValueError(
+            f"valid_size and test_size leave no training data ({n_valid} + {n_test} of {n})"
+        )
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, n_test, stratify=stratify, seed=rng)
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        X_rest, y_rest, n_valid, stratify=stratify, seed=rng
+    )
+    return X_train, X_valid, X_test, y_train, y_valid, y_test
+
+
+def rescale(
+    X: Any, data_range: tuple[float, float], feature_range: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """Map values from ``data_range`` (e.g. pixels 0..255) linearly onto ``feature_range``.
+
+    The ranges are fixed, not learnt, so train and test data map the same way.
+
+    Returns
+    -------
+    ndarray of X's shape, float32 unless X is float64.
+    """
+    (low, high), (new_low, new_high) = data_range, feature_range
+    if not high > low or not new_high > new_low:
+        raise ValueError(
+            f"ranges must be (low, high) with low < high, got {data_range} and {feature_range}"
+        )
+    X = np.asarray(X)
+    dtype = np.float64 if X.dtype == np.float64 else np.float32
+    scale = (new_high - new_low) / (high - low)
+    return ((X.astype(dtype) - low) * dtype(scale) + dtype(new_low)).astype(dtype, copy=False)
+
+
+def zscore_rows(X: Any) -> np.ndarray:
+    """Standardise each sample on its own: subtract its mean, divide by its std.
+
+    A constant row (a blank image) is only centred.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, n_features)
+    """
+    X = check_array(X, "X", dtype=np.float64 if np.asarray(X).dtype == np.float64 else np.float32)
+    mean = X.mean(axis=1, keepdims=True)
+    std = X.std(axis=1, keepdims=True)
+    return (X - mean) / np.where(std > 0, std, 1)
+
+
+def flatten_images(images: Any) -> np.ndarray:
+    """Turn images of shape (n, height, width) into rows of shape (n, height * width)."""
+    images = np.asarray(images)
+    if images.ndim < 2:
+        raise ValueError(f"images must have shape (n, height, width), got {images.shape}")
+    return images.reshape(len(images), -1)

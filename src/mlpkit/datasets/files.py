@@ -1,0 +1,103 @@
+"""The data directory and checked downloads.
+
+Files live in ``$MLPKIT_DATA/<dataset>/`` (default ``~/.cache/mlpkit``). A
+missing file is downloaded from its mirror into ``<file>.partial``, checked
+against the SHA-256 pinned here, and only then renamed into place, so a
+half-downloaded or tampered file is never used. Set ``MLPKIT_OFFLINE=1`` to
+never try the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 1 << 20
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data file is absent and could not be downloaded."""
+
+
+class ChecksumError(ValueError):
+    """A downloaded file did not match its pinned SHA-256."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file of a dataset: its name, pinned SHA-256 and where to get it."""
+
+    name: str
+    sha256: str
+    url: str
+
+
+def data_dir() -> Path:
+    """``$MLPKIT_DATA`` if set, else ``~/.cache/mlpkit``."""
+    configured = os.environ.get("MLPKIT_DATA")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "mlpkit"
+
+
+def sha256_of(path: Path) -> str:
+    """The hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch(
+    folder: Path, remote: RemoteFile, *, download: bool = True, timeout: float = 30.0
+) -> Path:
+    """Return the path of ``remote`` in ``folder``, downloading it if it is missing.
+
+    Raises
+    ------
+    DataNotFoundError
+        The file is missing and downloading is off or failed; the message
+        names the folder and the file to put there.
+    ChecksumError
+        The download's SHA-256 differs from the pinned one (the partial file
+        is deleted).
+    """
+    path = folder / remote.name
+    if path.is_file():
+        return path
+    offline = os.environ.get("MLPKIT_OFFLINE", "") not in ("", "0")
+    if not download or offline:
+        raise DataNotFoundError(
+            f"{remote.name} is not in {folder}; put it there (from {remote.url}) or allow downloads"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with (
+            urllib.request.urlopen(remote.url, timeout=timeout) as response,
+            open(partial, "wb") as handle,
+        ):
+            shutil.copyfileobj(response, handle, _CHUNK)
+    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        partial.unlink(missing_ok=True)
+        if isinstance(error, urllib.error.HTTPError):
+            reason = f"HTTP {error.code} {error.reason}"
+        else:
+            reason = getattr(error, "reason", error)
+        raise DataNotFoundError(
+            f"{remote.name} is not in {folder} and downloading it from {remote.url} "
+            f"failed ({reason}); put the file there by hand"
+        ) from error
+    actual = sha256_of(partial)
+    if actual != remote.sha256:
+        partial.unlink()
+        raise ChecksumError(
+            f"the download of {remote.name} from {remote.url} has SHA-256 {actual[:16]}..., "
+            f"expected {remote.sha256[:16]}...; the partial file was deleted"
+        )
+    os.replace(partial, path)
+    return path

@@ -1,0 +1,170 @@
+"""Readers for the file formats mlpkit meets: IDX, the optdigits CSV, users' CSV and NPZ.
+
+Every reader checks what it reads and raises a one-line ``ValueError`` that
+names the file for anything truncated, corrupt or malformed.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed if it is gzip."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ValueError(f"{path} is truncated or corrupt: {error}") from error
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (the MNIST format), gzip-compressed or not.
+
+    Header: two zero bytes, a type code (0x08 for uint8), the number of
+    dimensions, then each dimension as a big-endian uint32; then the data.
+
+    Returns
+    -------
+    ndarray of the stored shape, e.g. (60000, 28, 28) uint8 for images.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4].hex()})")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path} is truncated: its IDX header is incomplete")
+    shape = tuple(int(d) for d in np.frombuffer(data, ">u4", ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise ValueError(
+            f"{path} is truncated or corrupt: its header promises {expected} bytes of data "
+            f"for shape {shape}, but it holds {len(data) - header}"
+        )
+    return np.frombuffer(data, dtype, offset=header).reshape(shape)
+
+
+def read_optdigits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read a UCI optdigits file: rows of 64 features (0..16) and a class (0..9).
+
+    Returns
+    -------
+    X : ndarray of shape (n, 64), uint8
+    y : ndarray of shape (n,), int64
+    """
+    path = Path(path)
+    text = _read_bytes(path).decode("ascii", errors="replace")
+    try:
+        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError as error:
+        raise ValueError(f"{path} is not an optdigits file: {error}") from error
+    if table.shape[1] != 65:
+        raise ValueError(f"{path} has {table.shape[1]} columns; optdigits rows have 65")
+    X, y = table[:, :64], table[:, 64]
+    if X.min() < 0 or X.max() > 16 or y.min() < 0 or y.max() > 9:
+        raise ValueError(f"{path} has values outside optdigits' ranges (0..16, classes 0..9)")
+    return X.astype(np.uint8), y
+
+
+def read_table(path: str | Path, target: str | None = None):
+    """Read a user's data file: a CSV with a header row, or an NPZ with ``X`` and ``y``.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv`` (comma-separated, first row names the columns) or ``.npz``.
+    target : str
+        For a CSV, the name of the label column; every other column is a
+        feature and must be numeric.
+
+    Returns
+    -------
+    X : ndarray of shape (n, n_features), float64
+    y : ndarray of shape (n,)
+        Integer classes; text labels are numbered in sorted order.
+    classes : list of str
+        The class names, in label order.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no data file at {path}")
+    if path.suffix == ".npz":
+        return _read_npz(path)
+    if target is None:
+        raise ValueError(f"{path}: name the label column with --target (data.target)")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if len(rows) < 2:
+        raise ValueError(f"{path} has no data rows under its header")
+    header = [name.strip() for name in rows[0]]
+    if target not in header:
+        raise ValueError(f"{path} has no column {target!r}; its columns are {header}")
+    column = header.index(target)
+    features = [name for i, name in enumerate(header) if i != column]
+    X = np.empty((len(rows) - 1, len(features)))
+    labels = []
+    for r, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(header)}")
+        labels.append(row[column].strip())
+        cells = [cell for i, cell in enumerate(row) if i != column]
+        for c, cell in enumerate(cells):
+            try:
+                X[r - 2, c] = float(cell) if cell.strip() else np.nan
+            except ValueError:
+                raise ValueError(
+                    f"{path} line {r}, column {features[c]!r}: {cell!r} is not a number"
+                ) from None
+    if np.isnan(X).any():
+        r, c = np.argwhere(np.isnan(X))[0]
+        raise ValueError(f"{path} line {r + 2}, column {features[c]!r} is empty or NaN")
+    y, classes = _encode_labels(np.array(labels), path)
+    return X, y, classes
+
+
+def _read_npz(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not {"X", "y"} <= set(archive.files):
+                raise ValueError(f"{path} must hold arrays 'X' and 'y'; it has {archive.files}")
+            X, y = archive["X"], archive["y"]
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path} is truncated or corrupt: {error}") from error
+    if X.ndim != 2 or len(X) != len(y):
+        raise ValueError(f"{path}: X must be (n, n_features) and y (n,); got {X.shape}, {y.shape}")
+    if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
+        raise ValueError(f"{path}: X must hold finite numbers")
+    labels, classes = _encode_labels(y, path)
+    return X.astype(np.float64), labels, classes
+
+
+def _encode_labels(raw: np.ndarray, path: Path) -> tuple[np.ndarray, list[str]]:
+    """Class indices for ``raw`` labels: numbers as they are if 0..K-1, else numbered by sort."""
+    try:
+        numeric = raw.astype(np.float64)
+    except ValueError:
+        numeric = None
+    if numeric is not None:
+        if np.isnan(numeric).any():
+            raise ValueError(f"{path}: the label column has empty or NaN cells")
+        values = np.unique(numeric)
+        if np.all(values == np.round(values)) and np.array_equal(values, np.arange(len(values))):
+            return numeric.astype(np.int64), [str(int(v)) for v in values]
+        classes, y = np.unique(numeric, return_inverse=True)
+        return y.astype(np.int64), [f"{v:g}" for v in classes]
+    if (raw == "").any():
+        raise ValueError(f"{path}: the label column has empty cells")
+    classes, y = np.unique(raw, return_inverse=True)
+    return y.astype(np.int64), [str(c) for c in classes]
