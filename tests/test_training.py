@@ -226,3 +226,20 @@ def test_history_reads_like_a_dict_and_attributes(moons):
     assert set(history.as_dict()) == {"epoch", "loss", "accuracy", "time"}
     with pytest.raises(AttributeError, match="no record 'val_f1'"):
         _ = history.val_f1
+
+
+def test_a_batch_callback_can_stop_mid_epoch(moons):
+    X_train, _, y_train, _ = moons
+
+    class StopAfterFiveBatches(mk.Callback):
+        def __init__(self):
+            self.seen = []
+
+        def on_batch_end(self, batch, logs):
+            self.seen.append((batch, logs["loss"]))
+            return len(self.seen) == 5
+
+    stopper = StopAfterFiveBatches()
+    history = mk.mlp([2, 4, 2]).fit(X_train, y_train, epochs=3, batch_size=100, callbacks=[stopper])
+    assert [b for b, _ in stopper.seen] == [0, 1, 2, 3, 4]
+    assert history.interrupted and len(history) == 0  # the partial epoch is not recorded

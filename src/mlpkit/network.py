@@ -286,6 +286,7 @@ class Network:
         shuffle: bool = True,
         l2: float = 0.0,
         l2_bias: bool = False,
+        initial_epoch: int = 0,
     ) -> training.History:
         """Train the network by backpropagation; see :func:`mlpkit.training.fit`.
 
@@ -306,6 +307,7 @@ class Network:
             shuffle=shuffle,
             l2=l2,
             l2_bias=l2_bias,
+            initial_epoch=initial_epoch,
         )
 
     # -- description ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +48,23 @@ class History:
     def __init__(self) -> None:
         self.epochs: list[int] = []
         self.records: dict[str, list[float]] = {}
+        #: True when a callback stopped training in the middle of an epoch
+        #: (that epoch is not recorded).
+        self.interrupted = False
+
+    @classmethod
+    def from_dict(cls, columns: dict[str, list[float]]) -> History:
+        """Rebuild a History from :meth:`as_dict` output."""
+        history = cls()
+        history.epochs = [int(e) for e in columns.get("epoch", [])]
+        history.records = {k: [float(v) for v in vs] for k, vs in columns.items() if k != "epoch"}
+        return history
+
+    def extend(self, other: History) -> None:
+        """Append the epochs of ``other`` (a resumed run's) to these."""
+        for epoch, index in zip(other.epochs, range(len(other)), strict=True):
+            self.append(epoch, {k: v[index] for k, v in other.records.items()})
+        self.interrupted = other.interrupted
 
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Record one epoch's ``logs``."""
@@ -68,7 +85,7 @@ class History:
         raise KeyError(f"no record {key!r}; recorded: {sorted(self.records)}")
 
     def __getattr__(self, key: str) -> list[float]:
-        if key.startswith("_") or key in ("epochs", "records"):
+        if key.startswith("_") or key in ("epochs", "records", "interrupted"):
             raise AttributeError(key)
         try:
             return self[key]
@@ -104,6 +121,13 @@ class Callback:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         """Called after each epoch with its logs (which may be extended)."""
+        return False
+
+    def on_batch_end(self, batch: int, logs: dict[str, float]) -> bool:
+        """Called after each step with the batch's ``loss``; True stops at once.
+
+        Only callbacks that override this are called per batch.
+        """
         return False
 
     def on_train_end(self, network: Network) -> None:
@@ -146,13 +170,34 @@ class EarlyStopping(Callback):
         self.sign = 1.0 if mode == "min" else -1.0
         self.restore_best = restore_best
 
+        self._resumed = False
+
     def on_train_begin(self, network: Network) -> None:
         self.network = network
+        if self._resumed:  # keep the state restore() put back
+            self._resumed = False
+            return
         self.best = math.inf
         self.best_epoch: int | None = None
         self.best_weights: dict[str, np.ndarray] | None = None
         self.stopped_epoch: int | None = None
         self.wait = 0
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Scalars (JSON-ready) and the best weights, for a checkpoint."""
+        scalars = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        return scalars, dict(self.best_weights or {})
+
+    def restore(self, scalars: dict[str, Any], best_weights: dict[str, np.ndarray]) -> None:
+        """Put back a :meth:`get_state` so that the next ``fit`` continues from it."""
+        self.best, self.best_epoch, self.wait = (
+            scalars["best"],
+            scalars["best_epoch"],
+            scalars["wait"],
+        )
+        self.best_weights = best_weights or None
+        self.stopped_epoch = None
+        self._resumed = True
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         if self.monitor not in logs:
@@ -228,6 +273,7 @@ def fit(
     shuffle: bool = True,
     l2: float = 0.0,
     l2_bias: bool = False,
+    initial_epoch: int = 0,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by backpropagation.
 
@@ -256,6 +302,9 @@ def fit(
         L2 penalty ``l2 * sum(W**2)`` added to the loss (gradient ``2 l2 W``).
     l2_bias : bool
         Penalise biases too.
+    initial_epoch : int
+        The first epoch to run, when resuming a run: epochs ``initial_epoch``
+        to ``epochs - 1`` are run (pass the saved generator as ``seed``).
 
     Returns
     -------
@@ -289,11 +338,16 @@ def fit(
     network.loss = loss
     history = History()
     callbacks = list(callbacks)
+    trainer.batch_callbacks = [c for c in callbacks if _overrides(c, "on_batch_end")]
+    initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
     for callback in callbacks:
         getattr(callback, "on_train_begin", lambda net: None)(network)
     try:
-        for epoch in range(epochs):
+        for epoch in range(initial_epoch, epochs):
             logs = trainer.run_epoch(epoch, history)
+            if logs is None:  # a batch callback stopped training mid-epoch
+                history.interrupted = True
+                break
             if validation is not None:
                 logs.update({f"val_{k}": v for k, v in network.evaluate(*validation).items()})
             stop = False
@@ -306,6 +360,12 @@ def fit(
         for callback in callbacks:
             getattr(callback, "on_train_end", lambda net: None)(network)
     return history
+
+
+def _overrides(callback: Any, method: str) -> bool:
+    """Whether ``callback`` defines ``method`` beyond the Callback base class."""
+    own = getattr(type(callback), method, None)
+    return own is not None and own is not getattr(Callback, method)
 
 
 @dataclass
@@ -323,9 +383,13 @@ class _Trainer:
     shuffle: bool
     l2: float
     l2_bias: bool
+    batch_callbacks: list[Any] = field(default_factory=list)
 
-    def run_epoch(self, epoch: int, history: History) -> dict[str, float]:
-        """One pass over the data; return the epoch's running loss and accuracy."""
+    def run_epoch(self, epoch: int, history: History) -> dict[str, float] | None:
+        """One pass over the data; return the epoch's running loss and accuracy.
+
+        Returns None when a batch callback asked to stop before the epoch's end.
+        """
         started = time.perf_counter()
         network, loss, n = self.network, self.loss, len(self.X)
         self.optimizer.epoch = epoch
@@ -334,7 +398,7 @@ class _Trainer:
         order = self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
         weighted_loss, correct, penalty = 0.0, 0, 0.0
         with np.errstate(over="ignore", invalid="ignore"):
-            for index in _batches(n, self.batch_size, order):
+            for batch, index in enumerate(_batches(n, self.batch_size, order)):
                 Tb = self.T[index]
                 value, outputs = network.loss_and_gradients(self.X[index], Tb, loss)
                 if self.l2:
@@ -352,6 +416,8 @@ class _Trainer:
                     predicted = predicted_labels(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
                 self.optimizer.step(network.parameters())
+                if self.batch_callbacks and self._batch_end(batch, value):
+                    return None
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
         if self.labels is not None:
             logs["accuracy"] = correct / n
@@ -359,3 +425,9 @@ class _Trainer:
             logs["l2_penalty"] = penalty  # at the epoch's last step
         logs["time"] = time.perf_counter() - started
         return logs
+
+    def _batch_end(self, batch: int, value: float) -> bool:
+        stop = False
+        for callback in self.batch_callbacks:
+            stop = bool(callback.on_batch_end(batch, {"loss": value})) or stop
+        return stop

@@ -1,0 +1,180 @@
+"""Checkpoints: everything a run needs to continue as if it had never stopped.
+
+A checkpoint holds the weights, the optimiser's state (velocities, moments,
+step count), the shuffling generator's state, the early-stopping state and
+the history so far. Resuming from it with the same data and settings ends
+with exactly the weights an uninterrupted run would have, bit for bit.
+It is one ``.npz`` (arrays plus a JSON document, no pickle), written
+atomically, so a run killed while writing keeps the previous checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlpkit.io import atomic_write
+from mlpkit.network import Network
+from mlpkit.optimizers import Optimizer
+from mlpkit.training import Callback, EarlyStopping, History
+
+FORMAT_NAME = "mlpkit-checkpoint"
+FORMAT_VERSION = 1
+_META = "__meta__"
+
+
+@dataclass
+class CheckpointState:
+    """The contents of a checkpoint file."""
+
+    epochs_done: int
+    weights: dict[str, np.ndarray]
+    optimizer_state: dict[str, dict[str, np.ndarray]]
+    optimizer_iterations: int
+    rng_state: dict[str, Any]
+    history: History
+    early_stopping: dict[str, Any] | None = None
+    early_stopping_weights: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def restore(
+        self,
+        network: Network,
+        optimizer: Optimizer,
+        early_stopping: EarlyStopping | None = None,
+    ) -> np.random.Generator:
+        """Put the state back; return the generator to pass to ``fit`` as ``seed``."""
+        network.set_weights(self.weights)
+        optimizer.state = {k: dict(v) for k, v in self.optimizer_state.items()}
+        optimizer.iterations = self.optimizer_iterations
+        if early_stopping is not None and self.early_stopping is not None:
+            early_stopping.restore(self.early_stopping, self.early_stopping_weights)
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.rng_state
+        return rng
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    network: Network,
+    optimizer: Optimizer,
+    rng: np.random.Generator,
+    epochs_done: int,
+    history: History,
+    early_stopping: EarlyStopping | None = None,
+) -> None:
+    """Write a checkpoint atomically (see the module docstring)."""
+    arrays = {f"weights:{k}": p for k, p, _ in network.parameters()}
+    for key, slots in optimizer.state.items():
+        arrays.update({f"optimizer:{key}:{slot}": value for slot, value in slots.items()})
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "epochs_done": epochs_done,
+        "optimizer_iterations": optimizer.iterations,
+        "rng_state": rng.bit_generator.state,
+        "history": history.as_dict(),
+        "early_stopping": None,
+    }
+    if early_stopping is not None:
+        scalars, best = early_stopping.get_state()
+        meta["early_stopping"] = scalars
+        arrays.update({f"early_stopping:{k}": v for k, v in best.items()})
+    arrays[_META] = np.array(json.dumps(meta))
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))
+
+
+def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
+    """Read a checkpoint written by :func:`save_checkpoint`."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive[_META]))
+            arrays = {k: archive[k] for k in archive.files if k != _META}
+    except (OSError, EOFError, KeyError, ValueError) as error:
+        raise ValueError(f"{path} is not a readable mlpkit checkpoint: {error}") from error
+    if meta.get("format") != FORMAT_NAME or meta.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(f"{path} is not a mlpkit checkpoint this version can read")
+    optimizer_state: dict[str, dict[str, np.ndarray]] = {}
+    weights, best = {}, {}
+    for name, value in arrays.items():
+        kind, _, rest = name.partition(":")
+        if kind == "weights":
+            weights[rest] = value
+        elif kind == "early_stopping":
+            best[rest] = value
+        elif kind == "optimizer":
+            key, _, slot = rest.rpartition(":")
+            optimizer_state.setdefault(key, {})[slot] = value
+    return CheckpointState(
+        epochs_done=meta["epochs_done"],
+        weights=weights,
+        optimizer_state=optimizer_state,
+        optimizer_iterations=meta["optimizer_iterations"],
+        rng_state=meta["rng_state"],
+        history=History.from_dict(meta["history"]),
+        early_stopping=meta["early_stopping"],
+        early_stopping_weights=best,
+    )
+
+
+class Checkpoint(Callback):
+    """Save a checkpoint every ``every`` epochs (and keep the history it saves).
+
+    Put it last among the callbacks so that the logs it records are complete,
+    and pass the same generator to ``fit(seed=rng)``.
+
+    Parameters
+    ----------
+    path : path-like
+        The checkpoint file, rewritten atomically each time.
+    optimizer : Optimizer
+        The optimiser ``fit`` uses.
+    rng : Generator
+        The generator ``fit`` shuffles with.
+    every : int
+        Epochs between checkpoints.
+    early_stopping : EarlyStopping, optional
+        Saved too, so that a resumed run stops where the original would.
+    history : History, optional
+        Epochs already done (when resuming); new epochs are appended.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        optimizer: Optimizer,
+        rng: np.random.Generator,
+        every: int = 1,
+        early_stopping: EarlyStopping | None = None,
+        history: History | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.optimizer, self.rng, self.every = optimizer, rng, every
+        self.early_stopping = early_stopping
+        self.history = history if history is not None else History()
+
+    def on_train_begin(self, network: Network) -> None:
+        self.network = network
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        self.history.append(epoch, logs)
+        if (epoch + 1) % self.every == 0:
+            self.save(epoch + 1)
+        return False
+
+    def save(self, epochs_done: int) -> None:
+        """Write the checkpoint now."""
+        save_checkpoint(
+            self.path,
+            self.network,
+            self.optimizer,
+            self.rng,
+            epochs_done,
+            self.history,
+            self.early_stopping,
+        )
