@@ -2,7 +2,9 @@
 
 The file holds each parameter under its key (``"0.W"``, ``"0.b"``, ...) and
 a JSON document under ``"__config__"``: the format name and version, the
-mlpkit version, the task and the layers' types and arguments. Files are
+mlpkit version, the task and the layers' types and arguments. A network may
+carry a fitted ``preprocessor`` (its arrays stored as ``"preprocess:mean"``,
+...) and ``classes`` (the class names): a saved model then takes raw inputs. Files are
 written to a temporary file beside the target and renamed, so an existing
 model is never left half-written.
 """
@@ -19,12 +21,14 @@ from typing import Any
 import numpy as np
 
 from mlpkit import activations
+from mlpkit.datasets.preprocessing import Preprocessor
 from mlpkit.layers import Dense, Layer
 from mlpkit.network import Network
 
 FORMAT_NAME = "mlpkit-model"
 FORMAT_VERSION = 1
 _CONFIG_KEY = "__config__"
+_PREPROCESS = "preprocess:"
 _LAYER_TYPES: dict[str, type[Layer]] = {
     "Dense": Dense,
     **{cls.__name__: cls for cls in set(activations.ACTIVATIONS.values())},
@@ -121,7 +125,11 @@ def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) ->
             else:
                 layers.append(cls(**spec))
         network = Network(layers, task=config["task"])
-        network.set_weights(arrays)
+        extra = {k[len(_PREPROCESS) :]: v for k, v in arrays.items() if k.startswith(_PREPROCESS)}
+        network.set_weights({k: v for k, v in arrays.items() if not k.startswith(_PREPROCESS)})
+        network.classes = config.get("classes")
+        if config.get("preprocess"):
+            network.preprocessor = Preprocessor.from_state(config["preprocess"], extra)
     except (KeyError, TypeError, ValueError) as error:
         raise _not_a_model(path, f"its contents do not describe a network ({error})") from error
     return network

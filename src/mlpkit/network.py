@@ -68,6 +68,12 @@ class Network:
         self.task = task
         #: The loss of the last ``fit``; ``evaluate`` uses it by default.
         self.loss: losses.Loss | None = None
+        #: Class names, index = label (saved with the model; optional).
+        self.classes: list[str] | None = None
+        #: A fitted ``datasets.Preprocessor`` for raw inputs (saved with the model;
+        #: optional). The network's own methods never apply it: call
+        #: ``network.preprocessor.transform(X)`` first.
+        self.preprocessor: Any = None
 
     # -- the two passes ----------------------------------------------------------
     def forward(self, X: Any, *, training: bool = False) -> np.ndarray:

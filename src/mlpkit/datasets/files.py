@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +72,9 @@ def fetch(
         raise DataNotFoundError(
             f"{remote.name} is not in {folder}; put it there (from {remote.url}) or allow downloads"
         )
+    import urllib.error  # imported here: urllib costs 30 ms at import time
+    import urllib.request
+
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:

@@ -226,3 +226,72 @@ def flatten_images(images: Any) -> np.ndarray:
     if images.ndim < 2:
         raise ValueError(f"images must have shape (n, height, width), got {images.shape}")
     return images.reshape(len(images), -1)
+
+
+PREPROCESSING = ("standardize", "rescale01", "rescale11", "zscore_rows", "none")
+
+
+class Preprocessor:
+    """One named preprocessing step, fitted on training data and saved with a model.
+
+    Parameters
+    ----------
+    kind : {'standardize', 'rescale01', 'rescale11', 'zscore_rows', 'none'}
+        ``standardize``: z-score each feature with training statistics;
+        ``rescale01`` / ``rescale11``: map the data's value range (e.g. pixels
+        0..255) onto [0, 1] / [-1, 1]; ``zscore_rows``: z-score each sample
+        on its own; ``none``: leave the data as it is.
+    value_range : (low, high), optional
+        The range rescaling maps from; by default the training data's
+        minimum and maximum.
+    """
+
+    def __init__(self, kind: str = "standardize", value_range=None) -> None:
+        if kind not in PREPROCESSING:
+            valid = ", ".join(repr(k) for k in PREPROCESSING)
+            raise ValueError(f"unknown preprocessing {kind!r}; valid kinds are {valid}")
+        self.kind = kind
+        self.value_range = None if value_range is None else tuple(map(float, value_range))
+        self.standardizer: Standardizer | None = None
+
+    def fit(self, X: Any) -> Preprocessor:
+        """Learn what the step needs from the training data ``X`` (n, n_features)."""
+        if self.kind == "standardize":
+            self.standardizer = Standardizer().fit(X)
+        elif self.kind.startswith("rescale") and self.value_range is None:
+            X = np.asarray(X)
+            self.value_range = (float(X.min()), float(X.max()))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Apply the step; returns float32 rows."""
+        if self.kind == "standardize":
+            if self.standardizer is None:
+                raise RuntimeError("this Preprocessor is not fitted yet: call fit(X_train)")
+            return self.standardizer.transform(np.asarray(X, np.float32))
+        if self.kind.startswith("rescale"):
+            target = (0.0, 1.0) if self.kind == "rescale01" else (-1.0, 1.0)
+            return rescale(X, self.value_range, target)
+        if self.kind == "zscore_rows":
+            return zscore_rows(np.asarray(X, np.float32))
+        return check_array(X, "X", dtype=np.float32)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """A JSON-ready description and the fitted arrays, for saving with a model."""
+        arrays = {}
+        if self.standardizer is not None:
+            arrays = {"mean": self.standardizer.mean_, "scale": self.standardizer.scale_}
+        return {"kind": self.kind, "value_range": self.value_range}, arrays
+
+    @classmethod
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Preprocessor:
+        """Rebuild a fitted Preprocessor from :meth:`get_state` output."""
+        step = cls(config["kind"], config.get("value_range"))
+        if step.kind == "standardize":
+            step.standardizer = Standardizer()
+            step.standardizer.mean_ = np.asarray(arrays["mean"], np.float64)
+            step.standardizer.scale_ = np.asarray(arrays["scale"], np.float64)
+        return step
+
+    def __repr__(self) -> str:
+        return f"Preprocessor({self.kind!r})"
