@@ -1,29 +1,263 @@
-"""The ``mlpkit`` command.
+"""The ``mlpkit`` command: parse, call the library, return an exit code.
 
-Only ``--version`` exists so far; ``run``, ``recipes``, ``evaluate`` and the
-other commands arrive with the command-line issue. Until then the main job is
-``python examples/quickstart.py``.
+Exit codes: 0 success, 1 a check failed (gradcheck), 2 bad usage or bad
+input (one line on stderr, no traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_RECIPE = "optdigits-mlp"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and return the exit code."""
+class UsageError(Exception):
+    """Bad input from the command line: reported in one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
     from mlpkit import __version__
 
     parser = argparse.ArgumentParser(
-        prog="mlpkit",
-        description="mlpkit: multi-layer neural networks in plain NumPy. "
-        "No subcommands exist yet; use the Python API (see README.md).",
+        prog="mlpkit", description="Multi-layer neural networks in plain NumPy."
     )
     parser.add_argument("--version", action="version", version=f"mlpkit {__version__}")
-    parser.parse_args(argv)
-    parser.print_help(sys.stderr)
-    return 2
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
+    run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a recipe key, e.g. train.learning_rate=0.1")  # fmt: skip
+    run.add_argument("--out", type=Path, help="the run folder (default runs/<recipe>-<time>)")
+    run.add_argument("--seed", type=int, help="the training seed (train.seed)")
+    run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
+    run.add_argument("--target", help="the label column of --data (a CSV)")
+    run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+
+    commands.add_parser("recipes", help="list the built-in recipes")
+    commands.add_parser("datasets", help="list the datasets and whether their files are here")
+
+    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model")
+    evaluate.add_argument("model", type=Path)
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="a dataset's test split")
+    source.add_argument("--data", type=Path, help="a .csv (with --target) or .npz file")
+    evaluate.add_argument("--target", help="the label column of a CSV")
+
+    predict = commands.add_parser("predict", help="predict classes for rows of a CSV")
+    predict.add_argument("model", type=Path)
+    predict.add_argument("input", type=Path, help="CSV with a header row and feature columns")
+    predict.add_argument("--proba", action="store_true", help="write class probabilities")
+
+    download = commands.add_parser("download", help="fetch a dataset's files into the data folder")
+    download.add_argument("name")
+
+    gradcheck = commands.add_parser("gradcheck", help="check a recipe's gradients numerically")
+    gradcheck.add_argument("recipe", nargs="?", default=DEFAULT_RECIPE)
+    gradcheck.add_argument("--samples", type=int, default=16, help="data rows to use (16)")
+    gradcheck.add_argument("--entries", type=int, default=40,
+                           help="entries checked per parameter array (40)")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command in ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    # Pictures are written to files: no window, whatever the machine's default backend.
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    handler = globals()[f"_command_{args.command}"]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("mlpkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, ValueError, TypeError, FileNotFoundError, FloatingPointError,
+            ImportError, OSError) as error:  # fmt: skip
+        print(f"mlpkit: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _recipe_config(args: argparse.Namespace) -> dict[str, Any]:
+    from mlpkit.recipes import apply_overrides, load_recipe
+
+    config = load_recipe(args.recipe or DEFAULT_RECIPE)
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"train.seed={args.seed}")
+    if args.target and args.data is None:
+        raise UsageError("--target goes with --data")
+    config = apply_overrides(config, overrides)
+    if args.data is not None:
+        config["data"].update(name="file", path=str(args.data), target=args.target or "",
+                              split="official", options={})  # fmt: skip
+    return config
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    from mlpkit import runs
+
+    stop = runs.StopRequest()
+    previous = signal.signal(signal.SIGINT, lambda *_: _on_interrupt(stop, previous))
+    try:
+        if args.resume is not None:
+            if args.recipe or args.overrides or args.data or args.out or args.seed is not None:
+                raise UsageError("--resume takes only the run folder (and --quiet)")
+            result = runs.resume(args.resume, quiet=args.quiet, stop=stop)
+        else:
+            config = _recipe_config(args)
+            run_dir = args.out or runs.new_run_dir("runs", config["name"])
+            result = runs.run(config, run_dir, quiet=args.quiet, stop=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _print_result(result)
+    if result.status == "interrupted":
+        print(f"stopped; continue with: mlpkit run --resume {result.run_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _on_interrupt(stop: Any, previous: Any) -> None:
+    """First Ctrl-C: stop after this batch and write everything. Second: stop now."""
+    if stop.requested:
+        signal.signal(signal.SIGINT, previous)
+        raise KeyboardInterrupt
+    stop.request()
+    print("\nmlpkit: stopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+
+
+def _print_result(result: Any) -> None:
+    metrics = result.metrics
+    for split in ("train", "valid", "test"):
+        if split in metrics:
+            figures = metrics[split]
+            accuracy = (
+                f"  accuracy {100 * figures['accuracy']:.2f}%" if "accuracy" in figures else ""
+            )
+            print(f"{split:5s}  loss {figures['loss']:.4f}{accuracy}")
+    print(f"{metrics['status']} after {metrics['epochs_run']} epochs "
+          f"({metrics['train_time_s']:.1f} s training)")  # fmt: skip
+    print(f"report: {result.run_dir / 'report.html'}")
+
+
+def _command_recipes(args: argparse.Namespace) -> int:
+    from mlpkit.recipes import list_recipes
+
+    recipes = list_recipes()
+    width = max(len(name) for name, _ in recipes)
+    for name, description in recipes:
+        print(f"{name:{width}s}  {description}")
+    return EXIT_OK
+
+
+def _command_datasets(args: argparse.Namespace) -> int:
+    from mlpkit.datasets import REGISTRY
+
+    rows = [("name", "features", "classes", "present", "where")]
+    for info in REGISTRY.values():
+        where = {"bundled": "inside the package", "generated": "generated from a seed"}
+        rows.append((info.name, "x".join(map(str, info.sample_shape)), str(info.n_classes),
+                     "yes" if info.present() else "no",
+                     where.get(info.source, str(info.folder))))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[4]
+        )
+    return EXIT_OK
+
+
+def _load_model(path: Path):
+    from mlpkit import load
+
+    return load(path)
+
+
+def _model_inputs(network: Any, X: Any) -> Any:
+    """Apply the preprocessing saved with the model, if any."""
+    return network.preprocessor.transform(X) if network.preprocessor is not None else X
+
+
+def _command_evaluate(args: argparse.Namespace) -> int:
+    from mlpkit import datasets
+
+    network = _load_model(args.model)
+    if args.dataset:
+        data = datasets.load(args.dataset)
+        X, y = data.X_test, data.y_test
+    else:
+        X, y, _ = datasets.read_table(args.data, args.target)
+    result = network.evaluate(_model_inputs(network, X), y)
+    for key, value in result.items():
+        print(f"{key} {value:.6f}")
+    return EXIT_OK
+
+
+def _command_predict(args: argparse.Namespace) -> int:
+    import csv
+
+    from mlpkit.datasets import read_features
+
+    network = _load_model(args.model)
+    X, _ = read_features(args.input)
+    inputs = _model_inputs(network, X)
+    classes = network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if args.proba:
+        probabilities = network.predict_proba(inputs)
+        writer.writerow(classes)
+        writer.writerows([f"{p:.6g}" for p in row] for row in probabilities)
+    else:
+        writer.writerow(["prediction"])
+        writer.writerows([classes[label]] for label in network.predict(inputs))
+    return EXIT_OK
+
+
+def _command_download(args: argparse.Namespace) -> int:
+    from mlpkit.datasets import get_info
+    from mlpkit.datasets.files import fetch
+
+    info = get_info(args.name)
+    if info.source != "files":
+        print(f"{info.name} needs no download: it is {info.source}")
+        return EXIT_OK
+    for remote in info.files:
+        print(fetch(info.folder, remote))
+    return EXIT_OK
+
+
+def _command_gradcheck(args: argparse.Namespace) -> int:
+    from mlpkit.gradcheck import gradcheck
+    from mlpkit.recipes import apply_overrides, load_recipe
+    from mlpkit.recipes.build import build_loss, build_network, prepare_data
+
+    config = apply_overrides(load_recipe(args.recipe), ["model.dtype='float64'"])
+    data = prepare_data(config)
+    network = build_network(config, data.X_train.shape[1], len(data.classes))
+    rows = slice(0, args.samples)
+    errors = gradcheck(
+        network, data.X_train[rows].astype("float64"), data.y_train[rows], build_loss(config),
+        l2=config["train"]["l2"], l2_bias=config["train"]["l2_bias"], max_entries=args.entries,
+    )  # fmt: skip
+    for key, error in errors.items():
+        print(f"{key:8s} relative error {error:.2e}")
+    worst = max(errors.values())
+    print(f"{'passed' if worst < 1e-6 else 'FAILED'}: largest relative error {worst:.2e} "
+          "(threshold 1e-6)")  # fmt: skip
+    return EXIT_OK if worst < 1e-6 else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from mlpkit.datasets.files import ChecksumError, DataNotFoundError, data_dir
 from mlpkit.datasets.preprocessing import (
+    Preprocessor,
     Standardizer,
     flatten_images,
     one_hot,
@@ -10,7 +11,7 @@ from mlpkit.datasets.preprocessing import (
     train_valid_test_split,
     zscore_rows,
 )
-from mlpkit.datasets.readers import read_idx, read_optdigits, read_table
+from mlpkit.datasets.readers import read_features, read_idx, read_optdigits, read_table
 from mlpkit.datasets.registry import REGISTRY, Dataset, get_info, load
 from mlpkit.datasets.synthetic import (
     make_blobs,
@@ -25,6 +26,7 @@ __all__ = [
     "ChecksumError",
     "DataNotFoundError",
     "Dataset",
+    "Preprocessor",
     "Standardizer",
     "data_dir",
     "flatten_images",
@@ -36,6 +38,7 @@ __all__ = [
     "make_spirals",
     "make_xor",
     "one_hot",
+    "read_features",
     "read_idx",
     "read_optdigits",
     "read_table",

@@ -168,3 +168,42 @@ def _encode_labels(raw: np.ndarray, path: Path) -> tuple[np.ndarray, list[str]]:
         raise ValueError(f"{path}: the label column has empty cells")
     classes, y = np.unique(raw, return_inverse=True)
     return y.astype(np.int64), [str(c) for c in classes]
+
+
+def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Read a CSV of features only (a header row, then numbers), e.g. inputs to predict.
+
+    Parameters
+    ----------
+    drop : str, optional
+        A column to leave out (a label column the file may still have).
+
+    Returns
+    -------
+    X : ndarray of shape (n, n_features), float64
+    names : list of str
+        The feature columns' names.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no input file at {path}")
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if len(rows) < 2:
+        raise ValueError(f"{path} has no data rows under its header")
+    header = [name.strip() for name in rows[0]]
+    keep = [i for i, name in enumerate(header) if name != drop]
+    X = np.empty((len(rows) - 1, len(keep)))
+    for r, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(header)}")
+        for c, i in enumerate(keep):
+            try:
+                X[r - 2, c] = float(row[i]) if row[i].strip() else np.nan
+            except ValueError:
+                raise ValueError(
+                    f"{path} line {r}, column {header[i]!r}: {row[i]!r} is not a number"
+                ) from None
+            if not np.isfinite(X[r - 2, c]):
+                raise ValueError(f"{path} line {r}, column {header[i]!r} is empty or not finite")
+    return X, [header[i] for i in keep]

@@ -1,0 +1,311 @@
+"""Pictures of data, training and networks (matplotlib, imported on first use).
+
+Every function draws on the axes it is given (``ax=``) or on a new figure,
+and returns the axes or figure; none calls ``plt.show()``. In a notebook the
+returned figure displays itself; a script saves it with ``fig.savefig``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mlpkit.layers import Dense
+from mlpkit.network import Network
+
+_TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
+
+
+def _pyplot():
+    import matplotlib.pyplot as plt  # imported here: matplotlib is optional and slow to import
+
+    return plt
+
+
+def _axes(ax, **figure_kwargs):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = _pyplot().subplots(**figure_kwargs)
+    return fig, ax
+
+
+def _finite(values: Sequence[float], epochs: Sequence[int]) -> tuple[list[int], list[float]]:
+    pairs = [(e + 1, v) for e, v in zip(epochs, values, strict=True) if math.isfinite(v)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def learning_curves(history: Any, fig: Any = None) -> Any:
+    """Loss and accuracy per epoch for train, validation and test, side by side.
+
+    Parameters
+    ----------
+    history : History
+        From ``fit``; ``test_*`` records come from ``EvaluateSets``.
+    fig : Figure, optional
+        Drawn on (two axes are added); a new figure by default.
+
+    Returns
+    -------
+    Figure
+    """
+    if fig is None:
+        fig = _pyplot().figure(figsize=(10, 4))
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    series = [("", "train", _TRAIN), ("val_", "valid", _VALID), ("test_", "test", _TEST)]
+    for prefix, label, colour in series:
+        for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+            key = f"{prefix}{metric}"
+            if key in history:
+                x, y = _finite(history[key], history.epochs)
+                ax.plot(x, y, color=colour, label=label, marker="." if len(x) < 30 else None)
+    for ax, title in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(
+    matrix: Any, classes: Sequence[str] | None = None, ax: Any = None, title: str = ""
+) -> Any:
+    """A heat map of a confusion matrix with the count in each cell.
+
+    Parameters
+    ----------
+    matrix : array-like of shape (k, k)
+        ``matrix[i, j]``: samples of true class i predicted as j.
+    classes : sequence of str, optional
+        Tick labels.
+    """
+    matrix = np.asarray(matrix)
+    k = len(matrix)
+    fig, ax = _axes(ax, figsize=(1.2 + 0.5 * k, 1 + 0.5 * k))
+    image = ax.imshow(matrix, cmap="Blues")
+    labels = list(classes) if classes is not None else [str(i) for i in range(k)]
+    ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0)
+    ax.set_yticks(range(k), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    threshold = matrix.max() / 2 if matrix.size else 0
+    for i in range(k):
+        for j in range(k):
+            colour = "white" if matrix[i, j] > threshold else "black"
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=colour, fontsize=8)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    ax.set_title(title or f"confusion matrix ({matrix.trace()} of {matrix.sum()} right)")
+    return ax
+
+
+def _grid(X: np.ndarray, resolution: int, margin: float = 0.1):
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = (high - low) * margin + 1e-9
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return gx, gy, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _class_colours(k: int) -> np.ndarray:
+    cmap = _pyplot().get_cmap("tab10")
+    return np.array([cmap(i % 10)[:3] for i in range(k)])
+
+
+def decision_regions(
+    network: Network,
+    X: Any,
+    y: Any,
+    X_test: Any = None,
+    y_test: Any = None,
+    *,
+    ax: Any = None,
+    graded: bool = False,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    resolution: int = 200,
+) -> Any:
+    """The classes a 2-input network assigns over the plane, with the data on top.
+
+    Parameters
+    ----------
+    network : Network
+        A classifier with 2 inputs.
+    X, y : arrays of shape (n, 2) and (n,)
+        Training points (circles), in the coordinates to draw.
+    X_test, y_test : optional
+        Test points (squares); those the network gets wrong are crossed.
+    graded : bool
+        Shade by the network's output (class probabilities blended into
+        colours) instead of flat class regions.
+    transform : callable, optional
+        Maps drawn coordinates to network inputs (a fitted preprocessor's
+        ``transform``), so the picture stays in the data's own units.
+    """
+    X, y = np.asarray(X, float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or network.n_inputs != 2:
+        raise ValueError(
+            f"decision_regions needs 2-D points and a 2-input network, got X of shape "
+            f"{X.shape} and {network.n_inputs} inputs"
+        )
+    transform = transform or (lambda points: points)
+    everything = X if X_test is None else np.vstack([X, np.asarray(X_test, float)])
+    gx, gy, points = _grid(everything, resolution)
+    outputs = network.forward(transform(points))
+    k = max(network.n_outputs, 2)
+    colours = _class_colours(k)
+    _fig, ax = _axes(ax, figsize=(6, 5))
+    if graded:
+        weights = outputs if network.n_outputs > 1 else np.column_stack([1 - outputs, outputs])
+        weights = np.clip(weights, 0, None)
+        weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+        shade = (weights @ colours).reshape(resolution, resolution, 3)
+        ax.imshow(np.clip(0.35 + 0.65 * shade, 0, 1), origin="lower", aspect="auto",
+                  extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip
+    else:
+        from mlpkit.metrics import predicted_labels
+
+        regions = predicted_labels(outputs).reshape(gx.shape)
+        light = 0.6 + 0.4 * colours
+        ax.imshow(light[regions], origin="lower", aspect="auto",
+                  extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip
+    ax.scatter(X[:, 0], X[:, 1], c=colours[y], s=12, edgecolors="black", linewidths=0.3,
+               label="train")  # fmt: skip
+    if X_test is not None:
+        X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
+        wrong = network.predict(transform(X_test)) != y_test
+        ax.scatter(X_test[:, 0], X_test[:, 1], c=colours[y_test], s=16, marker="s",
+                   edgecolors="white", linewidths=0.4, label="test")  # fmt: skip
+        if wrong.any():
+            ax.scatter(X_test[wrong, 0], X_test[wrong, 1], s=60, marker="x", c="red",
+                       linewidths=1.5, label=f"wrong ({wrong.sum()})")  # fmt: skip
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title("network output" if graded else "decision regions")
+    return ax
+
+
+def _image_figure(n: int, columns: int | None = None):
+    columns = columns or min(n, max(1, math.ceil(math.sqrt(n))))
+    rows = max(1, math.ceil(n / columns))
+    fig, axes = _pyplot().subplots(rows, columns, figsize=(1.2 * columns, 1.35 * rows),
+                                   squeeze=False)  # fmt: skip
+    for ax in axes.ravel():
+        ax.axis("off")
+    return fig, axes.ravel()
+
+
+def image_grid(
+    images: Any,
+    labels: Any = None,
+    *,
+    image_shape: tuple[int, int],
+    classes: Sequence[str] | None = None,
+    n: int = 36,
+    title: str = "",
+) -> Any:
+    """The first ``n`` images (rows of ``images`` reshaped to ``image_shape``) with labels."""
+    images = np.asarray(images)[:n]
+    fig, axes = _image_figure(len(images))
+    for i, (ax, row) in enumerate(zip(axes, images, strict=False)):
+        ax.imshow(row.reshape(image_shape), cmap="gray_r")
+        if labels is not None:
+            label = labels[i]
+            ax.set_title(classes[label] if classes is not None else str(label), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def first_layer_weights(
+    network: Network, *, image_shape: tuple[int, int], n_units: int = 36, title: str = ""
+) -> Any:
+    """Each first-layer hidden unit's incoming weights drawn as an image.
+
+    Red is positive, blue negative, on a colour scale symmetric about zero
+    for each unit, so the pattern a unit responds to stands out.
+    """
+    first = network.layers[0]
+    if first.n_in != image_shape[0] * image_shape[1]:
+        raise ValueError(
+            f"the first layer has {first.n_in} inputs, not images of shape {image_shape}"
+        )
+    W = first.params["W"][:, :n_units]
+    fig, axes = _image_figure(W.shape[1])
+    for j, ax in enumerate(axes[: W.shape[1]]):
+        limit = np.abs(W[:, j]).max() or 1.0
+        ax.imshow(W[:, j].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"unit {j}", fontsize=7)
+    fig.suptitle(title or f"first-layer weights of {W.shape[1]} hidden units")
+    fig.tight_layout()
+    return fig
+
+
+def misclassified(
+    network: Network,
+    X: Any,
+    y: Any,
+    *,
+    images: Any,
+    image_shape: tuple[int, int],
+    classes: Sequence[str] | None = None,
+    n: int = 36,
+) -> Any:
+    """The test images the network gets wrong, titled ``true -> predicted``.
+
+    ``X`` are the network's (preprocessed) inputs; ``images`` the same rows
+    as they should be shown.
+    """
+    y = np.asarray(y)
+    predicted = network.predict(X)
+    wrong = np.flatnonzero(predicted != y)[:n]
+    name = (lambda c: classes[c]) if classes is not None else str
+    fig, axes = _image_figure(max(len(wrong), 1))
+    for ax, index in zip(axes, wrong, strict=False):
+        ax.imshow(np.asarray(images)[index].reshape(image_shape), cmap="gray_r")
+        ax.set_title(f"{name(y[index])}->{name(predicted[index])}", fontsize=8, color="darkred")
+    n_wrong = int(np.count_nonzero(predicted != y))
+    shown = f" (first {len(wrong)} shown)" if len(wrong) < n_wrong else ""
+    fig.suptitle(f"{n_wrong} of {len(y)} test images wrong{shown}")
+    fig.tight_layout()
+    return fig
+
+
+MAX_DRAWN_UNITS = 8
+
+
+def network_diagram(network: Network, ax: Any = None) -> Any:
+    """Draw a small network: units as circles, weights as lines.
+
+    A line's width grows with the weight's magnitude; blue is positive, red
+    negative. For 2 inputs and at most ``MAX_DRAWN_UNITS`` units per layer.
+    """
+    dense = [layer for layer in network.layers if isinstance(layer, Dense)]
+    widths = [dense[0].n_in] + [layer.n_out for layer in dense]
+    if widths[0] != 2 or max(widths[1:-1], default=0) > MAX_DRAWN_UNITS:
+        raise ValueError(
+            f"network_diagram draws 2-input networks with at most {MAX_DRAWN_UNITS} units "
+            f"per hidden layer; this one has layer widths {widths}"
+        )
+    _fig, ax = _axes(ax, figsize=(2 + 1.6 * len(widths), 4))
+    positions = [[(c, (w - 1) / 2 - r) for r in range(w)] for c, w in enumerate(widths)]
+    largest = max(np.abs(layer.params["W"]).max() for layer in dense) or 1.0
+    for c, layer in enumerate(dense):
+        W = layer.params["W"]
+        for i, start in enumerate(positions[c]):
+            for j, end in enumerate(positions[c + 1]):
+                weight = W[i, j]
+                ax.plot([start[0], end[0]], [start[1], end[1]],
+                        color="#1f5fbf" if weight > 0 else "#c0392b",
+                        linewidth=0.3 + 4 * abs(weight) / largest, alpha=0.8, zorder=1)  # fmt: skip
+    names = ["input"] + [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]
+    for c, column in enumerate(positions):
+        xs, ys = zip(*column, strict=True)
+        ax.scatter(xs, ys, s=400, color="white", edgecolors="black", zorder=2)
+        ax.text(c, min(ys) - 0.8, names[c], ha="center", va="top", fontsize=9)
+    ax.set_axis_off()
+    ax.set_title("weights: blue positive, red negative, width = size")
+    return ax

@@ -1,0 +1,180 @@
+"""Turning a recipe into its parts: prepared data, a network, an optimiser, a loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlpkit import initializers, losses, optimizers
+from mlpkit.datasets import (
+    Preprocessor,
+    load,
+    read_table,
+    train_test_split,
+)
+from mlpkit.network import Network, mlp
+
+
+@dataclass
+class RunData:
+    """A recipe's data, split and preprocessed (``X_*``), and raw (``raw_*``) for pictures.
+
+    ``X_*`` have shape (n, n_features), float32; ``y_*`` (n,), int64. The
+    validation arrays are None when the recipe has no validation split.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray | None
+    y_valid: np.ndarray | None
+    X_test: np.ndarray
+    y_test: np.ndarray
+    raw_train: np.ndarray
+    raw_test: np.ndarray
+    preprocessor: Preprocessor
+    classes: list[str]
+    image_shape: tuple[int, int] | None
+
+    def splits(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{"train": (X, y), "valid": ..., "test": ...}`` for the splits that exist."""
+        found = {"train": (self.X_train, self.y_train), "test": (self.X_test, self.y_test)}
+        if self.X_valid is not None:
+            found = {"train": found["train"], "valid": (self.X_valid, self.y_valid), **found}
+        return found
+
+
+def _raw_splits(data: dict[str, Any]):
+    """Load the recipe's data; return raw (train, valid or None, test), classes, image shape."""
+    name, seed = data["name"], data["split_seed"]
+    if name == "file":
+        if not data["path"]:
+            raise ValueError("data.name = 'file' needs data.path (a .csv or .npz file)")
+        X, y, classes = read_table(data["path"], data["target"] or None)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, data["test_size"], seed=seed)
+        return (X_train, y_train), None, (X_test, y_test), classes, None
+    dataset = load(name, **_synthetic_options(data))
+    valid = None if dataset.X_valid is None else (dataset.X_valid, dataset.y_valid)
+    train, test = (dataset.X_train, dataset.y_train), (dataset.X_test, dataset.y_test)
+    if data["split"] == "random":
+        parts = [train, test] + ([valid] if valid is not None else [])
+        X = np.concatenate([p[0] for p in parts])
+        y = np.concatenate([p[1] for p in parts])
+        X_train, X_test, y_train, y_test = train_test_split(X, y, data["test_size"], seed=seed)
+        train, valid, test = (X_train, y_train), None, (X_test, y_test)
+    elif data["split"] != "official":
+        raise ValueError(f"data.split must be 'official' or 'random', got {data['split']!r}")
+    return train, valid, test, dataset.classes, dataset.image_shape
+
+
+def _synthetic_options(data: dict[str, Any]) -> dict[str, Any]:
+    from mlpkit.datasets import get_info
+
+    if get_info(data["name"]).source != "generated":
+        if data["options"]:
+            raise ValueError(f"data.options only apply to synthetic sets, not {data['name']!r}")
+        return {}
+    return {"test_size": data["test_size"], "seed": data["split_seed"], **data["options"]}
+
+
+def prepare_data(config: dict[str, Any]) -> RunData:
+    """Load, split and preprocess the recipe's data (preprocessing fitted on train only)."""
+    data = config["data"]
+    train, valid, test, classes, image_shape = _raw_splits(data)
+    if valid is None and data["valid_size"] > 0:
+        X_train, X_valid, y_train, y_valid = train_test_split(
+            *train, data["valid_size"], seed=data["split_seed"]
+        )
+        train, valid = (X_train, y_train), (X_valid, y_valid)
+    value_range = None if data["name"] == "file" else _value_range(data)
+    preprocessor = Preprocessor(data["preprocess"], value_range).fit(train[0])
+    prepared = [None if part is None else (preprocessor.transform(part[0]), part[1])
+                for part in (train, valid, test)]  # fmt: skip
+    return RunData(
+        X_train=prepared[0][0], y_train=prepared[0][1],
+        X_valid=None if valid is None else prepared[1][0],
+        y_valid=None if valid is None else prepared[1][1],
+        X_test=prepared[2][0], y_test=prepared[2][1],
+        raw_train=np.asarray(train[0]), raw_test=np.asarray(test[0]),
+        preprocessor=preprocessor, classes=classes, image_shape=image_shape,
+    )  # fmt: skip
+
+
+def _value_range(data: dict[str, Any]) -> tuple[float, float] | None:
+    from mlpkit.datasets import registry
+
+    ranges = {"optdigits": (0, 16), "digits20": (0, 1)}
+    if data["name"] in ranges:
+        return ranges[data["name"]]
+    if registry.get_info(data["name"]).source == "files":
+        return (0, 255)
+    return None
+
+
+def _initializer(name: str, param: float) -> initializers.Initializer:
+    """An initialiser by name, with its one parameter if the recipe gives one."""
+    with_param = {
+        "uniform": initializers.Uniform,
+        "normal": initializers.Normal,
+        "uniform_fan_in": initializers.UniformFanIn,
+    }
+    if param and name in with_param:
+        return with_param[name](param)
+    if param:
+        raise ValueError(f"init_param applies to {sorted(with_param)}, not to {name!r}")
+    return initializers.get(name)
+
+
+def build_network(config: dict[str, Any], n_features: int, n_classes: int) -> Network:
+    """The recipe's network, with weights drawn from ``train.seed``."""
+    model = config["model"]
+    if not all(isinstance(w, int) and w > 0 for w in model["hidden"]):
+        raise ValueError(f"model.hidden must list positive widths, got {model['hidden']}")
+    return mlp(
+        [n_features, *model["hidden"], n_classes],
+        hidden=model["activation"],
+        output=model["output"],
+        init=_initializer(model["init"], model["init_param"]),
+        bias_init=_initializer(model["bias_init"], model["bias_init_param"]),
+        seed=np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[0]),
+        dtype=model["dtype"],
+        task="classification",
+    )
+
+
+def build_optimizer(config: dict[str, Any]) -> optimizers.Optimizer:
+    """The recipe's optimiser and learning-rate schedule."""
+    train = config["train"]
+    rate, every, decay = train["learning_rate"], train["decay_every"], train["decay"]
+    schedules = {
+        "constant": lambda: rate,
+        "step": lambda: optimizers.StepDecay(rate, decay, every),
+        "exponential": lambda: optimizers.ExponentialDecay(rate, decay, every),
+        "inverse_time": lambda: optimizers.InverseTimeDecay(rate, decay, every),
+    }
+    if train["schedule"] not in schedules:
+        raise ValueError(
+            f"unknown train.schedule {train['schedule']!r}; valid schedules are "
+            f"{', '.join(repr(k) for k in schedules)}"
+        )
+    schedule = schedules[train["schedule"]]()
+    name = train["optimizer"]
+    if name == "sgd":
+        return optimizers.SGD(schedule, momentum=train["momentum"], nesterov=train["nesterov"])
+    if name in ("adam", "rmsprop"):
+        return {"adam": optimizers.Adam, "rmsprop": optimizers.RMSprop}[name](schedule)
+    raise ValueError(
+        f"unknown train.optimizer {name!r}; valid optimizers are 'sgd', 'adam', 'rmsprop'"
+    )
+
+
+def build_loss(config: dict[str, Any]) -> losses.Loss:
+    """The recipe's loss with its reduction."""
+    loss = losses.get(config["train"]["loss"])
+    return type(loss)(reduction=config["train"]["reduction"])
+
+
+def shuffle_rng(config: dict[str, Any]) -> np.random.Generator:
+    """The generator that shuffles the batches: a stream of ``train.seed`` apart from init's."""
+    return np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[1])

@@ -1,0 +1,216 @@
+"""Running a recipe into a run folder, and resuming one.
+
+A run folder holds ``config.toml`` (the resolved recipe), ``checkpoint.npz``
+(rewritten atomically every ``train.checkpoint_every`` epochs), and at the
+end ``model.npz``, ``history.csv``, ``metrics.json``, the plots and
+``report.html``. A run stopped by a request (Ctrl-C) still writes all of
+these for the epochs done; a killed run keeps its last checkpoint, and
+:func:`resume` finishes it with the same final weights an uninterrupted run
+would have.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlpkit import metrics as metric_fns
+from mlpkit.checkpoint import Checkpoint, load_checkpoint
+from mlpkit.io import atomic_write, save
+from mlpkit.network import Network
+from mlpkit.progress import make_progress
+from mlpkit.recipes import load_recipe, to_toml
+from mlpkit.recipes.build import (
+    RunData,
+    build_loss,
+    build_network,
+    build_optimizer,
+    prepare_data,
+    shuffle_rng,
+)
+from mlpkit.training import Callback, EarlyStopping, EvaluateSets, History
+
+
+class StopRequest(Callback):
+    """Stops training after the current batch once :meth:`request` is called (e.g. on Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self) -> None:
+        self.requested = True
+
+    def on_batch_end(self, batch: int, logs: dict[str, float]) -> bool:
+        return self.requested
+
+
+@dataclass
+class RunResult:
+    """Where a run went and how it ended ("finished", "stopped_early" or "interrupted")."""
+
+    run_dir: Path
+    status: str
+    metrics: dict[str, Any]
+    history: History
+
+
+def new_run_dir(root: str | Path, name: str) -> Path:
+    """``root/<name>-<YYYYmmdd-HHMMSS>``, with a suffix if that exists already."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{Path(name).stem}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def run(
+    config: dict[str, Any],
+    run_dir: str | Path,
+    *,
+    quiet: bool = False,
+    stop: StopRequest | None = None,
+) -> RunResult:
+    """Run ``config`` (a resolved recipe) into ``run_dir``, which must not hold a run yet."""
+    run_dir = Path(run_dir)
+    if (run_dir / "config.toml").exists():
+        raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+    data = prepare_data(config)  # before creating the folder: bad data leaves nothing behind
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text(run_dir / "config.toml", to_toml(config))
+    return _train(config, run_dir, data, None, quiet, stop)
+
+
+def resume(
+    run_dir: str | Path, *, quiet: bool = False, stop: StopRequest | None = None
+) -> RunResult:
+    """Continue the run in ``run_dir`` from its last checkpoint (or from the start)."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.toml").is_file():
+        raise ValueError(f"{run_dir} is not a run folder: it has no config.toml")
+    config = load_recipe(run_dir / "config.toml")
+    data = prepare_data(config)
+    checkpoint = run_dir / "checkpoint.npz"
+    state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
+    return _train(config, run_dir, data, state, quiet, stop)
+
+
+def _train(config, run_dir: Path, data: RunData, state, quiet: bool, stop) -> RunResult:
+    started = time.perf_counter()
+    train = config["train"]
+    network = build_network(config, data.X_train.shape[1], len(data.classes))
+    network.classes, network.preprocessor = list(data.classes), data.preprocessor
+    optimizer = build_optimizer(config)
+    stopper = None
+    if train["early_stopping"] > 0:
+        stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
+    rng, history, initial_epoch = shuffle_rng(config), History(), 0
+    if state is not None:
+        rng = state.restore(network, optimizer, stopper)
+        history, initial_epoch = state.history, state.epochs_done
+    callbacks: list[Any] = []
+    if train["evaluate_test_every"] > 0:
+        callbacks.append(
+            EvaluateSets({"test": (data.X_test, data.y_test)}, train["evaluate_test_every"])
+        )
+    if stopper is not None:
+        callbacks.append(stopper)
+    batch_size = train["batch_size"] or None
+    n_batches = -(-len(data.X_train) // (batch_size or len(data.X_train)))
+    progress = make_progress(train["epochs"], n_batches, initial_epoch, quiet)
+    callbacks += [c for c in (progress, stop) if c is not None]
+    saver = Checkpoint(run_dir / "checkpoint.npz", optimizer, rng, train["checkpoint_every"],
+                       stopper, history)  # fmt: skip
+    callbacks.append(saver)  # last: it records the complete logs
+    already_stopped = stopper is not None and state is not None and stopper.wait >= stopper.patience
+    if initial_epoch < train["epochs"] and not already_stopped:
+        result = network.fit(
+            data.X_train, data.y_train, loss=build_loss(config), optimizer=optimizer,
+            epochs=train["epochs"], batch_size=batch_size,
+            validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
+            callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
+            initial_epoch=initial_epoch,
+        )  # fmt: skip
+        interrupted = result.interrupted
+    else:
+        network.loss = build_loss(config)
+        if stopper is not None:
+            stopper.on_train_end(network)
+        interrupted = False
+    status = _status(interrupted, stopper, saver.history, train["epochs"])
+    metrics = _final_metrics(config, network, data, saver.history, status, stopper)
+    metrics["wall_time_s"] = round(time.perf_counter() - started, 3)
+    _write_outputs(run_dir, config, network, data, saver.history, metrics)
+    return RunResult(run_dir, status, metrics, saver.history)
+
+
+def _status(interrupted: bool, stopper, history: History, epochs: int) -> str:
+    if interrupted:
+        return "interrupted"
+    if stopper is not None and len(history) < epochs:
+        return "stopped_early"
+    return "finished"
+
+
+def _final_metrics(config, network: Network, data: RunData, history: History, status, stopper):
+    """Loss and accuracy on every split, the test confusion matrix, and the circumstances."""
+    figures = {name: network.evaluate(X, y) for name, (X, y) in data.splits().items()}
+    predicted = network.predict(data.X_test)
+    k = len(data.classes)
+    per_class = metric_fns.precision_recall_f1(data.y_test, predicted, k)
+    return {
+        "recipe": config.get("name", ""),
+        "status": status,
+        "epochs_run": len(history),
+        "seed": config["train"]["seed"],
+        **figures,
+        "best_epoch": None
+        if stopper is None or stopper.best_epoch is None
+        else stopper.best_epoch + 1,
+        "classes": list(data.classes),
+        "confusion_matrix": metric_fns.confusion_matrix(data.y_test, predicted, k).tolist(),
+        "test_per_class": {key: np.round(v, 4).tolist() for key, v in per_class.items()},
+        "train_time_s": round(float(np.nansum(history["time"])), 3),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from mlpkit import __version__
+
+    return {"mlpkit": __version__, "numpy": np.__version__, "python": platform.python_version()}
+
+
+def history_csv(history: History) -> str:
+    """The history as CSV text: one row per epoch."""
+    columns = history.as_dict()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*columns.values(), strict=True))
+    return buffer.getvalue()
+
+
+def _write_outputs(run_dir: Path, config, network, data, history, metrics) -> None:
+    save(network, run_dir / "model.npz")
+    write_text(run_dir / "history.csv", history_csv(history))
+    write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, allow_nan=False) + "\n")
+    from mlpkit.report import write_report
+
+    write_report(run_dir, config, metrics, history, network, data)
