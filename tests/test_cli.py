@@ -1,30 +1,288 @@
-"""The command line: only --version so far, and it says so."""
+"""The mlpkit command end to end, run as a user would: in a subprocess."""
 
+import base64
+import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
-import mlpkit
+import numpy as np
+import pytest
+
+import mlpkit as mk
+from mlpkit.checkpoint import load_checkpoint
 
 
-def run(*args):
+def mlpkit(*args, cwd=None, env=None, timeout=300):
+    full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "mlpkit", *args], capture_output=True, text=True, timeout=60
-    )
+        [sys.executable, "-m", "mlpkit", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout,
+    )  # fmt: skip
+
+
+def assert_one_line_error(result, pattern):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mlpkit: error: "), result.stderr
+    assert re.search(pattern, lines[0]), lines[0]
 
 
 def test_version():
-    result = run("--version")
+    result = mlpkit("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"mlpkit {mk.__version__}"
+
+
+def test_no_command_prints_help_and_exits_2():
+    result = mlpkit()
+    assert result.returncode == 2 and "COMMAND" in result.stderr
+
+
+def test_default_run_trains_optdigits_to_97_percent_and_writes_a_report(tmp_path):
+    result = mlpkit("run", "--quiet", "--out", tmp_path / "run")
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "run"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["recipe"] == "optdigits-mlp" and metrics["status"] == "finished"
+    assert metrics["test"]["accuracy"] >= 0.97
+    assert np.array(metrics["confusion_matrix"]).sum() == 1797
+    assert f"test   loss {metrics['test']['loss']:.4f}" in result.stdout
+    for name in ("config.toml", "model.npz", "history.csv", "checkpoint.npz", "report.html"):
+        assert (run / name).is_file(), name
+    pngs = sorted(p.stem for p in (run / "plots").glob("*.png"))
+    assert pngs == ["confusion_matrix", "learning_curves", "misclassified", "samples", "weights"]
+    history = (run / "history.csv").read_text().splitlines()
+    assert history[0].startswith("epoch,loss,accuracy") and len(history) == 41
+    check_self_contained(run / "report.html", len(pngs))
+    # The saved model carries its preprocessing: evaluate takes the raw test set.
+    evaluated = mlpkit("evaluate", run / "model.npz", "--dataset", "optdigits")
+    assert evaluated.returncode == 0
+    assert f"accuracy {metrics['test']['accuracy']:.6f}" in evaluated.stdout
+
+
+def check_self_contained(path, n_images):
+    page = path.read_text()
+    assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from elsewhere
+    assert "http://" not in page and "https://" not in page
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == n_images
+    assert all(base64.b64decode(data)[:4] == b"\x89PNG" for data in images)
+
+
+def test_moons_run_draws_regions_and_the_network(tmp_path):
+    result = mlpkit("run", "moons-mlp", "--quiet", "--set", "train.epochs=5", "--seed", "3",
+                    "--out", tmp_path / "run")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pngs = {p.stem for p in (tmp_path / "run" / "plots").glob("*.png")}
+    assert {"decision_regions", "network_output", "network", "learning_curves"} <= pngs
+    config = (tmp_path / "run" / "config.toml").read_text()
+    assert "epochs = 5" in config and "seed = 3" in config
+
+
+def test_progress_lines_when_not_a_terminal(tmp_path):
+    result = mlpkit("run", "moons-mlp", "--set", "train.epochs=3", "--set", "report.plots=false",
+                    "--out", tmp_path / "run")  # fmt: skip
     assert result.returncode == 0
-    assert result.stdout.strip() == f"mlpkit {mlpkit.__version__}"
+    lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert "loss" in lines[0] and "acc" in lines[0]
 
 
-def test_no_command_yet_says_so_and_fails():
-    result = run()
-    assert result.returncode == 2
-    assert "No subcommands exist yet" in result.stderr
+@pytest.fixture
+def blobs_csv(tmp_path):
+    X, y = mk.datasets.make_blobs(n_samples=150, centers=3, seed=0)
+    names = np.array(["red", "green", "blue"])[y]
+    rows = ["x1,x2,colour"] + [f"{a:.4f},{b:.4f},{c}" for (a, b), c in zip(X, names, strict=True)]
+    path = tmp_path / "blobs.csv"
+    path.write_text("\n".join(rows) + "\n")
+    inputs = tmp_path / "inputs.csv"
+    inputs.write_text("\n".join(["x1,x2"] + [f"{a:.4f},{b:.4f}" for a, b in X[:10]]) + "\n")
+    return path, inputs, names
 
 
-def test_unknown_argument_is_a_usage_error():
-    result = run("run")
-    assert result.returncode == 2
-    assert "unrecognized arguments: run" in result.stderr
+def test_users_csv_then_predict_and_evaluate(tmp_path, blobs_csv):
+    path, inputs, names = blobs_csv
+    run = tmp_path / "run"
+    result = mlpkit("run", "--data", path, "--target", "colour", "--quiet", "--out", run,
+                    "--set", "model.hidden=[8]", "--set", "train.epochs=30")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    predicted = mlpkit("predict", run / "model.npz", inputs)
+    assert predicted.returncode == 0, predicted.stderr
+    lines = predicted.stdout.splitlines()
+    assert lines[0] == "prediction" and lines[1:] == list(names[:10])
+    proba = mlpkit("predict", run / "model.npz", inputs, "--proba")
+    header, *rows = proba.stdout.splitlines()
+    assert header == "blue,green,red"
+    np.testing.assert_allclose([sum(map(float, r.split(","))) for r in rows], 1, rtol=1e-5)
+    evaluated = mlpkit("evaluate", run / "model.npz", "--data", path, "--target", "colour")
+    assert re.search(r"accuracy 1\.0+", evaluated.stdout)
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["run", "nosuchrecipe"], "unknown recipe 'nosuchrecipe'; built-in recipes are"),
+        (["run", "--set", "train.lr=1"], "unknown key 'train.lr'; valid keys are"),
+        (["run", "--set", "train.optimizer=adagrad"], "unknown train.optimizer 'adagrad'"),
+        (["run", "--set", "model.activation=swish"], "unknown activation 'swish'"),
+        (["run", "--target", "y"], "--target goes with --data"),
+        (["run", "--resume", "."], "is not a run folder: it has no config.toml"),
+        (["evaluate", "nothing.npz", "--dataset", "optdigits"], "no model file at nothing.npz"),
+        (["datasets", "--bogus"], None),
+    ],
+)
+def test_bad_usage_is_one_line(tmp_path, args, pattern):
+    result = mlpkit(*args, cwd=tmp_path)
+    if pattern is None:  # argparse's own usage error
+        assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+        return
+    assert_one_line_error(result, pattern)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        ("x1,x2\n1,2\n", r"has no column 'colour'"),
+        ("x1,colour\nabc,red\n", r"line 2, column 'x1': 'abc' is not a number"),
+        ("x1,colour\nnan,red\n", r"line 2, column 'x1' is empty or NaN"),
+    ],
+)
+def test_bad_user_data_is_one_line(tmp_path, content, pattern):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    result = mlpkit("run", "--data", path, "--target", "colour", "--quiet", cwd=tmp_path)
+    assert_one_line_error(result, pattern)
+
+
+def test_corrupt_files_are_one_line(tmp_path, blobs_csv):
+    _, inputs, _ = blobs_csv
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"PK\x03\x04 truncated zip")
+    assert_one_line_error(mlpkit("predict", model, inputs), "is not a mlpkit model file")
+    data = tmp_path / "data" / "mnist"
+    data.mkdir(parents=True)
+    images = np.zeros((10, 28, 28), np.uint8)
+    header = bytes([0, 0, 8, 3]) + np.array(images.shape, ">u4").tobytes()
+    (data / "train-images-idx3-ubyte.gz").write_bytes((header + images.tobytes())[:-50])
+    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):  # fmt: skip
+        (data / name).write_bytes(b"junk")
+    result = mlpkit("run", "mnist-mlp", "--quiet", cwd=tmp_path,
+                    env={"MLPKIT_DATA": str(tmp_path / "data")})  # fmt: skip
+    assert_one_line_error(result, r"train-images-idx3-ubyte.gz is truncated or corrupt")
+
+
+def test_missing_data_offline_names_the_folder(tmp_path):
+    env = {"MLPKIT_DATA": str(tmp_path / "empty"), "MLPKIT_OFFLINE": "1"}
+    result = mlpkit("run", "mnist-mlp", "--quiet", cwd=tmp_path, env=env)
+    assert_one_line_error(result, r"train-images-idx3-ubyte.gz is not in .*empty/mnist; put it")
+
+
+def test_recipes_and_datasets_and_download():
+    listed = mlpkit("recipes")
+    assert listed.returncode == 0 and re.search(
+        r"^optdigits-mlp +UCI optdigits", listed.stdout, re.M
+    )
+    datasets = mlpkit("datasets")
+    assert re.search(r"^optdigits +64 +10 +yes +inside the package", datasets.stdout, re.M)
+    assert re.search(r"^mnist +784 +10 +(yes|no) ", datasets.stdout, re.M)
+    download = mlpkit("download", "optdigits")
+    assert download.returncode == 0 and "needs no download: it is bundled" in download.stdout
+
+
+def test_gradcheck_command():
+    result = mlpkit("gradcheck", "moons-mlp", "--entries", "10")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^passed: largest relative error \d\.\d\de-\d\d", result.stdout, re.M)
+    assert "0.W" in result.stdout and "4.b" in result.stdout
+
+
+LONG_RUN = ["run", "optdigits-mlp", "--quiet", "--set", "train.epochs=14",
+            "--set", "report.plots=false", "--set", "train.batch_size=16"]  # fmt: skip
+
+
+def start(run_dir):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlpkit", *LONG_RUN, "--out", str(run_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+
+
+def wait_for_checkpoint(run_dir, epochs, process):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        path = run_dir / "checkpoint.npz"
+        if path.is_file() and load_checkpoint(path).epochs_done >= epochs:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("no checkpoint appeared")
+
+
+def weights(path):
+    return mk.load(path).get_weights()
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("full") / "run"
+    result = mlpkit(*LONG_RUN, "--out", run_dir)
+    assert result.returncode == 0, result.stderr
+    return run_dir
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_weights(tmp_path, uninterrupted):
+    run_dir = tmp_path / "run"
+    process = start(run_dir)
+    wait_for_checkpoint(run_dir, 3, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (run_dir / "model.npz").exists()  # killed: only the checkpoint is there
+    done = load_checkpoint(run_dir / "checkpoint.npz").epochs_done
+    assert 3 <= done < 14
+    result = mlpkit("run", "--resume", run_dir, "--quiet")
+    assert result.returncode == 0, result.stderr
+    expected = weights(uninterrupted / "model.npz")
+    for key, value in weights(run_dir / "model.npz").items():
+        np.testing.assert_array_equal(value, expected[key])
+    resumed = json.loads((run_dir / "metrics.json").read_text())
+    assert resumed["epochs_run"] == 14 and resumed["status"] == "finished"
+    assert (run_dir / "history.csv").read_text().count("\n") == 15
+
+
+def test_ctrl_c_stops_writes_everything_and_resumes(tmp_path, uninterrupted):
+    run_dir = tmp_path / "run"
+    process = start(run_dir)
+    wait_for_checkpoint(run_dir, 2, process)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert f"mlpkit run --resume {run_dir}" in stderr
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["epochs_run"] >= 2
+    assert (run_dir / "model.npz").is_file() and (run_dir / "report.html").is_file()
+    result = mlpkit("run", "--resume", run_dir, "--quiet")
+    assert result.returncode == 0, result.stderr
+    expected = weights(uninterrupted / "model.npz")
+    for key, value in weights(run_dir / "model.npz").items():
+        np.testing.assert_array_equal(value, expected[key])
+
+
+MNIST_PRESENT = os.environ.get("MLPKIT_DATA") and mk.datasets.get_info("mnist").present()
+
+
+@pytest.mark.skipif(not MNIST_PRESENT, reason="MNIST not found: set MLPKIT_DATA to hold mnist/")
+def test_mnist_two_epochs_end_to_end(tmp_path):
+    result = mlpkit("run", "mnist-mlp", "--set", "train.epochs=2", "--quiet",
+                    "--out", tmp_path / "run")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and metrics["test"]["accuracy"] > 0.95
+    assert metrics["valid"]["accuracy"] > 0.95
+    check_self_contained(tmp_path / "run" / "report.html", 5)

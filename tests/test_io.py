@@ -123,3 +123,16 @@ def test_the_file_holds_no_pickles(tmp_path, trained):
     assert "__config__.npy" in names and "0.W.npy" in names
     with np.load(path, allow_pickle=False) as archive:
         assert all(archive[key].dtype != object for key in archive.files)
+
+
+@pytest.mark.parametrize("kind", ["standardize", "rescale11", "zscore_rows", "none"])
+def test_preprocessing_and_class_names_travel_with_the_model(tmp_path, kind):
+    X, y = mk.datasets.make_blobs(n_samples=90, centers=3, seed=1)
+    step = mk.datasets.Preprocessor(kind).fit(X)
+    net = mk.mlp([2, 5, 3], seed=0)
+    net.fit(step.transform(X), y, epochs=3)
+    net.preprocessor, net.classes = step, ["a", "b", "c"]
+    mk.save(net, tmp_path / "m.npz")
+    loaded = mk.load(tmp_path / "m.npz")
+    assert loaded.classes == ["a", "b", "c"] and loaded.preprocessor.kind == kind
+    np.testing.assert_array_equal(loaded.preprocessor.transform(X), step.transform(X))

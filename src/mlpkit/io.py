@@ -67,8 +67,13 @@ def save(network: Network, path: str | os.PathLike) -> None:
         "layers": [
             {"type": type(layer).__name__, **layer.get_config()} for layer in network.layers
         ],
+        "classes": network.classes,
+        "preprocess": None,
     }
     arrays = {key: param for key, param, _ in network.parameters()}
+    if network.preprocessor is not None:
+        config["preprocess"], extra = network.preprocessor.get_state()
+        arrays.update({f"{_PREPROCESS}{k}": v for k, v in extra.items()})
     arrays[_CONFIG_KEY] = np.array(json.dumps(config))
     atomic_write(path, lambda handle: np.savez(handle, **arrays))
 

@@ -90,10 +90,12 @@ def run(
     run_dir = Path(run_dir)
     if (run_dir / "config.toml").exists():
         raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
-    data = prepare_data(config)  # before creating the folder: bad data leaves nothing behind
+    # Everything is built before the folder is made: a bad recipe leaves nothing behind.
+    data = prepare_data(config)
+    parts = _Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text(run_dir / "config.toml", to_toml(config))
-    return _train(config, run_dir, data, None, quiet, stop)
+    return _train(config, run_dir, data, parts, None, quiet, stop)
 
 
 def resume(
@@ -107,18 +109,33 @@ def resume(
     data = prepare_data(config)
     checkpoint = run_dir / "checkpoint.npz"
     state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
-    return _train(config, run_dir, data, state, quiet, stop)
+    return _train(config, run_dir, data, _Parts.build(config, data), state, quiet, stop)
 
 
-def _train(config, run_dir: Path, data: RunData, state, quiet: bool, stop) -> RunResult:
+@dataclass
+class _Parts:
+    """What a recipe trains with, built from its config."""
+
+    network: Network
+    optimizer: Any
+    loss: Any
+    stopper: EarlyStopping | None
+
+    @classmethod
+    def build(cls, config: dict[str, Any], data: RunData) -> _Parts:
+        train = config["train"]
+        network = build_network(config, data.X_train.shape[1], len(data.classes))
+        network.classes, network.preprocessor = list(data.classes), data.preprocessor
+        stopper = None
+        if train["early_stopping"] > 0:
+            stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
+        return cls(network, build_optimizer(config), build_loss(config), stopper)
+
+
+def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, stop) -> RunResult:
     started = time.perf_counter()
     train = config["train"]
-    network = build_network(config, data.X_train.shape[1], len(data.classes))
-    network.classes, network.preprocessor = list(data.classes), data.preprocessor
-    optimizer = build_optimizer(config)
-    stopper = None
-    if train["early_stopping"] > 0:
-        stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
+    network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
     if state is not None:
         rng = state.restore(network, optimizer, stopper)
@@ -140,7 +157,7 @@ def _train(config, run_dir: Path, data: RunData, state, quiet: bool, stop) -> Ru
     already_stopped = stopper is not None and state is not None and stopper.wait >= stopper.patience
     if initial_epoch < train["epochs"] and not already_stopped:
         result = network.fit(
-            data.X_train, data.y_train, loss=build_loss(config), optimizer=optimizer,
+            data.X_train, data.y_train, loss=parts.loss, optimizer=optimizer,
             epochs=train["epochs"], batch_size=batch_size,
             validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
             callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
@@ -148,7 +165,7 @@ def _train(config, run_dir: Path, data: RunData, state, quiet: bool, stop) -> Ru
         )  # fmt: skip
         interrupted = result.interrupted
     else:
-        network.loss = build_loss(config)
+        network.loss = parts.loss
         if stopper is not None:
             stopper.on_train_end(network)
         interrupted = False

@@ -12,8 +12,8 @@ from mlpkit._validation import as_rng, check_array, check_labels, check_same_len
 def _test_count(test_size: float | int, n: int) -> int:
     if isinstance(test_size, bool) or not isinstance(test_size, int | float | np.number):
         raise TypeError(f"test_size must be a fraction or a count, got {type(test_size).__name__}")
-    if isinstance(test_size, int | np.integer):
-        count = int(test_size)
+    if isinstance(test_size, int | np.integer) or (test_size >= 1 and test_size == int(test_size)):
+        count = int(test_size)  # a count (recipes read 5000 as 5000.0)
     elif 0 < test_size < 1:
         count = round(test_size * n)
     else:

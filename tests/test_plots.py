@@ -1,0 +1,111 @@
+"""Every plot renders to a PNG file (Agg); bad input gets a clear error."""
+
+import matplotlib.image
+import matplotlib.pyplot as plt
+import pytest
+
+import mlpkit as mk
+from mlpkit import plots
+
+
+def saved(figure, path):
+    """Save ``figure`` as PNG and return the pixel array read back."""
+    figure.savefig(path)
+    plt.close(figure)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = matplotlib.image.imread(path)
+    assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+    assert pixels[..., :3].std() > 0.01  # something was drawn, not a blank canvas
+    return pixels
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, y = mk.datasets.make_moons(n_samples=300, noise=0.15, seed=0)
+    net = mk.mlp([2, 6, 2], hidden="tanh", seed=0)
+    history = net.fit(
+        X[:200], y[:200], optimizer=mk.SGD(0.1, momentum=0.9), epochs=20, batch_size=20,
+        validation=(X[200:], y[200:]),
+        callbacks=[mk.EvaluateSets({"test": (X[200:], y[200:])}, every=2)],
+    )  # fmt: skip
+    return net, history, X, y
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = mk.datasets.load("optdigits")
+    net = mk.mlp([64, 16, 10], seed=0)
+    net.fit(data.X_train / 16, data.y_train, epochs=2, batch_size=64)
+    return net, data
+
+
+def test_learning_curves(tmp_path, moons):
+    _, history, _, _ = moons
+    saved(plots.learning_curves(history), tmp_path / "curves.png")
+
+
+def test_confusion_matrix(tmp_path):
+    ax = plots.confusion_matrix([[5, 1], [2, 7]], classes=["cat", "dog"])
+    assert ax.get_title() == "confusion matrix (12 of 15 right)"
+    saved(ax.figure, tmp_path / "cm.png")
+
+
+@pytest.mark.parametrize("graded", [False, True])
+def test_decision_regions(tmp_path, moons, graded):
+    net, _, X, y = moons
+    ax = plots.decision_regions(net, X[:200], y[:200], X[200:], y[200:], graded=graded)
+    saved(ax.figure, tmp_path / "regions.png")
+
+
+def test_decision_regions_on_given_axes_with_a_transform(tmp_path, moons):
+    net, _, X, y = moons
+    fig, axes = plt.subplots(1, 2)
+    returned = plots.decision_regions(net, X * 10, y, ax=axes[1], transform=lambda p: p / 10)
+    assert returned is axes[1]
+    saved(fig, tmp_path / "pair.png")
+
+
+def test_decision_regions_needs_two_inputs(digits):
+    net, data = digits
+    with pytest.raises(ValueError, match="needs 2-D points and a 2-input network"):
+        plots.decision_regions(net, data.X_test, data.y_test)
+
+
+def test_image_grid(tmp_path, digits):
+    _, data = digits
+    fig = plots.image_grid(data.X_train, data.y_train, image_shape=(8, 8), n=12)
+    assert len([ax for ax in fig.axes if ax.images]) == 12
+    saved(fig, tmp_path / "grid.png")
+
+
+def test_first_layer_weights(tmp_path, digits):
+    net, _ = digits
+    fig = plots.first_layer_weights(net, image_shape=(8, 8))
+    assert len([ax for ax in fig.axes if ax.images]) == 16
+    saved(fig, tmp_path / "weights.png")
+    with pytest.raises(ValueError, match=r"64 inputs, not images of shape \(7, 7\)"):
+        plots.first_layer_weights(net, image_shape=(7, 7))
+
+
+def test_misclassified(tmp_path, digits):
+    net, data = digits
+    X = data.X_test / 16
+    wrong = int((net.predict(X) != data.y_test).sum())
+    fig = plots.misclassified(
+        net, X, data.y_test, images=data.X_test, image_shape=(8, 8), classes=data.classes, n=10
+    )
+    assert fig._suptitle.get_text().startswith(f"{wrong} of 1797 test images wrong")
+    assert len([ax for ax in fig.axes if ax.images]) == min(10, wrong)
+    saved(fig, tmp_path / "wrong.png")
+
+
+def test_network_diagram(tmp_path, moons):
+    net, _, _, _ = moons
+    ax = plots.network_diagram(net)
+    assert len(ax.lines) == 2 * 6 + 6 * 2  # one line per weight
+    saved(ax.figure, tmp_path / "net.png")
+
+
+def test_network_diagram_refuses_big_networks():
+    with pytest.raises(ValueError, match=r"at most 8 units per hidden layer; .*\[2, 9, 2\]"):
+        plots.network_diagram(mk.mlp([2, 9, 2]))

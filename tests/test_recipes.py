@@ -1,0 +1,79 @@
+"""Recipes: built-ins load, overrides apply, bad keys and values are named."""
+
+import tomllib
+
+import pytest
+
+from mlpkit import recipes
+from mlpkit.recipes import RecipeError, apply_overrides, load_recipe, to_toml
+
+
+@pytest.mark.parametrize("name", recipes.builtin_names())
+def test_every_builtin_recipe_loads_with_a_description(name):
+    config = load_recipe(name)
+    assert config["name"] == name
+    assert config["description"]
+    assert set(config) == set(recipes.DEFAULTS) | {"name"}
+
+
+def test_defaults_fill_what_a_recipe_leaves_out(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[train]\nepochs = 3\n")
+    config = load_recipe(path)
+    assert config["name"] == "mine" and config["train"]["epochs"] == 3
+    assert config["model"] == recipes.DEFAULTS["model"]
+
+
+def test_overrides():
+    config = apply_overrides(
+        load_recipe("moons-mlp"),
+        ["train.learning_rate=0.3", "train.optimizer=adam", "model.hidden=[4, 4]",
+         "data.options.noise=0.3", "train.nesterov=true"],
+    )  # fmt: skip
+    assert config["train"]["learning_rate"] == 0.3
+    assert config["train"]["optimizer"] == "adam"  # a bare word is read as text
+    assert config["model"]["hidden"] == [4, 4]
+    assert config["data"]["options"] == {"n_samples": 2000, "noise": 0.3}
+    assert config["train"]["nesterov"] is True
+
+
+def test_an_int_is_accepted_for_a_float():
+    config = apply_overrides(load_recipe("moons-mlp"), ["train.learning_rate=1"])
+    assert config["train"]["learning_rate"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("train.learnig_rate=0.1", r"unknown key 'train.learnig_rate'; valid keys are train.loss"),
+        ("model.hidden=3", r"model.hidden must be list, got 3"),
+        ("train.epochs=2.5", r"train.epochs must be int, got 2.5"),
+        ("traine.epochs=1", r"unknown key 'traine'; valid keys are description, data"),
+        ("epochs", r"--set takes key=value, got 'epochs'"),
+    ],
+)
+def test_bad_overrides(override, message):
+    with pytest.raises(RecipeError, match=message):
+        apply_overrides(load_recipe("moons-mlp"), [override])
+
+
+def test_unknown_recipe_lists_the_builtins():
+    with pytest.raises(RecipeError, match="unknown recipe 'mnist'; built-in recipes are mnist-mlp"):
+        load_recipe("mnist")
+
+
+def test_bad_toml(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[train\nepochs = 3")
+    with pytest.raises(RecipeError, match="broken.toml is not valid TOML"):
+        load_recipe(path)
+
+
+@pytest.mark.parametrize("name", recipes.builtin_names())
+def test_to_toml_round_trips(tmp_path, name):
+    config = load_recipe(name)
+    text = to_toml(config)
+    tomllib.loads(text)  # valid TOML
+    path = tmp_path / "again.toml"
+    path.write_text(text)
+    assert load_recipe(path) == config
