@@ -22,9 +22,25 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
 
 
 def test_readme_first_screen_has_the_setup_and_test_commands():
-    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:25])
-    assert "examples/quickstart.py" in first_screen
-    assert "python -m pytest" in first_screen
+    first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:20])
+    assert 'pip install ".[plot]" && .venv/bin/mlpkit run' in first_screen
+    assert 'pip install -e ".[dev]" && .venv/bin/python -m pytest' in first_screen
+
+
+def test_readme_recipe_example_is_a_valid_recipe(tmp_path):
+    from mlpkit.recipes import load_recipe
+
+    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    assert len(blocks) == 1
+    path = tmp_path / "example.toml"
+    path.write_text(blocks[0])
+    config = load_recipe(path)
+    assert config["data"]["options"] == {"n_samples": 2000, "noise": 0.1}
+
+
+def test_readme_report_picture_exists():
+    pictures = re.findall(r"!\[[^]]*\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert pictures and all((ROOT / p).is_file() for p in pictures)
 
 
 def test_quickstart_trains_and_reports_test_accuracy():

@@ -22,7 +22,10 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; } td, th { padding: 4px 12px; border-bottom: 1px solid #ddd; }
 th { text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 0.85em; }
-figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #eee; }
+.plots { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
+figure { margin: 0; } img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.9em; color: #555; }
+.facts { display: flex; gap: 3em; flex-wrap: wrap; align-items: flex-start; }
 .status { font-weight: bold; }
 """
 
@@ -113,7 +116,7 @@ def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> 
         ("epochs run", metrics["epochs_run"]),
         ("best epoch", metrics.get("best_epoch") or "-"),
         ("training time", f"{metrics['train_time_s']:.1f} s"),
-        ("wall time", f"{metrics.get('wall_time_s', 0):.1f} s"),
+        ("wall time to the report", f"{metrics.get('wall_time_s', 0):.1f} s"),
         ("seed", metrics["seed"]),
         ("versions", ", ".join(f"{k} {v}" for k, v in metrics["versions"].items())),
     ]
@@ -134,10 +137,10 @@ def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> 
 <h1>mlpkit run: {name}</h1>
 <p>{description}</p>
 <h2>Results</h2>
-{_results_table(metrics)}
-<table>{fact_rows}</table>
+<div class="facts">{_results_table(metrics)}
+<table>{fact_rows}</table></div>
 <h2>Plots</h2>
-{figures}
+<div class="plots">{figures}</div>
 <h2>Network</h2>
 <pre>{html.escape(network.summary())}</pre>
 <h2>Configuration</h2>

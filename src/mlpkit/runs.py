@@ -87,6 +87,7 @@ def run(
     stop: StopRequest | None = None,
 ) -> RunResult:
     """Run ``config`` (a resolved recipe) into ``run_dir``, which must not hold a run yet."""
+    started = time.perf_counter()
     run_dir = Path(run_dir)
     if (run_dir / "config.toml").exists():
         raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
@@ -95,13 +96,14 @@ def run(
     parts = _Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text(run_dir / "config.toml", to_toml(config))
-    return _train(config, run_dir, data, parts, None, quiet, stop)
+    return _train(config, run_dir, data, parts, None, quiet, stop, started)
 
 
 def resume(
     run_dir: str | Path, *, quiet: bool = False, stop: StopRequest | None = None
 ) -> RunResult:
     """Continue the run in ``run_dir`` from its last checkpoint (or from the start)."""
+    started = time.perf_counter()
     run_dir = Path(run_dir)
     if not (run_dir / "config.toml").is_file():
         raise ValueError(f"{run_dir} is not a run folder: it has no config.toml")
@@ -109,7 +111,8 @@ def resume(
     data = prepare_data(config)
     checkpoint = run_dir / "checkpoint.npz"
     state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
-    return _train(config, run_dir, data, _Parts.build(config, data), state, quiet, stop)
+    parts = _Parts.build(config, data)
+    return _train(config, run_dir, data, parts, state, quiet, stop, started)
 
 
 @dataclass
@@ -132,8 +135,7 @@ class _Parts:
         return cls(network, build_optimizer(config), build_loss(config), stopper)
 
 
-def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, stop) -> RunResult:
-    started = time.perf_counter()
+def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, stop, started):
     train = config["train"]
     network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
