@@ -123,3 +123,60 @@ def test_one_hot():
         ValueError, match=r"labels has labels from 0 to 3, but n_classes is 3 \(labels 0..2\)"
     ):
         datasets.one_hot([0, 3], n_classes=3)
+
+
+def test_train_valid_test_split_is_stratified_and_complete():
+    y = np.repeat([0, 1], [600, 400])
+    X = np.arange(1000)[:, None]
+    X_train, X_valid, X_test, y_train, y_valid, y_test = datasets.train_valid_test_split(
+        X, y, valid_size=100, test_size=0.2, seed=0
+    )
+    assert (len(y_train), len(y_valid), len(y_test)) == (700, 100, 200)
+    np.testing.assert_array_equal(np.bincount(y_test), [120, 80])
+    np.testing.assert_array_equal(np.bincount(y_valid), [60, 40])
+    together = np.sort(np.concatenate([X_train, X_valid, X_test]).ravel())
+    np.testing.assert_array_equal(together, np.arange(1000))
+    with pytest.raises(ValueError, match="leave no training data"):
+        datasets.train_valid_test_split(X, y, valid_size=0.5, test_size=0.5)
+
+
+def test_rescale_maps_fixed_ranges():
+    pixels = np.array([[0, 51, 255]], dtype=np.uint8)
+    np.testing.assert_allclose(datasets.rescale(pixels, (0, 255)), [[0, 0.2, 1]], rtol=1e-6)
+    np.testing.assert_allclose(
+        datasets.rescale(pixels, (0, 255), (-1, 1)), [[-1, -0.6, 1]], rtol=1e-6
+    )
+    assert datasets.rescale(pixels, (0, 255)).dtype == np.float32
+    with pytest.raises(ValueError, match="ranges must be .low, high. with low < high"):
+        datasets.rescale(pixels, (255, 0))
+
+
+def test_zscore_rows_standardises_each_sample():
+    X = np.array([[1.0, 2.0, 3.0, 6.0], [4.0, 4.0, 4.0, 4.0]])
+    Z = datasets.zscore_rows(X)
+    np.testing.assert_allclose(Z[0].mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(Z[0].std(), 1)
+    np.testing.assert_array_equal(Z[1], 0)  # a blank image stays blank
+
+
+def test_flatten_images():
+    images = np.zeros((5, 20, 20))
+    assert datasets.flatten_images(images).shape == (5, 400)
+    with pytest.raises(ValueError, match=r"images must have shape \(n, height, width\)"):
+        datasets.flatten_images(np.zeros(3))
+
+
+@pytest.mark.parametrize("kind", ["standardize", "rescale01", "rescale11", "zscore_rows", "none"])
+def test_preprocessor_fits_on_training_data_only(kind):
+    rng = np.random.default_rng(0)
+    train, test = rng.uniform(0, 10, (100, 3)), rng.uniform(0, 20, (10, 3))
+    step = datasets.Preprocessor(kind).fit(train)
+    again = datasets.Preprocessor(kind).fit(train)
+    np.testing.assert_array_equal(step.transform(test), again.transform(test))
+    if kind == "rescale01":
+        assert step.value_range == (train.min(), train.max())
+        assert step.transform(test).max() > 1  # the test data is not refitted
+    if kind == "standardize":
+        np.testing.assert_allclose(step.transform(train).mean(axis=0), 0, atol=1e-5)
+    with pytest.raises(ValueError, match="unknown preprocessing 'pca'; valid kinds are"):
+        datasets.Preprocessor("pca")

@@ -94,3 +94,22 @@ def test_digits20_is_cropped_mnist():
     assert data.X_train.min() >= 0 and data.X_train.max() <= 1
     # The crop keeps the digits: on average most of each image's ink survives it.
     assert data.X_train.sum(axis=1).min() > 0
+
+
+def test_digits20_reads_ex4data1_when_present(tmp_path, monkeypatch):
+    """The original file stores images column by column with labels 1..10 (10 for 0)."""
+    savemat = pytest.importorskip("scipy.io").savemat
+    rng = np.random.default_rng(0)
+    images = rng.random((5000, 20, 20))
+    labels = np.repeat(np.arange(10), 500)
+    columns_first = images.transpose(0, 2, 1).reshape(5000, 400)  # MATLAB's order
+    (tmp_path / "digits20").mkdir()
+    savemat(tmp_path / "digits20" / "ex4data1.mat",
+            {"X": columns_first, "y": np.where(labels == 0, 10, labels)[:, None]})  # fmt: skip
+    monkeypatch.setenv("MLPKIT_DATA", str(tmp_path))
+    data = datasets.load("digits20", download=False)
+    assert data.X_train.shape == (1000, 400) and (np.bincount(data.y_test) == 400).all()
+    # Each row is an image in row order again: find one and compare.
+    row = data.X_train[0]
+    match = np.flatnonzero(np.isclose(images.reshape(5000, 400), row).all(axis=1))
+    assert len(match) == 1 and labels[match[0]] == data.y_train[0]

@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from mlpkit import activations, datasets, initializers, losses, metrics, optimizers
+from mlpkit import activations, datasets, initializers, losses, metrics, optimizers, plots
 from mlpkit.activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from mlpkit.gradcheck import gradcheck
 from mlpkit.io import load, save
@@ -66,5 +66,6 @@ __all__ = [
     "metrics",
     "mlp",
     "optimizers",
+    "plots",
     "save",
 ]
