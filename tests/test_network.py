@@ -102,3 +102,25 @@ def test_evaluate_defaults_to_the_fitted_loss():
 def test_docstring_examples():
     assert doctest.testmod(mlpkit.network).failed == 0
     assert doctest.testmod(mlpkit).failed == 0
+
+
+def test_signed_targets_for_tanh_outputs():
+    X, y = mk.datasets.make_xor()
+    net = mk.mlp([2, 4, 1], hidden="tanh", output="tanh", targets="signed", seed=0)
+    T, labels = mk._validation.check_targets(y, net, n_samples=4)
+    np.testing.assert_array_equal(T.ravel(), [-1, 1, 1, -1])
+    net.fit(X, y, loss="mse", optimizer=mk.SGD(0.2, momentum=0.9), epochs=300)
+    outputs = net.forward(X).ravel()
+    np.testing.assert_array_equal(net.predict(X), (outputs > 0).astype(int))  # midpoint of -1, 1
+    np.testing.assert_array_equal(net.predict(X), y)
+    wide = mk.mlp([2, 3, 3], output="tanh", targets="signed", seed=0)
+    T, _ = mk._validation.check_targets([2, 0], wide, n_samples=2)
+    np.testing.assert_array_equal(T, [[-1, -1, 1], [1, -1, -1]])
+
+
+def test_signed_targets_do_not_go_with_cross_entropy():
+    net = mk.mlp([2, 3, 2], output="softmax", targets="signed")
+    with pytest.raises(ValueError, match="cross_entropy needs 0/1 targets"):
+        net.fit(np.zeros((2, 2)), [0, 1], loss="cross_entropy")
+    with pytest.raises(ValueError, match="targets must be 'one_hot' or 'signed', got 'pm1'"):
+        mk.mlp([2, 3, 2], targets="pm1")

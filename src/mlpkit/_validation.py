@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from mlpkit.metrics import predicted_labels
-
 if TYPE_CHECKING:
     from mlpkit.network import Network
 
@@ -220,8 +218,9 @@ def check_targets(
     """Validate ``y`` for ``network``; return ``(T, labels)``.
 
     A classifier accepts integer class labels ``0..K-1`` of shape (n,),
-    encoded one-hot (with a single output, as a 0/1 column), or a target
-    matrix of shape (n, K) whose row-wise argmax gives the class. A regressor
+    encoded one-hot (with a single output, as a 0/1 column; -1/+1 instead of
+    0/1 for a network with ``targets='signed'``), or a target matrix of
+    shape (n, K) whose row-wise argmax gives the class. A regressor
     accepts values of shape (n,) for one output or (n, K).
 
     Returns
@@ -231,6 +230,8 @@ def check_targets(
     labels : ndarray of shape (n,) or None
         The true classes for accuracy; ``None`` for a regressor.
     """
+    from mlpkit.network import TARGET_VALUES
+
     k = network.n_outputs
     raw = np.asarray(y)
     if raw.ndim not in (1, 2):
@@ -244,10 +245,11 @@ def check_targets(
     classify = network.task == "classification"
     if raw.ndim == 1 and classify:
         labels = check_labels(raw, max(k, 2), name)
+        low, high = TARGET_VALUES[network.targets]
         if k == 1:
-            return labels[:, None].astype(network.dtype), labels
-        T = np.zeros((len(labels), k), dtype=network.dtype)
-        T[np.arange(len(labels)), labels] = 1  # one-hot rows
+            return np.where(labels[:, None] == 1, high, low).astype(network.dtype), labels
+        T = np.full((len(labels), k), low, dtype=network.dtype)
+        T[np.arange(len(labels)), labels] = high  # one-hot rows
         return T, labels
     if raw.ndim == 1:
         if k != 1:
@@ -258,4 +260,4 @@ def check_targets(
     if raw.shape[1] != k:
         raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
     T = check_array(raw, name, dtype=network.dtype)
-    return T, (predicted_labels(T) if classify else None)
+    return T, (network.labels_of(T) if classify else None)

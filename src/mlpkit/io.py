@@ -63,6 +63,7 @@ def save(network: Network, path: str | os.PathLike) -> None:
         "format_version": FORMAT_VERSION,
         "mlpkit_version": __version__,
         "task": network.task,
+        "targets": network.targets,
         "dtype": np.dtype(network.dtype).name,
         "layers": [
             {"type": type(layer).__name__, **layer.get_config()} for layer in network.layers
@@ -129,7 +130,7 @@ def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) ->
                 layers.append(Dense(**spec, init="zeros", dtype=config["dtype"]))
             else:
                 layers.append(cls(**spec))
-        network = Network(layers, task=config["task"])
+        network = Network(layers, task=config["task"], targets=config.get("targets", "one_hot"))
         extra = {k[len(_PREPROCESS) :]: v for k, v in arrays.items() if k.startswith(_PREPROCESS)}
         network.set_weights({k: v for k, v in arrays.items() if not k.startswith(_PREPROCESS)})
         network.classes = config.get("classes")

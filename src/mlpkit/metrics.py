@@ -18,13 +18,18 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
-def predicted_labels(outputs: np.ndarray) -> np.ndarray:
-    """Predicted classes: the argmax of each row, or ``output > 0.5`` for one output.
+def predicted_labels(outputs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Predicted classes: the argmax of each row, or ``output > threshold`` for one output.
 
-    0.5 is the midpoint of the 0/1 targets a single-output classifier learns.
+    The threshold is the midpoint of the targets a single-output classifier
+    learns: 0.5 for 0/1 targets, 0 for -1/+1.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n, k)
     """
     if outputs.shape[1] == 1:
-        return (outputs[:, 0] > 0.5).astype(np.int64)
+        return (outputs[:, 0] > threshold).astype(np.int64)
     return np.argmax(outputs, axis=1)
 
 

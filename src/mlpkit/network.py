@@ -20,6 +20,8 @@ from mlpkit.layers import Dense, Layer
 from mlpkit.metrics import predicted_labels
 
 TASKS = ("classification", "regression")
+#: The target values (for the wrong classes, for the right class) of each encoding.
+TARGET_VALUES = {"one_hot": (0.0, 1.0), "signed": (-1.0, 1.0)}
 # Output activations whose range suits regression rather than class scores.
 _REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU)
 _PROBABILITY_OUTPUTS = (activations.Softmax, activations.Sigmoid)
@@ -38,9 +40,14 @@ class Network:
         What ``predict`` returns: class labels or values. By default a network
         whose output activation is linear or ReLU is a regressor and any other
         (softmax, sigmoid, tanh) a classifier.
+    targets : {'one_hot', 'signed'}
+        How a classifier encodes class labels as targets: one-hot rows of 0
+        and 1, or 'signed' rows of -1 and +1 (the range of a tanh output).
     """
 
-    def __init__(self, layers: Sequence[Layer], task: str | None = None) -> None:
+    def __init__(
+        self, layers: Sequence[Layer], task: str | None = None, targets: str = "one_hot"
+    ) -> None:
         layers = list(layers)
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
             raise TypeError("layers must be a non-empty sequence of Layer objects")
@@ -66,6 +73,9 @@ class Network:
                 "classifier with one output, or 2 outputs with softmax"
             )
         self.task = task
+        if targets not in TARGET_VALUES:
+            raise ValueError(f"targets must be 'one_hot' or 'signed', got {targets!r}")
+        self.targets = targets
         #: The loss of the last ``fit``; ``evaluate`` uses it by default.
         self.loss: losses.Loss | None = None
         #: Class names, index = label (saved with the model; optional).
@@ -199,6 +209,11 @@ class Network:
         ]
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
+    def labels_of(self, outputs: np.ndarray) -> np.ndarray:
+        """The classes that ``outputs`` (n, n_outputs) stand for: argmax, or a threshold."""
+        low, high = TARGET_VALUES[self.targets]
+        return predicted_labels(outputs, threshold=(low + high) / 2)
+
     def predict(self, X: Any) -> np.ndarray:
         """Class labels, shape (n,), for a classifier; values for a regressor.
 
@@ -206,7 +221,7 @@ class Network:
         """
         outputs = self._outputs(X)
         if self.task == "classification":
-            return predicted_labels(outputs)
+            return self.labels_of(outputs)
         return outputs[:, 0] if self.n_outputs == 1 else outputs
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -253,7 +268,7 @@ class Network:
             total += value * loss.divisor(Tb.shape)
         result = {"loss": total / loss.divisor(T.shape)}
         if labels is not None:
-            predicted = predicted_labels(np.concatenate(outputs))
+            predicted = self.labels_of(np.concatenate(outputs))
             result["accuracy"] = float(np.mean(predicted == labels))
         return result
 
@@ -274,6 +289,10 @@ class Network:
             raise ValueError(
                 f"{loss.name} needs outputs in (0, 1), but the network ends in "
                 f"{type(self.layers[-1]).__name__}; use output='softmax' (or 'sigmoid')"
+            )
+        if needs_probabilities and self.targets != "one_hot":
+            raise ValueError(
+                f"{loss.name} needs 0/1 targets; build the network with targets='one_hot'"
             )
         return loss
 
@@ -337,7 +356,7 @@ class Network:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Network({self.layers!r}, task={self.task!r})"
+        return f"Network({self.layers!r}, task={self.task!r}, targets={self.targets!r})"
 
 
 def _per_layer(value: Any, count: int, name: str) -> list[Any]:
@@ -359,6 +378,7 @@ def mlp(
     seed: int | np.random.Generator | None = None,
     dtype: Any = "float32",
     task: str | None = None,
+    targets: str = "one_hot",
 ) -> Network:
     """Build a multi-layer perceptron: Dense layers with activations between them.
 
@@ -378,6 +398,8 @@ def mlp(
         Makes the initial weights reproducible.
     dtype : {'float32', 'float64'}
     task : {'classification', 'regression'}, optional
+        See :class:`Network`.
+    targets : {'one_hot', 'signed'}
         See :class:`Network`.
 
     Examples
@@ -411,7 +433,7 @@ def mlp(
         act = hidden_acts[i] if i < n_dense - 1 else output
         # A fresh layer per position: activation layers cache their inputs.
         layers.append(activations.get(act if isinstance(act, str) else _copy_activation(act)))
-    return Network(layers, task=task)
+    return Network(layers, task=task, targets=targets)
 
 
 def _copy_activation(act: Any) -> Any:

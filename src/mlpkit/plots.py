@@ -166,9 +166,7 @@ def decision_regions(
         ax.imshow(np.clip(0.35 + 0.65 * shade, 0, 1), origin="lower", aspect="auto",
                   extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip
     else:
-        from mlpkit.metrics import predicted_labels
-
-        regions = predicted_labels(outputs).reshape(gx.shape)
+        regions = network.labels_of(outputs).reshape(gx.shape)
         light = 0.6 + 0.4 * colours
         ax.imshow(light[regions], origin="lower", aspect="auto",
                   extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip

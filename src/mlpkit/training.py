@@ -19,7 +19,6 @@ import numpy as np
 
 from mlpkit import optimizers
 from mlpkit._validation import as_rng, check_array, check_int, check_positive, check_targets
-from mlpkit.metrics import predicted_labels
 
 if TYPE_CHECKING:
     from mlpkit.network import Network
@@ -413,7 +412,7 @@ class _Trainer:
                     )
                 weighted_loss += value * loss.divisor(Tb.shape)
                 if self.labels is not None:
-                    predicted = predicted_labels(outputs)
+                    predicted = network.labels_of(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
                 self.optimizer.step(network.parameters())
                 if self.batch_callbacks and self._batch_end(batch, value):

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
         "bias_init": "zeros",
         "bias_init_param": 0.0,
         "dtype": "float32",
+        "targets": "one_hot",  # one_hot: 0/1 targets; signed: -1/+1 (for tanh outputs)
     },
     "train": {
         "loss": "cross_entropy",

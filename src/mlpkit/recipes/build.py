@@ -140,6 +140,7 @@ def build_network(config: dict[str, Any], n_features: int, n_classes: int) -> Ne
         seed=np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[0]),
         dtype=model["dtype"],
         task="classification",
+        targets=model["targets"],
     )
 
 
