@@ -180,3 +180,18 @@ def test_preprocessor_fits_on_training_data_only(kind):
         np.testing.assert_allclose(step.transform(train).mean(axis=0), 0, atol=1e-5)
     with pytest.raises(ValueError, match="unknown preprocessing 'pca'; valid kinds are"):
         datasets.Preprocessor("pca")
+
+
+def test_random_shifts_move_whole_images():
+    shift = datasets.random_shifts((4, 4), max_shift=1)
+    image = np.zeros((1, 16))
+    image[0, 5] = 1.0  # pixel (1, 1)
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(200):
+        moved = shift(image, rng).reshape(4, 4)
+        assert moved.sum() == 1
+        seen.add(tuple(np.argwhere(moved)[0]))
+    assert seen == {(r, c) for r in range(3) for c in range(3)}  # every shift of up to 1
+    with pytest.raises(ValueError, match="max_shift must be a non-negative integer"):
+        datasets.random_shifts((4, 4), -1)

@@ -63,3 +63,30 @@ def test_dense_keeps_its_dtype():
 def test_unknown_activation_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown activation 'swish'; valid names are .*'tanh'"):
         mk.activations.get("swish")
+
+
+def test_dropout_scales_in_training_and_passes_at_inference():
+    layer = mk.Dropout(0.25)
+    layer.rng = np.random.default_rng(0)
+    X = np.ones((2000, 50))
+    Y = layer.forward(X, training=True)
+    assert set(np.unique(Y)) == {0.0, 1 / 0.75}
+    assert abs((Y == 0).mean() - 0.25) < 0.01
+    assert abs(Y.mean() - 1) < 0.02  # inverted dropout keeps the expected value
+    np.testing.assert_array_equal(layer.backward(np.ones_like(X)), Y)  # same mask
+    np.testing.assert_array_equal(layer.forward(X), X)  # inference: identity
+    with pytest.raises(ValueError, match=r"rate must be a fraction in \[0, 1\), got 1"):
+        mk.Dropout(1)
+
+
+def test_dropout_gradients_and_saving(tmp_path):
+    net = mk.mlp([4, 6, 6, 3], hidden="tanh", dropout=0.5, dtype="float64", seed=0,
+                 bias_init="standard_normal")  # fmt: skip
+    X = np.random.default_rng(0).normal(size=(5, 4))
+    assert max(mk.gradcheck(net, X, [0, 1, 2, 0, 1]).values()) < 1e-6
+    history = net.fit(X, [0, 1, 2, 0, 1], epochs=3, seed=0)
+    assert len(history) == 3
+    mk.save(net, tmp_path / "m.npz")
+    loaded = mk.load(tmp_path / "m.npz")
+    assert [type(layer).__name__ for layer in loaded.layers].count("Dropout") == 2
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))

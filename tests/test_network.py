@@ -107,7 +107,7 @@ def test_docstring_examples():
 def test_signed_targets_for_tanh_outputs():
     X, y = mk.datasets.make_xor()
     net = mk.mlp([2, 4, 1], hidden="tanh", output="tanh", targets="signed", seed=0)
-    T, labels = mk._validation.check_targets(y, net, n_samples=4)
+    T, _ = mk._validation.check_targets(y, net, n_samples=4)
     np.testing.assert_array_equal(T.ravel(), [-1, 1, 1, -1])
     net.fit(X, y, loss="mse", optimizer=mk.SGD(0.2, momentum=0.9), epochs=300)
     outputs = net.forward(X).ravel()

@@ -11,7 +11,7 @@ from mlpkit import activations, datasets, initializers, losses, metrics, optimiz
 from mlpkit.activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from mlpkit.gradcheck import gradcheck
 from mlpkit.io import load, save
-from mlpkit.layers import Dense, Layer
+from mlpkit.layers import Dense, Dropout, Layer
 from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy
 from mlpkit.network import Network, mlp
 from mlpkit.optimizers import (
@@ -40,6 +40,7 @@ __all__ = [
     "ConstantRate",
     "CrossEntropy",
     "Dense",
+    "Dropout",
     "EarlyStopping",
     "EvaluateSets",
     "ExponentialDecay",

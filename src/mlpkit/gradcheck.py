@@ -70,6 +70,9 @@ def gradcheck(
     loss = network.resolve_loss(loss)
 
     def objective() -> float:
+        for layer in network.layers:  # the same dropout mask at every evaluation
+            if hasattr(layer, "rng"):
+                layer.rng = np.random.default_rng(seed)
         return network.loss_and_gradients(X, T, loss, l2=l2, l2_bias=l2_bias)[0]
 
     objective()

@@ -22,7 +22,7 @@ import numpy as np
 
 from mlpkit import activations
 from mlpkit.datasets.preprocessing import Preprocessor
-from mlpkit.layers import Dense, Layer
+from mlpkit.layers import Dense, Dropout, Layer
 from mlpkit.network import Network
 
 FORMAT_NAME = "mlpkit-model"
@@ -31,6 +31,7 @@ _CONFIG_KEY = "__config__"
 _PREPROCESS = "preprocess:"
 _LAYER_TYPES: dict[str, type[Layer]] = {
     "Dense": Dense,
+    "Dropout": Dropout,
     **{cls.__name__: cls for cls in set(activations.ACTIVATIONS.values())},
 }
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from mlpkit import activations, initializers, losses, training
 from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int, check_targets
-from mlpkit.layers import Dense, Layer
+from mlpkit.layers import Dense, Dropout, Layer
 from mlpkit.metrics import predicted_labels
 
 TASKS = ("classification", "regression")
@@ -312,6 +312,7 @@ class Network:
         l2: float = 0.0,
         l2_bias: bool = False,
         initial_epoch: int = 0,
+        augment: Any = None,
     ) -> training.History:
         """Train the network by backpropagation; see :func:`mlpkit.training.fit`.
 
@@ -333,6 +334,7 @@ class Network:
             l2=l2,
             l2_bias=l2_bias,
             initial_epoch=initial_epoch,
+            augment=augment,
         )
 
     # -- description ---------------------------------------------------------------
@@ -379,6 +381,7 @@ def mlp(
     dtype: Any = "float32",
     task: str | None = None,
     targets: str = "one_hot",
+    dropout: float = 0.0,
 ) -> Network:
     """Build a multi-layer perceptron: Dense layers with activations between them.
 
@@ -401,6 +404,8 @@ def mlp(
         See :class:`Network`.
     targets : {'one_hot', 'signed'}
         See :class:`Network`.
+    dropout : float
+        If positive, a ``Dropout`` layer of this rate follows each hidden activation.
 
     Examples
     --------
@@ -433,6 +438,8 @@ def mlp(
         act = hidden_acts[i] if i < n_dense - 1 else output
         # A fresh layer per position: activation layers cache their inputs.
         layers.append(activations.get(act if isinstance(act, str) else _copy_activation(act)))
+        if dropout and i < n_dense - 1:
+            layers.append(Dropout(dropout))
     return Network(layers, task=task, targets=targets)
 
 

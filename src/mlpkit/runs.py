@@ -31,6 +31,7 @@ from mlpkit.progress import make_progress
 from mlpkit.recipes import load_recipe, to_toml
 from mlpkit.recipes.build import (
     RunData,
+    build_augment,
     build_loss,
     build_network,
     build_optimizer,
@@ -163,7 +164,7 @@ def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, st
             epochs=train["epochs"], batch_size=batch_size,
             validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
             callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
-            initial_epoch=initial_epoch,
+            initial_epoch=initial_epoch, augment=build_augment(config, data),
         )  # fmt: skip
         interrupted = result.interrupted
     else:

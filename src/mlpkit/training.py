@@ -273,6 +273,7 @@ def fit(
     l2: float = 0.0,
     l2_bias: bool = False,
     initial_epoch: int = 0,
+    augment: Any = None,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by backpropagation.
 
@@ -304,6 +305,9 @@ def fit(
     initial_epoch : int
         The first epoch to run, when resuming a run: epochs ``initial_epoch``
         to ``epochs - 1`` are run (pass the saved generator as ``seed``).
+    augment : callable, optional
+        ``augment(X_batch, rng) -> X_batch``, applied to every training batch
+        (e.g. ``datasets.random_shifts``), drawing from the run's generator.
 
     Returns
     -------
@@ -331,8 +335,12 @@ def fit(
         )
         check_targets(validation[1], network, n_samples=len(X_val), name="y_val")
         validation = (X_val, validation[1])
+    rng = as_rng(seed)
+    for layer in network.layers:  # dropout masks come from the run's generator
+        if hasattr(layer, "rng"):
+            layer.rng = rng
     trainer = _Trainer(
-        network, X, T, labels, loss, optimizer, batch_size, as_rng(seed), shuffle, l2, l2_bias
+        network, X, T, labels, loss, optimizer, batch_size, rng, shuffle, l2, l2_bias, augment
     )
     network.loss = loss
     history = History()
@@ -382,6 +390,7 @@ class _Trainer:
     shuffle: bool
     l2: float
     l2_bias: bool
+    augment: Any = None
     batch_callbacks: list[Any] = field(default_factory=list)
 
     def run_epoch(self, epoch: int, history: History) -> dict[str, float] | None:
@@ -398,8 +407,10 @@ class _Trainer:
         weighted_loss, correct, penalty = 0.0, 0, 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for batch, index in enumerate(_batches(n, self.batch_size, order)):
-                Tb = self.T[index]
-                value, outputs = network.loss_and_gradients(self.X[index], Tb, loss)
+                Xb, Tb = self.X[index], self.T[index]
+                if self.augment is not None:
+                    Xb = self.augment(Xb, self.rng)
+                value, outputs = network.loss_and_gradients(Xb, Tb, loss)
                 if self.l2:
                     penalty = network.add_l2(self.l2, self.l2_bias)
                 if not math.isfinite(value + penalty):

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "bias_init_param": 0.0,
         "dtype": "float32",
         "targets": "one_hot",  # one_hot: 0/1 targets; signed: -1/+1 (for tanh outputs)
+        "dropout": 0.0,  # dropout rate after each hidden layer
     },
     "train": {
         "loss": "cross_entropy",
@@ -59,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
         "seed": 0,
         "checkpoint_every": 1,
         "evaluate_test_every": 0,  # log test loss/accuracy every k epochs (0 = only at the end)
+        "augment_shift": 0,  # images: shift each training image by up to this many pixels
     },
     "report": {
         "plots": True,

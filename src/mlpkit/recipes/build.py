@@ -11,6 +11,7 @@ from mlpkit import initializers, losses, optimizers
 from mlpkit.datasets import (
     Preprocessor,
     load,
+    random_shifts,
     read_table,
     train_test_split,
 )
@@ -141,6 +142,7 @@ def build_network(config: dict[str, Any], n_features: int, n_classes: int) -> Ne
         dtype=model["dtype"],
         task="classification",
         targets=model["targets"],
+        dropout=model["dropout"],
     )
 
 
@@ -179,3 +181,13 @@ def build_loss(config: dict[str, Any]) -> losses.Loss:
 def shuffle_rng(config: dict[str, Any]) -> np.random.Generator:
     """The generator that shuffles the batches: a stream of ``train.seed`` apart from init's."""
     return np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[1])
+
+
+def build_augment(config: dict[str, Any], data: RunData) -> Any:
+    """The recipe's batch augmentation (random image shifts), or None."""
+    shift = config["train"]["augment_shift"]
+    if not shift:
+        return None
+    if data.image_shape is None:
+        raise ValueError("train.augment_shift needs an image dataset")
+    return random_shifts(tuple(data.image_shape), shift)
