@@ -11,7 +11,7 @@ def test_recipe_runs_and_loss_falls(tmp_path, name):
     info = datasets.get_info(config["data"]["name"])
     if not info.present():
         pytest.skip(f"{info.name} files not found: set MLPKIT_DATA to a folder holding them")
-    config = recipes.apply_overrides(config, ["train.epochs=3", "report.plots=false"])
+    config = recipes.apply_overrides(config, ["train.epochs=2", "report.plots=false"])
     result = runs.run(config, tmp_path / "run", quiet=True)
     loss = result.history.loss
     assert result.status in ("finished", "stopped_early") and len(loss) >= 2

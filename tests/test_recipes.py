@@ -59,7 +59,7 @@ def test_bad_overrides(override, message):
 
 def test_unknown_recipe_lists_the_builtins():
     with pytest.raises(
-        RecipeError, match="unknown recipe .mnist.; built-in recipes are e1-optdigits, .*mnist-mlp"
+        RecipeError, match="unknown recipe .mnist.; built-in recipes are better-digits20, .*mnist-mlp"
     ):
         load_recipe("mnist")
 
