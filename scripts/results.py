@@ -199,7 +199,26 @@ def write_results() -> None:
               f"{epochs_to(plain['accuracy'], 0.95)} without momentum, "
               f"{epochs_to(fast['accuracy'], 0.95)} with momentum 0.9.", "",
               "![E1 momentum](e1-momentum.png)", ""]  # fmt: skip
+    lines += ["## Plots (seed 0 runs)", ""]
+    for title, stem in PLOTS:
+        lines += [f"### {title}", "", f"![{title}]({stem}.png)", ""]
     (DOCS / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+PLOTS = [
+    ("E1 set 1: decision regions", "e1-set1-decision_regions"),
+    ("E1 set 2: decision regions", "e1-set2-decision_regions"),
+    ("E1 set 3: decision regions", "e1-set3-decision_regions"),
+    ("E1 set 4: optdigits test confusion matrix", "e1-optdigits-confusion_matrix"),
+    ("E1 set 4: example digits", "e1-optdigits-samples"),
+    ("E2: digits20 samples", "e2-hidden100-samples"),
+    ("E2: first-layer weights, 100 hidden, no L2 (first 25 units)", "e2-hidden100-weights"),
+    ("E2: first-layer weights, 100 hidden, L2 0.005 (first 25 units)", "e2-hidden100-l2-weights"),
+    ("E3: hidden-unit sweep", "e3-sweep"),
+    ("E3: train/valid/test curves, 1000 hidden", "e3-notmnist-learning_curves"),
+    ("E4: decision regions after 50 steps", "e4-moons-decision_regions"),
+    ("E5: loss and accuracy per epoch", "e5-mnist-learning_curves"),
+]
 
 
 if __name__ == "__main__":

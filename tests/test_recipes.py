@@ -59,7 +59,8 @@ def test_bad_overrides(override, message):
 
 def test_unknown_recipe_lists_the_builtins():
     with pytest.raises(
-        RecipeError, match="unknown recipe .mnist.; built-in recipes are better-digits20, .*mnist-mlp"
+        RecipeError,
+        match="unknown recipe .mnist.; built-in recipes are better-digits20, .*mnist-mlp",
     ):
         load_recipe("mnist")
 
