@@ -104,32 +104,12 @@ def read_table(path: str | Path, target: str | None = None):
         return _read_npz(path)
     if target is None:
         raise ValueError(f"{path}: name the label column with --target (data.target)")
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
-    if len(rows) < 2:
-        raise ValueError(f"{path} has no data rows under its header")
-    header = [name.strip() for name in rows[0]]
+    header, rows = _csv_rows(path)
     if target not in header:
         raise ValueError(f"{path} has no column {target!r}; its columns are {header}")
     column = header.index(target)
-    features = [name for i, name in enumerate(header) if i != column]
-    X = np.empty((len(rows) - 1, len(features)))
-    labels = []
-    for r, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(header)}")
-        labels.append(row[column].strip())
-        cells = [cell for i, cell in enumerate(row) if i != column]
-        for c, cell in enumerate(cells):
-            try:
-                X[r - 2, c] = float(cell) if cell.strip() else np.nan
-            except ValueError:
-                raise ValueError(
-                    f"{path} line {r}, column {features[c]!r}: {cell!r} is not a number"
-                ) from None
-    if np.isnan(X).any():
-        r, c = np.argwhere(np.isnan(X))[0]
-        raise ValueError(f"{path} line {r + 2}, column {features[c]!r} is empty or NaN")
+    X = _numbers(path, header, rows, [i for i in range(len(header)) if i != column])
+    labels = [row[column].strip() for row in rows]
     y, classes = _encode_labels(np.array(labels), path)
     return X, y, classes
 
@@ -187,23 +167,36 @@ def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no input file at {path}")
+    header, rows = _csv_rows(path)
+    keep = [i for i, name in enumerate(header) if name != drop]
+    return _numbers(path, header, rows, keep), [header[i] for i in keep]
+
+
+def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and the data rows of a CSV file, each row as long as the header."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     if len(rows) < 2:
         raise ValueError(f"{path} has no data rows under its header")
     header = [name.strip() for name in rows[0]]
-    keep = [i for i, name in enumerate(header) if name != drop]
-    X = np.empty((len(rows) - 1, len(keep)))
     for r, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(header)}")
+    return header, rows[1:]
+
+
+def _numbers(path: Path, header: list[str], rows: list[list[str]], keep: list[int]) -> np.ndarray:
+    """The cells of columns ``keep`` as floats; a clear error names the first bad cell."""
+    X = np.empty((len(rows), len(keep)))
+    for r, row in enumerate(rows):
         for c, i in enumerate(keep):
+            where = f"{path} line {r + 2}, column {header[i]!r}"
             try:
-                X[r - 2, c] = float(row[i]) if row[i].strip() else np.nan
+                X[r, c] = float(row[i]) if row[i].strip() else np.nan
             except ValueError:
-                raise ValueError(
-                    f"{path} line {r}, column {header[i]!r}: {row[i]!r} is not a number"
-                ) from None
-            if not np.isfinite(X[r - 2, c]):
-                raise ValueError(f"{path} line {r}, column {header[i]!r} is empty or not finite")
-    return X, [header[i] for i in keep]
+                raise ValueError(f"{where}: {row[i]!r} is not a number") from None
+            if np.isnan(X[r, c]):
+                raise ValueError(f"{where} is empty or NaN")
+            if np.isinf(X[r, c]):
+                raise ValueError(f"{where} is infinite")
+    return X
