@@ -193,6 +193,7 @@ def write_results() -> None:
         shown = "-" if needed is None else f">= {needed:.1f}"
         lines.append(f"| {label} | {shown} | {summary(test_accuracies(recipe))} | "
                      f"`mlpkit run {recipe}` | {against} | {wall_time(recipe)} |")  # fmt: skip
+    lines += notes()
     plain, fast = history("e1-optdigits"), history("e1-optdigits-momentum")
     lines += ["", "## E1: momentum", "",
               f"Epochs to 95% training accuracy on optdigits (seed 0): "
@@ -203,6 +204,48 @@ def write_results() -> None:
     for title, stem in PLOTS:
         lines += [f"### {title}", "", f"![{title}]({stem}.png)", ""]
     (DOCS / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+def notes() -> list[str]:
+    """What the tables mean, where mlpkit falls short, and why figures differ."""
+    e3 = statistics.mean(test_accuracies("e3-notmnist"))
+    better = statistics.mean(test_accuracies("better-notmnist"))
+    optdigits = statistics.mean(test_accuracies("better-optdigits"))
+    l2_train = statistics.mean(
+        100 * run_recipe("e2-hidden100-l2", s)["train"]["accuracy"] for s in SEEDS
+    )
+    l2_test = statistics.mean(test_accuracies("e2-hidden100-l2"))
+    plain_test = statistics.mean(test_accuracies("e2-hidden100"))
+    return [
+        "",
+        "## Notes",
+        "",
+        f"- **Short of the targets.** better-optdigits reaches {optdigits:.2f}%, not the 98.0%"
+        " asked: its settings were chosen on a validation split of the training digits, where"
+        " it scores 98.9%, but the test digits come from 13 other writers and no setting"
+        " tried (deeper or wider nets, dropout, 1-pixel shifts, which lower validation"
+        " accuracy) separated itself on validation data. better-notmnist gains"
+        f" {better - e3:.2f} points over the E3 reproduction ({better:.2f}% against"
+        f" {e3:.2f}%), not the 1.5 asked; 2000 units, two layers of 1000 and 100 epochs"
+        " scored no better on the validation split. Neither was tuned on the test set.",
+        "- **E1** uses -1/+1 targets for its tanh outputs: with 0/1 targets the optdigits run"
+        " ends at 97.6% train accuracy after 1500 epochs, far from the classic 99.90%, while"
+        " -1/+1 reaches 99.7%. The 2-D sets are mlpkit's stand-ins for the course's"
+        " unpublished sets (see each recipe).",
+        "- **E2** runs on digits20, 5000 MNIST digits cut to 20x20, not on the course's"
+        " ex4data1.mat: these digits are easier (every model scores higher) and the"
+        " networks fit the 1000 training digits completely (100% train). L2 0.005 lowers"
+        f" train accuracy to {l2_train:.1f}% as in the classic, but here it does not raise"
+        f" test accuracy ({l2_test:.2f}% against {plain_test:.2f}% without).",
+        "- **E3** runs on a 10,000-image sample of notMNIST (8000 train); its learning rate"
+        " 1e-5 and momentum 0.9 are not given by the classic and were chosen to match its"
+        " training accuracy (see the recipe). The early-stopped rows are read from the"
+        " 200-epoch runs' test curves at epochs 80 and 160, which is what running"
+        " e3-stop80 / e3-stop160 gives with the same seed (checked for seed 0).",
+        "- **E4** varies much with the seed (standard-normal weights, 50 steps).",
+        "- Wall times were measured while other jobs shared the 2 cores, so some are high;"
+        " docs/PERFORMANCE.md (a later issue) is the place for speed.",
+    ]
 
 
 PLOTS = [
