@@ -124,3 +124,16 @@ def test_signed_targets_do_not_go_with_cross_entropy():
         net.fit(np.zeros((2, 2)), [0, 1], loss="cross_entropy")
     with pytest.raises(ValueError, match="targets must be 'one_hot' or 'signed', got 'pm1'"):
         mk.mlp([2, 3, 2], targets="pm1")
+
+
+def test_network_fit_has_the_signature_of_training_fit():
+    """Network.fit spells out training.fit's arguments for readers; they must not drift."""
+    import inspect
+
+    from mlpkit import training
+
+    ours = list(inspect.signature(mk.Network.fit).parameters.values())[1:]
+    theirs = list(inspect.signature(training.fit).parameters.values())[1:]
+    assert [(p.name, p.kind, p.default) for p in ours] == [
+        (p.name, p.kind, p.default) for p in theirs
+    ]

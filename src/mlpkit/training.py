@@ -59,12 +59,6 @@ class History:
         history.records = {k: [float(v) for v in vs] for k, vs in columns.items() if k != "epoch"}
         return history
 
-    def extend(self, other: History) -> None:
-        """Append the epochs of ``other`` (a resumed run's) to these."""
-        for epoch, index in zip(other.epochs, range(len(other)), strict=True):
-            self.append(epoch, {k: v[index] for k, v in other.records.items()})
-        self.interrupted = other.interrupted
-
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         """Record one epoch's ``logs``."""
         done = len(self.epochs)
