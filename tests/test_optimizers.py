@@ -88,3 +88,77 @@ def test_bad_hyper_parameters(make, message):
 def test_learning_rate_must_be_a_number():
     with pytest.raises(TypeError, match="learning_rate must be a number, got str"):
         mk.SGD("fast")
+
+
+def textbook_steps(name, w, gradients, lr=0.01, momentum=0.9):
+    """The update rules written out naively, one allocation per operation."""
+    G = m = v = s = np.zeros_like(w)
+    for t, g in enumerate(gradients, start=1):
+        if name == "sgd":
+            w = w - lr * g
+        elif name == "momentum":
+            G = momentum * G + lr * g
+            w = w - G
+        elif name == "nesterov":
+            G = momentum * G + lr * g
+            w = w - (momentum * G + lr * g)
+        elif name == "adam":
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g * g
+            w = w - lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        elif name == "rmsprop":
+            s = 0.9 * s + 0.1 * g * g
+            w = w - lr * g / (np.sqrt(s) + 1e-8)
+    return w
+
+
+@pytest.mark.parametrize(
+    ("name", "optimizer"),
+    [
+        ("sgd", lambda: mk.SGD(0.01)),
+        ("momentum", lambda: mk.SGD(0.01, momentum=0.9)),
+        ("nesterov", lambda: mk.SGD(0.01, momentum=0.9, nesterov=True)),
+        ("adam", lambda: mk.Adam(0.01)),
+        ("rmsprop", lambda: mk.RMSprop(0.01)),
+    ],
+)
+def test_in_place_updates_match_the_textbook_rules(name, optimizer):
+    rng = np.random.default_rng(0)
+    gradients = list(rng.normal(size=(200, 5, 3)))
+    w0 = rng.normal(size=(5, 3))
+    w, opt = w0.copy(), optimizer()
+    for g in gradients:
+        opt.step([("0.W", w, g)])
+    np.testing.assert_allclose(w, textbook_steps(name, w0, gradients), rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "optimizer",
+    [lambda: mk.SGD(0.1, momentum=0.9), lambda: mk.Adam(0.001), lambda: mk.RMSprop(0.001)],
+    ids=["momentum", "adam", "rmsprop"],
+)
+def test_state_never_turns_subnormal(optimizer, dtype):
+    # One gradient, then zeros: the state decays geometrically towards zero, as
+    # for MNIST's border pixels; without flushing it would pass through the
+    # subnormal range (slow on x86) long before reaching zero.
+    opt = optimizer()
+    w, g = np.ones(4, dtype), np.array([1.0, 1e-3, 1e-10, 0.0], dtype)
+    tiny = np.finfo(dtype).tiny
+    for step in range(20000):
+        opt.step([("0.W", w, g if step == 0 else np.zeros_like(g))])
+        for values in opt.state["0.W"].values():
+            assert not np.any((values != 0) & (np.abs(values) < tiny)), step
+    fast = next(iter(opt.state["0.W"].values()))  # velocity, m or s: decay 0.9 per step
+    assert not np.any(fast)  # flushed to zero on the way (Adam's v, at 0.999, is slower)
+
+
+def test_flushing_leaves_state_that_can_still_move_weights_alone():
+    opt = mk.SGD(0.1, momentum=0.9)
+    w = np.zeros(3, np.float32)
+    opt.step([("0.W", w, np.array([1e-30, 1.0, 0.0], np.float32))])
+    for _ in range(200):  # several flushes; the velocities stay far above the guard
+        opt.step([("0.W", w, np.array([1e-30, 1.0, 0.0], np.float32))])
+    velocity = opt.state["0.W"]["velocity"]
+    assert velocity[0] == pytest.approx(1e-30, rel=1e-3) and velocity[1] == pytest.approx(1.0)
+    assert velocity[2] == 0

@@ -59,10 +59,32 @@ class ReLU(Activation):
 
     def forward(self, X, *, training=False):
         self._mask = X > 0
-        return np.maximum(X, 0)
+        return np.maximum(X, _zeros_like(X))
 
     def backward(self, dY):
         return dY * self._mask
+
+
+_ZEROS: dict[tuple, np.ndarray] = {}
+
+
+def _zeros_like(X: np.ndarray) -> np.ndarray | float:
+    """A cached read-only array of zeros shaped like a training batch ``X``.
+
+    ``np.maximum(X, zeros)`` runs several times faster than ``np.maximum(X, 0)``
+    in NumPy 2 (the array-array loop is vectorised, the array-scalar one is not).
+    Large arrays (inference over many rows) get the scalar, to bound memory.
+    """
+    if X.size > 1 << 18:
+        return 0.0
+    key = (X.shape, X.dtype)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if len(_ZEROS) > 16:  # bounded: batch shapes vary little within a run
+            _ZEROS.clear()
+        zeros = _ZEROS[key] = np.zeros(X.shape, X.dtype)
+        zeros.flags.writeable = False
+    return zeros
 
 
 class LeakyReLU(Activation):

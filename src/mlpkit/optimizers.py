@@ -7,6 +7,14 @@ moment estimates) per parameter key such as ``"0.W"`` or ``"2.b"``, and
 Learning-rate schedules are functions of the epoch (0-based): the training
 loop sets ``optimizer.epoch`` at the start of each epoch. With full-batch
 gradient descent an epoch is one step.
+
+Speed. Every update works in place through one scratch array per parameter,
+so a step allocates nothing. State that decays geometrically (a velocity
+multiplied by the momentum each step) would, for weights whose gradient is
+always zero (the blank border pixels of MNIST), sink into subnormal floats,
+on which x86 arithmetic is many times slower. So every few steps the state
+entries smaller than ``SUBNORMAL_GUARD`` times the dtype's smallest normal
+number are set to zero: far too small to move a weight, and never subnormal.
 """
 
 from __future__ import annotations
@@ -18,6 +26,9 @@ import numpy as np
 from mlpkit._validation import check_fraction, check_int, check_positive, resolve
 
 ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
+
+#: State entries below ``SUBNORMAL_GUARD * finfo(dtype).tiny`` are flushed to zero.
+SUBNORMAL_GUARD = 2.0**20
 
 
 class Schedule:
@@ -94,6 +105,7 @@ class Optimizer:
         self.epoch = 0
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._scratch: dict[str, np.ndarray] = {}  # not state: never saved
 
     @property
     def learning_rate(self) -> float:
@@ -106,9 +118,14 @@ class Optimizer:
         lr = self.learning_rate
         for key, param, grad in params_and_grads:
             self._update(key, param, grad, lr)
+        self._flush_subnormals()
 
     def _update(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         raise NotImplementedError
+
+    def _decay_factors(self) -> dict[str, float]:
+        """Each state slot's per-step decay factor (momentum, beta1, ...)."""
+        return {}
 
     def _slots(self, key: str, param: np.ndarray, *names: str) -> list[np.ndarray]:
         """The state arrays of parameter ``key``, created as zeros on first use."""
@@ -116,6 +133,32 @@ class Optimizer:
         if slots is None:
             slots = self.state[key] = {name: np.zeros_like(param) for name in names}
         return [slots[name] for name in names]
+
+    def _scratch_for(self, key: str, param: np.ndarray) -> np.ndarray:
+        """A work array shaped like ``param``, reused by every step."""
+        scratch = self._scratch.get(key)
+        if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
+            scratch = self._scratch[key] = np.empty_like(param)
+        return scratch
+
+    def _flush_subnormals(self) -> None:
+        """Zero the tiny state entries of each slot often enough that none turns subnormal.
+
+        A slot that decays by ``factor`` per step falls by at most
+        ``SUBNORMAL_GUARD`` in ``log(SUBNORMAL_GUARD) / -log(factor)`` steps.
+        """
+        for slot, factor in self._decay_factors().items():
+            if not 0 < factor < 1:
+                continue
+            every = max(1, int(np.log(SUBNORMAL_GUARD) / -np.log(factor)))
+            if self.iterations % every:
+                continue
+            for key, slots in self.state.items():
+                values = slots[slot]
+                below = self._scratch_for(key, values)
+                np.abs(values, out=below)
+                limit = SUBNORMAL_GUARD * np.finfo(values.dtype).tiny
+                np.copyto(values, 0, where=below < limit)
 
     def reset(self) -> None:
         """Forget all state (velocities, moments, step count)."""
@@ -146,17 +189,24 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs a momentum > 0, got momentum=0")
         self.nesterov = bool(nesterov)
 
+    def _decay_factors(self):
+        return {"velocity": self.momentum}
+
     def _update(self, key, param, grad, lr):
+        step = self._scratch_for(key, param)
+        np.multiply(grad, lr, out=step)  # lr * g
         if self.momentum == 0:
-            param -= lr * grad
+            param -= step
             return
         (G,) = self._slots(key, param, "velocity")
         G *= self.momentum
-        G += lr * grad
+        G += step
         if self.nesterov:
-            param -= self.momentum * G + lr * grad
+            param -= step
+            np.multiply(G, self.momentum, out=step)
         else:
-            param -= G
+            step = G
+        param -= step
 
 
 class Adam(Optimizer):
@@ -178,16 +228,29 @@ class Adam(Optimizer):
         self.beta2 = check_fraction(beta2, "beta2")
         self.eps = check_positive(eps, "eps")
 
+    def _decay_factors(self):
+        return {"m": self.beta1, "v": self.beta2}
+
     def _update(self, key, param, grad, lr):
         m, v = self._slots(key, param, "m", "v")
+        work = self._scratch_for(key, param)
+        np.multiply(grad, 1 - self.beta1, out=work)
         m *= self.beta1
-        m += (1 - self.beta1) * grad
+        m += work
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.beta2
         v *= self.beta2
-        v += (1 - self.beta2) * grad * grad
+        v += work
+        # The bias corrections folded into two scalars (the same update, fewer
+        # passes): lr * m_hat / (sqrt(v_hat) + eps) = lr_t * m / (sqrt(v) + eps_t).
         t = self.iterations
-        m_hat = m / (1 - self.beta1**t)
-        v_hat = v / (1 - self.beta2**t)
-        param -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        root = np.sqrt(1 - self.beta2**t)
+        lr_t = lr * root / (1 - self.beta1**t)
+        np.sqrt(v, out=work)
+        work += self.eps * root
+        np.divide(m, work, out=work)
+        work *= lr_t
+        param -= work
 
 
 class RMSprop(Optimizer):
@@ -207,11 +270,21 @@ class RMSprop(Optimizer):
         self.rho = check_fraction(rho, "rho")
         self.eps = check_positive(eps, "eps")
 
+    def _decay_factors(self):
+        return {"square_avg": self.rho}
+
     def _update(self, key, param, grad, lr):
         (s,) = self._slots(key, param, "square_avg")
+        work = self._scratch_for(key, param)
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.rho
         s *= self.rho
-        s += (1 - self.rho) * grad * grad
-        param -= lr * grad / (np.sqrt(s) + self.eps)
+        s += work
+        np.sqrt(s, out=work)
+        work += self.eps
+        np.divide(grad, work, out=work)
+        work *= lr
+        param -= work
 
 
 OPTIMIZERS = {

@@ -399,6 +399,7 @@ class _Trainer:
         start_weights = network.get_weights()
         order = self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
         weighted_loss, correct, penalty = 0.0, 0, 0.0
+        parameters = list(network.parameters())  # (key, param, grad), once per epoch
         with np.errstate(over="ignore", invalid="ignore"):
             for batch, index in enumerate(_batches(n, self.batch_size, order)):
                 Xb, Tb = self.X[index], self.T[index]
@@ -419,7 +420,7 @@ class _Trainer:
                 if self.labels is not None:
                     predicted = network.labels_of(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
-                self.optimizer.step(network.parameters())
+                self.optimizer.step(parameters)
                 if self.batch_callbacks and self._batch_end(batch, value):
                     return None
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
