@@ -33,7 +33,9 @@ class Loss:
 
     A loss that can be fused with the output activation (``fused_with``) also
     offers ``forward_logits(Z, D)``, after which ``backward()`` returns
-    ``dL/dZ``, the gradient with respect to that activation's input.
+    ``dL/dZ``, the gradient with respect to that activation's input, and
+    ``outputs`` holds the activation's output ``fused_with(Z)`` (computed on
+    the way, so the network need not run the activation again).
     """
 
     name = ""
@@ -46,11 +48,13 @@ class Loss:
             raise ValueError(f"unknown reduction {reduction!r}; valid reductions are {valid}")
         self.reduction = reduction
         self._grad: np.ndarray | None = None
+        self.outputs: np.ndarray | None = None
 
     def divisor(self, shape: tuple[int, int]) -> int:
         """What the sum of per-entry losses is divided by for a batch of ``shape``."""
-        n, k = shape
-        return {"mean": n, "mean_all": n * k, "sum": 1}[self.reduction]
+        if self.reduction == "mean":
+            return shape[0]
+        return shape[0] * shape[1] if self.reduction == "mean_all" else 1
 
     def forward(self, Y: np.ndarray, D: np.ndarray) -> float:
         """Return the loss of outputs ``Y`` (n, k) against targets ``D`` (n, k)."""
@@ -113,10 +117,21 @@ class CrossEntropy(Loss):
     def forward_logits(self, Z, D):
         _check_shapes(Z, D)
         scale = 1.0 / self.divisor(Z.shape)
-        log_p = activations.log_softmax(Z)
-        P = np.exp(log_p)
-        self._grad = scale * (P * D.sum(axis=1, keepdims=True) - D)
-        return -float(np.vdot(D, log_p)) * scale
+        # log P = shifted - log(total), with shifted = Z - max(Z) so that exp cannot overflow.
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        P = np.exp(shifted)
+        total = P.sum(axis=1, keepdims=True)
+        P /= total
+        self.outputs = P
+        D_sum = D.sum(axis=1, keepdims=True)  # 1 for one-hot rows
+        # -sum(D * log P) = -(sum(D * shifted) - sum_i D_sum_i * log(total_i))
+        value = -(float(np.vdot(D, shifted)) - float(np.vdot(D_sum, np.log(total)))) * scale
+        # dL/dZ = (P * D_sum - D) / divisor, written into shifted's memory (no longer needed)
+        grad = np.multiply(P, D_sum, out=shifted)
+        grad -= D
+        grad *= scale
+        self._grad = grad
+        return value
 
 
 class BinaryCrossEntropy(Loss):
@@ -145,7 +160,8 @@ class BinaryCrossEntropy(Loss):
         _check_shapes(Z, D)
         scale = 1.0 / self.divisor(Z.shape)
         value = (np.maximum(Z, 0) - D * Z + np.log1p(np.exp(-np.abs(Z)))).sum()
-        self._grad = scale * (activations.sigmoid(Z) - D)
+        self.outputs = activations.sigmoid(Z)
+        self._grad = scale * (self.outputs - D)
         return float(value) * scale
 
 

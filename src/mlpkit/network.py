@@ -149,7 +149,7 @@ class Network:
         if self.is_fused(loss):
             Z = self._forward(X, self.layers[:-1], training)
             value = loss.forward_logits(Z, T)
-            outputs = self.layers[-1].forward(Z, training=training)
+            outputs = loss.outputs  # the output activation of Z, computed by the loss
             self._backward(loss.backward(), self.layers[:-1], need_input_grad=False)
         else:
             outputs = self._forward(X, self.layers, training)
@@ -261,7 +261,7 @@ class Network:
             if self.is_fused(loss):
                 Z = self._forward(Xb, self.layers[:-1], False)
                 value = loss.forward_logits(Z, Tb)
-                outputs.append(self.layers[-1].forward(Z))
+                outputs.append(loss.outputs)
             else:
                 outputs.append(self._forward(Xb, self.layers, False))
                 value = loss.forward(outputs[-1], Tb)
