@@ -7,10 +7,12 @@
 
 __version__ = "0.1.0"
 
-from mlpkit import activations, datasets, initializers, losses, metrics, optimizers, plots
+import importlib
+from typing import Any
+
+from mlpkit import activations, initializers, losses, metrics, optimizers
 from mlpkit.activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
 from mlpkit.gradcheck import gradcheck
-from mlpkit.io import load, save
 from mlpkit.layers import Dense, Dropout, Layer
 from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy
 from mlpkit.network import Network, mlp
@@ -70,3 +72,22 @@ __all__ = [
     "plots",
     "save",
 ]
+
+# Imported on first use, to keep ``import mlpkit`` quick: the data module brings
+# hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile.
+_LAZY = {"datasets": ("mlpkit.datasets", None), "plots": ("mlpkit.plots", None),
+         "save": ("mlpkit.io", "save"), "load": ("mlpkit.io", "load")}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mlpkit' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
