@@ -1,0 +1,110 @@
+"""What every benchmark shares: the data, the machine's description, the sgemm
+peak, and timing helpers.
+
+Run the scripts from the project root, e.g. ``python bench/epoch_speed.py``;
+they need the ``bench`` extra (PyTorch CPU and scikit-learn).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def mnist(dtype=np.float32) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """MNIST scaled to [0, 1] from ``MLPKIT_DATA``, or random data of its shape.
+
+    Returns ``X_train (60000, 784), y_train (60000,), X_test (10000, 784), y_test``
+    and a sentence saying which data it is.
+    """
+    from mlpkit import datasets
+
+    try:
+        data = datasets.load("mnist", download=False)
+    except (FileNotFoundError, OSError, ValueError) as error:
+        rng = np.random.default_rng(0)
+        X = rng.random((70000, 784), dtype=np.float32)
+        X[:, np.arange(784) % 28 < 2] = 0  # MNIST's always-blank border, which matters here
+        y = rng.integers(0, 10, 70000)
+        note = f"random data of MNIST's shape (real MNIST not found: {error})"
+        return X[:60000].astype(dtype), y[:60000], X[60000:].astype(dtype), y[60000:], note
+    scale = dtype(1 / 255)
+    X_train = data.X_train.reshape(len(data.X_train), -1).astype(dtype) * scale
+    X_test = data.X_test.reshape(len(data.X_test), -1).astype(dtype) * scale
+    return X_train, data.y_train, X_test, data.y_test, "real MNIST from MLPKIT_DATA"
+
+
+def cpu_model() -> str:
+    """The CPU's model name, from /proc/cpuinfo where it exists."""
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_description() -> str:
+    """NumPy's BLAS library, version, kernel and threads, as threadpoolctl reports them."""
+    from threadpoolctl import threadpool_info
+
+    parts = []
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            parts.append(
+                f"{pool.get('internal_api')} {pool.get('version')} "
+                f"({pool.get('architecture')}, {pool.get('num_threads')} threads, "
+                f"{os.path.basename(pool.get('filepath', ''))})"
+            )
+    return "; ".join(parts) or "unknown"
+
+
+def sgemm_peak(threads: int = 2, size: int = 2048, repeats: int = 7) -> float:
+    """Measured float32 matrix-product speed in GFLOP/s (median of ``repeats``)."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    A = rng.random((size, size), dtype=np.float32)
+    B = rng.random((size, size), dtype=np.float32)
+    C = np.empty_like(A)
+    with threadpool_limits(threads, user_api="blas"):
+        np.matmul(A, B, out=C)  # warm-up
+        seconds = median_time(lambda: np.matmul(A, B, out=C), repeats)
+    return 2 * size**3 / seconds / 1e9
+
+
+def median_time(function: Callable[[], object], repeats: int) -> float:
+    """The median wall time of ``repeats`` calls of ``function``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine_header() -> str:
+    """Lines describing where the numbers were measured."""
+    import numpy
+
+    return "\n".join(
+        [
+            f"CPU: {cpu_model()} ({os.cpu_count()} logical cores)",
+            f"Python {platform.python_version()}, NumPy {numpy.__version__}",
+            f"NumPy's BLAS: {blas_description()}",
+        ]
+    )
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table; floats are printed as given (format them first)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
