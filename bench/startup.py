@@ -32,12 +32,11 @@ def median_seconds(command: list[str]) -> float:
 def in_process_import() -> float:
     """``import mlpkit`` timed inside a fresh interpreter (without its start-up)."""
     code = "import time; t = time.perf_counter(); import mlpkit; print(time.perf_counter() - t)"
-    values = [
-        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                             text=True).stdout)  # fmt: skip
-        for _ in range(RUNS)
+    command = [sys.executable, "-c", code]
+    runs = [
+        subprocess.run(command, check=True, capture_output=True, text=True) for _ in range(RUNS)
     ]
-    return statistics.median(values)
+    return statistics.median(float(run.stdout) for run in runs)
 
 
 def main() -> int:

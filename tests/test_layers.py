@@ -90,3 +90,31 @@ def test_dropout_gradients_and_saving(tmp_path):
     loaded = mk.load(tmp_path / "m.npz")
     assert [type(layer).__name__ for layer in loaded.layers].count("Dropout") == 2
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+
+
+def test_a_lone_relu_leaves_its_input_alone():
+    X = np.array([[-1.0, 2.0]], np.float32)
+    dY = np.array([[5.0, 5.0]], np.float32)
+    relu = mk.ReLU()
+    relu.forward(X)
+    relu.backward(dY)
+    assert X.tolist() == [[-1.0, 2.0]] and dY.tolist() == [[5.0, 5.0]]
+
+
+def test_hidden_relus_of_a_network_work_in_place_with_the_same_results():
+    net = mk.mlp([3, 5, 4, 2], hidden="relu", output="softmax", seed=0)
+    assert [getattr(layer, "inplace", None) for layer in net.layers] == [
+        None, True, None, True, None, False,
+    ]  # fmt: skip
+    X = np.random.default_rng(1).normal(size=(6, 3)).astype(np.float32)
+    T = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1, 0]]
+    value, outputs = net.loss_and_gradients(X, T, mk.CrossEntropy())
+    grads = {key: grad.copy() for key, _, grad in net.parameters()}
+    for layer in net.layers:
+        if isinstance(layer, mk.ReLU):
+            layer.inplace = False
+    value_copying, outputs_copying = net.loss_and_gradients(X, T, mk.CrossEntropy())
+    assert value == value_copying
+    np.testing.assert_array_equal(outputs, outputs_copying)
+    for key, _, grad in net.parameters():
+        np.testing.assert_array_equal(grad, grads[key])

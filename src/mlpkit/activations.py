@@ -20,6 +20,11 @@ class Activation(Layer):
 
     #: Name under which the activation is registered, used in configs.
     name = ""
+    #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
+    #: (saving memory passes and allocations). ``Network`` sets it for hidden
+    #: activations that follow a ``Dense`` layer, whose outputs and input
+    #: gradients are fresh arrays nobody else holds; off by default.
+    inplace = False
 
     def get_config(self) -> dict[str, Any]:
         return {}
@@ -59,10 +64,10 @@ class ReLU(Activation):
 
     def forward(self, X, *, training=False):
         self._mask = X > 0
-        return np.maximum(X, _zeros_like(X))
+        return np.maximum(X, _zeros_like(X), out=X if self.inplace else None)
 
     def backward(self, dY):
-        return dY * self._mask
+        return np.multiply(dY, self._mask, out=dY if self.inplace else None)
 
 
 _ZEROS: dict[tuple, np.ndarray] = {}

@@ -9,6 +9,7 @@ backward starts below the output activation.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -54,6 +55,11 @@ class Network:
         if not isinstance(layers[0], Dense):
             raise TypeError(f"the first layer must be Dense, got {type(layers[0]).__name__}")
         self.layers = layers
+        for before, layer in itertools.pairwise(layers[:-1]):
+            if isinstance(layer, activations.Activation):
+                # A hidden activation after a Dense layer gets fresh arrays both ways:
+                # the Dense output forward, the next layer's dX backward.
+                layer.inplace = isinstance(before, Dense)
         self.n_inputs = layers[0].n_in
         size = self.n_inputs
         for layer in layers:
