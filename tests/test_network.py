@@ -137,3 +137,15 @@ def test_network_fit_has_the_signature_of_training_fit():
     assert [(p.name, p.kind, p.default) for p in ours] == [
         (p.name, p.kind, p.default) for p in theirs
     ]
+
+
+def test_scaled_backward_scales_every_gradient_and_not_the_loss():
+    net = mk.mlp([3, 4, 2], hidden="tanh", output="softmax", seed=0)
+    X = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
+    T = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
+    value, _ = net.loss_and_gradients(X, T, mk.CrossEntropy(), l2=0.1)
+    grads = {key: grad.copy() for key, _, grad in net.parameters()}
+    scaled_value, _ = net.loss_and_gradients(X, T, mk.CrossEntropy(), l2=0.1, scale=0.25)
+    assert scaled_value == value
+    for key, _, grad in net.parameters():
+        np.testing.assert_allclose(grad, 0.25 * grads[key], rtol=1e-6, atol=1e-9)

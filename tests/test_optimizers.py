@@ -162,3 +162,32 @@ def test_flushing_leaves_state_that_can_still_move_weights_alone():
     velocity = opt.state["0.W"]["velocity"]
     assert velocity[0] == pytest.approx(1e-30, rel=1e-3) and velocity[1] == pytest.approx(1.0)
     assert velocity[2] == 0
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        lambda: mk.SGD(0.05),
+        lambda: mk.SGD(0.05, momentum=0.9),
+        lambda: mk.SGD(0.05, momentum=0.9, nesterov=True),
+        lambda: mk.Adam(0.01),
+        lambda: mk.RMSprop(0.01),
+    ],
+    ids=["sgd", "momentum", "nesterov", "adam", "rmsprop"],
+)
+def test_steps_from_pre_scaled_gradients_match_steps_from_true_ones(optimizer):
+    rng = np.random.default_rng(3)
+    gradients = list(rng.normal(size=(20, 4, 3)))
+    w_true, w_scaled = np.ones((4, 3)), np.ones((4, 3))
+    plain, scaled = optimizer(), optimizer()
+    for g in gradients:
+        plain.step([("0.W", w_true, g)])
+        scale = scaled.gradient_scale()
+        scaled.step([("0.W", w_scaled, scale * g)], scale)
+    np.testing.assert_allclose(w_scaled, w_true, rtol=1e-12)
+
+
+def test_sgd_asks_for_its_learning_rate_and_adam_for_none():
+    assert mk.SGD(0.3).gradient_scale() == 0.3
+    assert mk.SGD(mk.StepDecay(0.4, factor=0.5, every=1)).gradient_scale() == 0.4
+    assert mk.Adam(0.1).gradient_scale() == 1.0

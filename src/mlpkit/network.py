@@ -129,6 +129,7 @@ class Network:
         l2: float = 0.0,
         l2_bias: bool = False,
         training: bool = True,
+        scale: float = 1.0,
     ) -> tuple[float, np.ndarray]:
         """One forward and backward pass over a batch; fill every layer's ``grads``.
 
@@ -144,6 +145,11 @@ class Network:
             Weight of the penalty ``l2 * sum(W**2)``, gradient ``2 * l2 * W``.
         l2_bias : bool
             Whether biases are penalised too.
+        scale : float
+            ``grads`` receive ``scale`` times the gradient. Backpropagation is
+            linear in the loss gradient, so scaling it (a small (n, k) array)
+            scales every gradient: plain SGD passes its learning rate here and
+            saves a pass over each weight matrix (see ``Optimizer.gradient_scale``).
 
         Returns
         -------
@@ -156,25 +162,28 @@ class Network:
             Z = self._forward(X, self.layers[:-1], training)
             value = loss.forward_logits(Z, T)
             outputs = loss.outputs  # the output activation of Z, computed by the loss
-            self._backward(loss.backward(), self.layers[:-1], need_input_grad=False)
+            layers = self.layers[:-1]
         else:
             outputs = self._forward(X, self.layers, training)
             value = loss.forward(outputs, T)
-            self._backward(loss.backward(), self.layers, need_input_grad=False)
+            layers = self.layers
+        delta = loss.backward() if scale == 1 else scale * loss.backward()
+        self._backward(delta, layers, need_input_grad=False)
         if l2:
-            value += self.add_l2(l2, l2_bias)
+            value += self.add_l2(l2, l2_bias, scale)
         return value, outputs
 
-    def add_l2(self, l2: float, l2_bias: bool = False) -> float:
-        """Add ``2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``.
+    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
+        """Add ``scale * 2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``.
 
-        Call after a backward pass. Biases (keys ending ".b") count only with ``l2_bias``.
+        Call after a backward pass (with the same ``scale``). Biases (keys
+        ending ".b") count only with ``l2_bias``.
         """
         penalty = 0.0
         for key, param, grad in self.parameters():
             if l2_bias or not key.endswith(".b"):
                 penalty += float(np.vdot(param, param))
-                grad += (2.0 * l2) * param
+                grad += (2.0 * l2 * scale) * param
         return l2 * penalty
 
     # -- parameters --------------------------------------------------------------

@@ -112,15 +112,29 @@ class Optimizer:
         """The rate in force for the current epoch."""
         return self.schedule(self.epoch)
 
-    def step(self, params_and_grads: ParamsAndGrads) -> None:
-        """Update every ``param`` in place from its ``grad``; one call is one step."""
+    def gradient_scale(self) -> float:
+        """The factor this optimiser would like the gradients computed with (see ``step``).
+
+        1 by default. Plain SGD asks for its learning rate: it then steps by
+        the gradient as given, one pass over each weight matrix instead of two.
+        """
+        return 1.0
+
+    def step(self, params_and_grads: ParamsAndGrads, grad_scale: float = 1.0) -> None:
+        """Update every ``param`` in place from its ``grad``; one call is one step.
+
+        ``grad_scale`` says that each ``grad`` holds that multiple of the true
+        gradient (``gradient_scale()``, as the training loop computes them).
+        """
         self.iterations += 1
         lr = self.learning_rate
         for key, param, grad in params_and_grads:
-            self._update(key, param, grad, lr)
+            self._update(key, param, grad, lr, grad_scale)
         self._flush_subnormals()
 
-    def _update(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+    def _update(
+        self, key: str, param: np.ndarray, grad: np.ndarray, lr: float, grad_scale: float
+    ) -> None:
         raise NotImplementedError
 
     def _decay_factors(self) -> dict[str, float]:
@@ -192,9 +206,15 @@ class SGD(Optimizer):
     def _decay_factors(self):
         return {"velocity": self.momentum}
 
-    def _update(self, key, param, grad, lr):
-        step = self._scratch_for(key, param)
-        np.multiply(grad, lr, out=step)  # lr * g
+    def gradient_scale(self):
+        return self.learning_rate
+
+    def _update(self, key, param, grad, lr, grad_scale):
+        if grad_scale == lr:  # grad already holds lr * g
+            step = grad
+        else:
+            step = self._scratch_for(key, param)
+            np.multiply(grad, lr / grad_scale, out=step)  # lr * g
         if self.momentum == 0:
             param -= step
             return
@@ -203,6 +223,7 @@ class SGD(Optimizer):
         G += step
         if self.nesterov:
             param -= step
+            step = self._scratch_for(key, param)
             np.multiply(G, self.momentum, out=step)
         else:
             step = G
@@ -231,9 +252,11 @@ class Adam(Optimizer):
     def _decay_factors(self):
         return {"m": self.beta1, "v": self.beta2}
 
-    def _update(self, key, param, grad, lr):
+    def _update(self, key, param, grad, lr, grad_scale):
         m, v = self._slots(key, param, "m", "v")
         work = self._scratch_for(key, param)
+        if grad_scale != 1:
+            grad = grad / grad_scale
         np.multiply(grad, 1 - self.beta1, out=work)
         m *= self.beta1
         m += work
@@ -273,9 +296,11 @@ class RMSprop(Optimizer):
     def _decay_factors(self):
         return {"square_avg": self.rho}
 
-    def _update(self, key, param, grad, lr):
+    def _update(self, key, param, grad, lr, grad_scale):
         (s,) = self._slots(key, param, "square_avg")
         work = self._scratch_for(key, param)
+        if grad_scale != 1:
+            grad = grad / grad_scale
         np.multiply(grad, grad, out=work)
         work *= 1 - self.rho
         s *= self.rho

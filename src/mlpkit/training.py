@@ -313,6 +313,13 @@ def fit(
     TrainingDivergedError
         When the loss becomes NaN or infinite; the weights are restored to
         those at the start of that epoch.
+
+    Notes
+    -----
+    Each step computes the gradients times ``optimizer.gradient_scale()``:
+    plain SGD folds its learning rate into the backward pass. So during and
+    after ``fit``, a layer's ``grads`` may hold ``learning_rate * dL/dW``; call
+    ``network.loss_and_gradients`` for the plain gradient.
     """
     X = check_array(X, "X", n_features=network.n_inputs, dtype=network.dtype)
     T, labels = check_targets(y, network, n_samples=len(X))
@@ -405,9 +412,10 @@ class _Trainer:
                 Xb, Tb = self.X[index], self.T[index]
                 if self.augment is not None:
                     Xb = self.augment(Xb, self.rng)
-                value, outputs = network.loss_and_gradients(Xb, Tb, loss)
+                scale = self.optimizer.gradient_scale()
+                value, outputs = network.loss_and_gradients(Xb, Tb, loss, scale=scale)
                 if self.l2:
-                    penalty = network.add_l2(self.l2, self.l2_bias)
+                    penalty = network.add_l2(self.l2, self.l2_bias, scale)
                 if not math.isfinite(value + penalty):
                     network.set_weights(start_weights)
                     raise TrainingDivergedError(
@@ -420,7 +428,7 @@ class _Trainer:
                 if self.labels is not None:
                     predicted = network.labels_of(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
-                self.optimizer.step(parameters)
+                self.optimizer.step(parameters, scale)
                 if self.batch_callbacks and self._batch_end(batch, value):
                     return None
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
