@@ -67,17 +67,25 @@ def blas_description() -> str:
 
 
 def sgemm_peak(threads: int = 2, size: int = 2048, repeats: int = 7) -> float:
-    """Measured float32 matrix-product speed in GFLOP/s (median of ``repeats``)."""
+    """Measured float32 matrix-product speed in GFLOP/s: the best of ``repeats``.
+
+    The best, not the median: the peak is what the machine can do, and a
+    higher peak makes every "% of peak" figure smaller, never flattering.
+    """
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(0)
     A = rng.random((size, size), dtype=np.float32)
     B = rng.random((size, size), dtype=np.float32)
     C = np.empty_like(A)
+    times = []
     with threadpool_limits(threads, user_api="blas"):
         np.matmul(A, B, out=C)  # warm-up
-        seconds = median_time(lambda: np.matmul(A, B, out=C), repeats)
-    return 2 * size**3 / seconds / 1e9
+        for _ in range(repeats):
+            start = time.perf_counter()
+            np.matmul(A, B, out=C)
+            times.append(time.perf_counter() - start)
+    return 2 * size**3 / min(times) / 1e9
 
 
 def median_time(function: Callable[[], object], repeats: int) -> float:

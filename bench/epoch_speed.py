@@ -158,6 +158,25 @@ def configurations(quick: bool, only: list[str]) -> list[Config]:
     return [c for c in found if all(word in c.name for word in only)]
 
 
+def table(results: list[dict], libraries: list[str], peak: float, n_samples: int):
+    """Header and rows: seconds per library, mlpkit's throughput, and the ratios."""
+    header = ["configuration"] + [f"{name} s/epoch" for name in libraries]
+    if "mlpkit" in libraries:
+        header += ["mlpkit samples/s", "mlpkit GFLOP/s (% of peak)"]
+        header += [f"mlpkit / {name}" for name in libraries if name != "mlpkit"]
+    rows = []
+    for result in results:
+        seconds = result["seconds"]
+        row = [result["config"]] + [f"{seconds[name]:.3f}" for name in libraries]
+        mine = seconds.get("mlpkit")
+        if mine is not None:
+            speed = result["gflop"] / mine
+            row += [f"{n_samples / mine:,.0f}", f"{speed:.0f} ({speed / peak:.0%})"]
+            row += [f"{mine / seconds[name]:.2f}" for name in libraries if name != "mlpkit"]
+        rows.append(row)
+    return header, rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="float32 only")
@@ -175,32 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     peak = sgemm_peak(threads=2)
     print(machine_header())
     print(f"Data: {data_note}, {X.shape[0]} samples")
-    print(f"Measured sgemm peak (float32, 2 threads, 2048x2048): {peak:.0f} GFLOP/s")
-    print(f"Median of {args.epochs} epochs after one warm-up epoch, libraries alternating\n")
+    print(f"Median of {args.epochs} epochs after one warm-up epoch, libraries alternating")
 
-    rows, results = [], []
+    results = []
     for config in configurations(args.quick, args.only):
         data = X if config.dtype == "float32" else X.astype(config.dtype)
         seconds = measure(config, data, y, libraries, args.epochs, args.threads)
-        flops = 6 * config.n_weights * len(X)
-        result = {"config": config.name, "seconds": seconds, "gflops": flops / 1e9}
-        results.append(result)
-        row = [config.name] + [f"{seconds[name]:.3f}" for name in libraries]
-        mine = seconds.get("mlpkit")
-        if mine is not None:
-            row += [
-                f"{len(X) / mine:,.0f}",
-                f"{flops / mine / 1e9:.0f} ({flops / mine / 1e7 / peak:.0f}%)",
-            ]
-            row += [f"{mine / seconds[name]:.2f}" for name in libraries if name != "mlpkit"]
-        rows.append(row)
-        print(" | ".join(row), flush=True, file=sys.stderr)
-
-    header = ["configuration"] + [f"{name} s/epoch" for name in libraries]
-    if "mlpkit" in libraries:
-        header += ["mlpkit samples/s", "mlpkit GFLOP/s (% of peak)"]
-        header += [f"mlpkit / {name}" for name in libraries if name != "mlpkit"]
-    print(markdown_table(header, rows))
+        results.append({"config": config.name, "seconds": seconds,
+                        "gflop": 6 * config.n_weights * len(X) / 1e9})  # fmt: skip
+        print(config.name, seconds, flush=True, file=sys.stderr)
+    # The peak again at the end, and the higher one counts: the machine is shared.
+    peak = max(peak, sgemm_peak(threads=2))
+    print("Measured sgemm peak (float32, 2 threads, 2048x2048, best of 7 at the start")
+    print(f"and at the end, the higher): {peak:.0f} GFLOP/s\n")
+    print(markdown_table(*table(results, libraries, peak, len(X))))
     if args.json:
         with open(args.json, "w") as file:
             json.dump({"peak_gflops": peak, "data": data_note, "results": results}, file, indent=1)
