@@ -155,12 +155,6 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return E
 
 
-def log_softmax(Z: np.ndarray) -> np.ndarray:
-    """Row-wise ``log(softmax(Z))`` as ``Z - logsumexp(Z)``: finite for any finite logits."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 ACTIVATIONS = {
     "sigmoid": Sigmoid,
     "logistic": Sigmoid,

@@ -9,9 +9,9 @@ loop sets ``optimizer.epoch`` at the start of each epoch. With full-batch
 gradient descent an epoch is one step.
 
 Speed. Every update works in place through one scratch array per parameter,
-so a step allocates nothing. State that decays geometrically (a velocity
+so the updates allocate no temporaries. State that decays geometrically (a velocity
 multiplied by the momentum each step) would, for weights whose gradient is
-always zero (the blank border pixels of MNIST), sink into subnormal floats,
+almost always zero (MNIST's rarely inked border pixels), sink into subnormals,
 on which x86 arithmetic is many times slower. So every few steps the state
 entries smaller than ``SUBNORMAL_GUARD`` times the dtype's smallest normal
 number are set to zero: far too small to move a weight, and never subnormal.
