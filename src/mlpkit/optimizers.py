@@ -19,6 +19,7 @@ number are set to zero: far too small to move a weight, and never subnormal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -164,7 +165,7 @@ class Optimizer:
         for slot, factor in self._decay_factors().items():
             if not 0 < factor < 1:
                 continue
-            every = max(1, int(np.log(SUBNORMAL_GUARD) / -np.log(factor)))
+            every = max(1, int(math.log(SUBNORMAL_GUARD) / -math.log(factor)))
             if self.iterations % every:
                 continue
             for key, slots in self.state.items():
