@@ -47,7 +47,7 @@ CLASSIC = [
 BETTER = [
     ("optdigits (official 3823/1797 split)", "better-optdigits", 98.0, "k-NN 97.4-98.0%"),
     ("digits20 (1000 train)", "better-digits20", 91.0, "E2 reproductions"),
-    ("notMNIST sample", "better-notmnist", None, "E3 reproduction + 1.5 points"),
+    ("notMNIST sample (train + valid)", "better-notmnist", None, "E3 reproduction + 1.5 points"),
     ("moons (E4's data)", "better-moons", 99.8, "E4 reproduction"),
     ("MNIST (official 60000/10000)", "better-mnist", 98.3, "E5 reproduction"),
 ]
@@ -224,10 +224,18 @@ def notes() -> list[str]:
         " asked: its settings were chosen on a validation split of the training digits, where"
         " it scores 98.9%, but the test digits come from 13 other writers and no setting"
         " tried (deeper or wider nets, dropout, 1-pixel shifts, which lower validation"
-        " accuracy) separated itself on validation data. better-notmnist gains"
-        f" {better - e3:.2f} points over the E3 reproduction ({better:.2f}% against"
-        f" {e3:.2f}%), not the 1.5 asked; 2000 units, two layers of 1000 and 100 epochs"
-        " scored no better on the validation split. Neither was tuned on the test set.",
+        " accuracy) separated itself on validation data. Five-fold cross-validation over"
+        " contiguous blocks of the training file (nearby rows tend to share a writer: the"
+        " recipe scores 98.6% there against 99.0% on a random split) did not separate them"
+        " either: no dropout, dropout 0.5, L2 1e-3, 1-pixel shifts, one layer of 256, Adam"
+        " and 160 epochs all scored 97.9-98.7%, within the folds' spread."
+        f" better-notmnist gains {better - e3:.2f} points over the E3 reproduction"
+        f" ({better:.2f}% against {e3:.2f}%), not the 1.5 asked; 2000 units, two layers of"
+        " 1000 and 100 epochs scored no better on the validation split. Its final network"
+        " learns from the training and validation letters together (9000, `data.merge_valid`),"
+        " a choice made before seeing its test figure; trained on the 8000 training letters"
+        " alone it scored 92.27 ± 0.21, a difference within the noise of 1000 test letters"
+        " and three seeds. Neither recipe was tuned on the test set.",
         "- **E1** uses -1/+1 targets for its tanh outputs: with 0/1 targets the optdigits run"
         " ends at 97.6% train accuracy after 1500 epochs, far from the classic 99.90%, while"
         " -1/+1 reaches 99.7%. The 2-D sets are mlpkit's stand-ins for the course's"

@@ -80,3 +80,30 @@ def test_to_toml_round_trips(tmp_path, name):
     path = tmp_path / "again.toml"
     path.write_text(text)
     assert load_recipe(path) == config
+
+
+def test_merge_valid_trains_on_train_and_valid():
+    from mlpkit.recipes.build import prepare_data
+
+    split = apply_overrides(
+        load_recipe("optdigits-mlp"), ["data.valid_size=500", "data.preprocess=standardize"]
+    )
+    merged = apply_overrides(split, ["data.merge_valid=true"])
+    apart, together = prepare_data(split), prepare_data(merged)
+    assert together.X_valid is None and together.y_valid is None
+    assert len(together.X_train) == len(apart.X_train) + len(apart.X_valid) == 3823
+    # The same digits, validation ones appended, and preprocessing fitted on all of them.
+    assert sorted(together.y_train) == sorted([*apart.y_train, *apart.y_valid])
+    assert abs(together.X_train.mean(axis=0)).max() < 1e-4
+    assert (together.X_test.shape, together.y_test.tolist()) == (
+        apart.X_test.shape,
+        apart.y_test.tolist(),
+    )
+
+
+def test_merge_valid_without_a_validation_split_is_an_error():
+    from mlpkit.recipes.build import prepare_data
+
+    config = apply_overrides(load_recipe("optdigits-mlp"), ["data.merge_valid=true"])
+    with pytest.raises(ValueError, match="merge_valid = true needs a validation split"):
+        prepare_data(config)

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
         "split": "official",  # "official": the dataset's own test set; "random": re-split all
         "test_size": 0.25,  # with split = "random" or for files and synthetic sets
         "valid_size": 0.0,  # carved from the training data unless the dataset has its own
+        "merge_valid": False,  # train on train + valid (once settings were chosen on valid)
         "split_seed": 0,
         "preprocess": "standardize",  # standardize | rescale01 | rescale11 | zscore_rows | none
         "options": {},  # synthetic sets: n_samples, noise, ...

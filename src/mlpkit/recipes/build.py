@@ -88,6 +88,8 @@ def prepare_data(config: dict[str, Any]) -> RunData:
             *train, data["valid_size"], seed=data["split_seed"]
         )
         train, valid = (X_train, y_train), (X_valid, y_valid)
+    if data["merge_valid"]:
+        train, valid = _merged(train, valid), None
     value_range = None if data["name"] == "file" else _value_range(data)
     preprocessor = Preprocessor(data["preprocess"], value_range).fit(train[0])
     prepared = [None if part is None else (preprocessor.transform(part[0]), part[1])
@@ -100,6 +102,20 @@ def prepare_data(config: dict[str, Any]) -> RunData:
         raw_train=np.asarray(train[0]), raw_test=np.asarray(test[0]),
         preprocessor=preprocessor, classes=classes, image_shape=image_shape,
     )  # fmt: skip
+
+
+def _merged(train: tuple, valid: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+    """The training split with the validation split appended (``data.merge_valid``).
+
+    The usual last step once the settings were chosen on the validation split:
+    the final model learns from every labelled example the test set leaves.
+    """
+    if valid is None:
+        raise ValueError(
+            "data.merge_valid = true needs a validation split: the dataset has none "
+            "and data.valid_size is 0"
+        )
+    return np.concatenate([train[0], valid[0]]), np.concatenate([train[1], valid[1]])
 
 
 def _value_range(data: dict[str, Any]) -> tuple[float, float] | None:
