@@ -46,3 +46,29 @@ def test_errors():
         metrics.confusion_matrix(TRUE, PRED, n_classes=2)
     with pytest.raises(ValueError, match="y_true is empty"):
         metrics.accuracy([], [])
+
+
+def test_r2_by_hand():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert metrics.r2(y, y) == 1.0
+    assert metrics.r2(y, np.full(4, y.mean())) == 0.0  # predicting the mean explains nothing
+    # SS_res = 0.25 * 4 = 1, SS_tot = 5: 1 - 1/5
+    assert metrics.r2(y, y + 0.5) == pytest.approx(0.8)
+    assert metrics.r2(y, -y) < 0  # worse than the mean
+
+
+def test_r2_averages_outputs_and_handles_constant_columns():
+    y = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    exact_constant = np.array([[1.0, 5.0], [2.0, 5.0], [4.0, 5.0]])
+    # column 0: 1 - 1/2; column 1 constant and exact: 1
+    assert metrics.r2(y, exact_constant) == pytest.approx((0.5 + 1.0) / 2)
+    off_constant = exact_constant + np.array([0.0, 1.0])
+    assert metrics.r2(y, off_constant) == pytest.approx((0.5 + 0.0) / 2)
+
+
+def test_r2_matches_scikit_learn():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y, noise = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
+    for truth, guess in [(y, y + noise), (y[:, 0], y[:, 0] + noise[:, 0])]:
+        assert metrics.r2(truth, guess) == pytest.approx(sklearn_metrics.r2_score(truth, guess))

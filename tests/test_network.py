@@ -149,3 +149,17 @@ def test_scaled_backward_scales_every_gradient_and_not_the_loss():
     assert scaled_value == value
     for key, _, grad in net.parameters():
         np.testing.assert_allclose(grad, 0.25 * grads[key], rtol=1e-6, atol=1e-9)
+
+
+def test_evaluate_reports_r2_for_a_regressor():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=200)
+    net = mk.mlp([3, 16, 1], hidden="tanh", output="linear", seed=0, dtype="float64")
+    before = net.evaluate(X, y[:, None])
+    net.fit(X, y[:, None], optimizer=mk.Adam(0.01), epochs=200, batch_size=32, seed=0)
+    after = net.evaluate(X, y[:, None])
+    assert "accuracy" not in after
+    assert before["r2"] < 0.5 < 0.95 < after["r2"] <= 1.0
+    predicted = net.predict(X)
+    assert after["r2"] == pytest.approx(mk.metrics.r2(y, predicted.reshape(y.shape)))

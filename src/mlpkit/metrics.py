@@ -93,3 +93,27 @@ def mse(y_true: Any, y_pred: Any) -> float:
     """Mean squared error over all entries."""
     y_true, y_pred = _pair(y_true, y_pred)
     return float(np.mean((np.asarray(y_true, float) - y_pred) ** 2))
+
+
+def r2(y_true: Any, y_pred: Any) -> float:
+    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over outputs.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n, n_outputs)
+
+    Each output column is scored on its own and the scores are averaged with
+    equal weights (scikit-learn's ``r2_score`` default). A column whose true
+    values are all equal has no variance to explain: it scores 1.0 when
+    predicted exactly and 0.0 otherwise, instead of an undefined ratio.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    y_true = np.asarray(y_true, float).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, float).reshape(len(y_pred), -1)
+    residual = np.sum((y_true - y_pred) ** 2, axis=0)
+    total = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
+    constant = total == 0
+    scores = np.where(constant, (residual == 0).astype(float), 0.0)
+    np.divide(residual, total, out=scores, where=~constant)
+    scores[~constant] = 1.0 - scores[~constant]
+    return float(scores.mean())

@@ -18,7 +18,7 @@ import numpy as np
 from mlpkit import activations, initializers, losses, training
 from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int, check_targets
 from mlpkit.layers import Dense, Dropout, Layer
-from mlpkit.metrics import predicted_labels
+from mlpkit.metrics import predicted_labels, r2
 
 TASKS = ("classification", "regression")
 #: The target values (for the wrong classes, for the right class) of each encoding.
@@ -256,7 +256,7 @@ class Network:
         return np.hstack([1 - P, P]) if self.n_outputs == 1 else P
 
     def evaluate(self, X: Any, y: Any, loss: str | losses.Loss | None = None) -> dict[str, float]:
-        """Loss (without any L2 penalty) and, for a classifier, accuracy on ``(X, y)``.
+        """Loss (without any L2 penalty) and accuracy (classifier) or R² (regressor) on ``(X, y)``.
 
         Parameters
         ----------
@@ -285,6 +285,8 @@ class Network:
         if labels is not None:
             predicted = self.labels_of(np.concatenate(outputs))
             result["accuracy"] = float(np.mean(predicted == labels))
+        else:  # regression
+            result["r2"] = r2(T, np.concatenate(outputs))
         return result
 
     def default_loss(self) -> losses.Loss:

@@ -139,7 +139,8 @@ class EarlyStopping(Callback):
     min_delta : float
         The smallest change that counts as an improvement.
     mode : {'auto', 'min', 'max'}
-        'auto' maximises keys containing "accuracy" and minimises others.
+        'auto' maximises accuracy and R² (keys containing "accuracy" or ending
+        in "r2") and minimises others.
     restore_best : bool
         At the end of training (stopped early or out of epochs), put back the
         weights of the best epoch.
@@ -159,7 +160,7 @@ class EarlyStopping(Callback):
         self.patience = check_int(patience, "patience", minimum=0)
         self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
         if mode == "auto":
-            mode = "max" if "accuracy" in monitor else "min"
+            mode = "max" if "accuracy" in monitor or monitor.endswith("r2") else "min"
         self.sign = 1.0 if mode == "min" else -1.0
         self.restore_best = restore_best
 
