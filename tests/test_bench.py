@@ -36,3 +36,12 @@ def test_epoch_speed_prints_a_table_for_mlpkit_alone():
 def test_startup_prints_the_import_times():
     out = run_bench("startup.py")
     assert "| python -c 'import mlpkit' |" in out and "| mlpkit --version |" in out
+
+
+def test_sklearn_estimators_compares_both_libraries():
+    pytest.importorskip("sklearn")
+    out = run_bench("sklearn_estimators.py", "--quick", "--only", "optdigits", "--only", "diabetes")
+    for library in ("mlpkit", "scikit-learn"):
+        assert f"| optdigits | 64-100-10 | 4 | float64 | {library} | accuracy %" in out
+        assert f"| diabetes | 10-32-1 | 10 | float64 | {library} | R² " in out
+    assert out.count("| ratio mlpkit/sklearn |") == 2

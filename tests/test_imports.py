@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-HEAVY = ["matplotlib", "tqdm", "mlpkit.datasets", "mlpkit.io", "mlpkit.plots", "zipfile"]
+HEAVY = ["matplotlib", "tqdm", "mlpkit.datasets", "mlpkit.io", "mlpkit.plots", "zipfile",
+         "mlpkit.search", "sqlite3", "joblib", "sklearn"]  # fmt: skip
 
 
 def modules_loaded_by(code: str) -> set[str]:
@@ -20,7 +21,8 @@ def test_import_mlpkit_leaves_the_heavy_modules_alone():
     assert loaded & set(HEAVY) == set()
 
 
-LAZY = [("datasets", "mlpkit.datasets"), ("plots", "mlpkit.plots"), ("save", "mlpkit.io")]
+LAZY = [("datasets", "mlpkit.datasets"), ("plots", "mlpkit.plots"), ("save", "mlpkit.io"),
+        ("search", "mlpkit.search")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "module"), LAZY)

@@ -71,12 +71,15 @@ __all__ = [
     "optimizers",
     "plots",
     "save",
+    "search",
 ]
 
 # Imported on first use, to keep ``import mlpkit`` quick: the data module brings
-# hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile.
+# hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile,
+# ``search`` sqlite3. (``mlpkit.sklearn`` is imported by name only: it needs scikit-learn.)
 _LAZY = {"datasets": ("mlpkit.datasets", None), "plots": ("mlpkit.plots", None),
-         "save": ("mlpkit.io", "save"), "load": ("mlpkit.io", "load")}  # fmt: skip
+         "save": ("mlpkit.io", "save"), "load": ("mlpkit.io", "load"),
+         "search": ("mlpkit.search", None)}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

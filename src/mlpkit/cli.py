@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("input", type=Path, help="CSV with a header row and feature columns")
     predict.add_argument("--proba", action="store_true", help="write class probabilities")
 
+    _add_search_parser(commands)
+
     download = commands.add_parser("download", help="fetch a dataset's files into the data folder")
     download.add_argument("name")
 
@@ -65,6 +67,72 @@ def _parser() -> argparse.ArgumentParser:
     gradcheck.add_argument("--entries", type=int, default=40,
                            help="entries checked per parameter array (40)")  # fmt: skip
     return parser
+
+
+def _add_search_parser(commands: Any) -> None:
+    search = commands.add_parser(
+        "search", help="hyper-parameter search over a recipe, scored on validation data"
+    )
+    search.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
+    search.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="try each value; several --grid give every combination",
+    )
+    search.add_argument(
+        "--random",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N random points from the --range and --log-range keys",
+    )
+    search.add_argument(
+        "--range",
+        dest="ranges",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="uniform draws for --random",
+    )
+    search.add_argument(
+        "--log-range",
+        dest="log_ranges",
+        action="append",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="log-uniform draws for --random",
+    )
+    search.add_argument("--search-seed", type=int, default=0, help="seeds the --random draws")
+    search.add_argument("--seeds", type=int, default=1, help="training seeds per point (1)")
+    search.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    search.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run the trials on this Dask cluster"
+    )
+    search.add_argument(
+        "--dask",
+        action="store_true",
+        help="start a local Dask cluster of --jobs workers and use it",
+    )
+    search.add_argument("--db", type=Path, help="the SQLite file (runs/<recipe>-search.sqlite)")
+    search.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe key for every trial",
+    )
+    search.add_argument(
+        "--valid-size",
+        type=float,
+        default=0.2,
+        help="validation share when the recipe has none (0.2)",
+    )
+    search.add_argument("--show", type=Path, metavar="DB", help="print a search's table again")
+    search.add_argument("--top", type=int, default=20, help="rows of the table to print (20)")
+    search.add_argument("--no-plots", action="store_true", help="write no pictures")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,3 +330,44 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _command_search(args: argparse.Namespace) -> int:
+    from mlpkit import search
+    from mlpkit.recipes import apply_overrides, load_recipe
+    from mlpkit.searchdb import TrialStore
+
+    if args.show is not None:
+        if not args.show.is_file():
+            raise FileNotFoundError(f"--show: no search database at {args.show}")
+        with TrialStore(args.show) as store:
+            table = search.ranked_table(store.trials("done"))
+            counts = {s: len(store.trials(s)) for s in ("done", "running", "failed")}
+        print(search.format_table(table, args.top))
+        print(f"{counts['done']} trials finished, {counts['failed']} failed, "
+              f"{counts['running']} interrupted")  # fmt: skip
+        return EXIT_OK
+    if args.scheduler and args.dask:
+        raise UsageError("--scheduler and --dask exclude each other: one names a cluster, "
+                         "the other starts one")  # fmt: skip
+    config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
+    points = search.grid_points(search.parse_grid(args.grid))
+    if args.random:
+        ranges = [search.parse_range(r) for r in args.ranges]
+        log_ranges = [search.parse_range(r) for r in args.log_ranges]
+        if not ranges and not log_ranges:
+            raise UsageError("--random needs at least one --range or --log-range")
+        drawn = search.random_points(args.random, ranges, log_ranges, args.search_seed)
+        points = [grid + point for grid in points for point in drawn]
+    elif args.ranges or args.log_ranges:
+        raise UsageError("--range and --log-range go with --random N")
+    db = args.db or Path("runs") / f"{config['name']}-search.sqlite"
+    result = search.run_search(config, points, db=db, seeds=args.seeds, jobs=args.jobs,
+                               scheduler=args.scheduler, dask=args.dask,
+                               valid_size=args.valid_size)  # fmt: skip
+    print(search.format_table(result.table, args.top))
+    search.write_outputs(result, config, plots=not args.no_plots)
+    for name, path in result.files.items():
+        print(f"{name}: {path}")
+    print(f"database: {result.db} (show again: mlpkit search --show {result.db})")
+    return EXIT_FAILED if result.failed else EXIT_OK

@@ -307,3 +307,73 @@ def network_diagram(network: Network, ax: Any = None) -> Any:
     ax.set_axis_off()
     ax.set_title("weights: blue positive, red negative, width = size")
     return ax
+
+
+def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Any:
+    """Validation score against the swept settings of a search.
+
+    Two swept keys give a heat map (one cell per pair of values, the mean
+    score written in it); any other number gives one panel per key, each
+    point a configuration, so that a key's effect shows across the others.
+
+    Parameters
+    ----------
+    rows : sequence of (settings, score)
+        ``settings`` maps each key to its value as written in the override.
+    keys : sequence of str
+    """
+    plt = _pyplot()
+    if len(keys) == 2:
+        xs = sorted({r[0][keys[0]] for r in rows}, key=_as_number)
+        ys = sorted({r[0][keys[1]] for r in rows}, key=_as_number)
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for settings, score in rows:
+            grid[ys.index(settings[keys[1]]), xs.index(settings[keys[0]])] = score
+        fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2))
+        image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
+        middle = np.nanmean([np.nanmin(grid), np.nanmax(grid)])
+        for (i, j), value in np.ndenumerate(grid):
+            if np.isfinite(value):  # dark text on the bright (high) end of viridis
+                ax.text(j, i, f"{value:.4f}", ha="center", va="center", fontsize=8,
+                        color="k" if value > middle else "w")  # fmt: skip
+        ax.set(xticks=range(len(xs)), xticklabels=xs, yticks=range(len(ys)), yticklabels=ys,
+               xlabel=keys[0], ylabel=keys[1],
+               title="validation score (mean over seeds)")  # fmt: skip
+        fig.colorbar(image, ax=ax)
+        fig.tight_layout()
+        return fig
+    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3.5),
+                             squeeze=False)  # fmt: skip
+    for ax, key in zip(axes[0], keys or [""], strict=False):
+        values = sorted({r[0].get(key, "") for r in rows}, key=_as_number)
+        for settings, score in rows:
+            ax.plot(values.index(settings.get(key, "")), score, "o", color=_TRAIN, alpha=0.7)
+        ax.set(xticks=range(len(values)), xticklabels=values, xlabel=key or "recipe as is",
+               ylabel="validation score")  # fmt: skip
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _as_number(text: str) -> Any:
+    """Sort key: numbers by value, anything else after them by text."""
+    try:
+        return (0, float(text.strip("[]")), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def search_curves(table: Sequence[dict[str, Any]]) -> Any:
+    """Validation curves (seed 0's) of the best configurations of a search, best first."""
+    fig, ax = _pyplot().subplots(figsize=(7, 4))
+    for rank, row in enumerate(table, 1):
+        history = row["histories"][0]
+        key = "val_accuracy" if "val_accuracy" in history else "val_r2"
+        values = history.get(key, [])
+        ax.plot(range(1, len(values) + 1), values,
+                label=f"{rank}. {' '.join(row['overrides']) or 'recipe as is'}")  # fmt: skip
+    ax.set(xlabel="epoch", ylabel="validation score", title="best configurations")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

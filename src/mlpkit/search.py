@@ -1,0 +1,326 @@
+"""Hyper-parameter search: a recipe run under many overrides, scored on validation data.
+
+A search is a list of trials, each a set of ``--set`` overrides and a seed:
+a grid (every combination of the values given per key) or random draws from
+ranges, times ``seeds`` seeds. Each trial trains the recipe and scores it on
+the validation split, never on the test split. Trials run in worker
+processes through joblib (local processes, or a Dask cluster through
+joblib's Dask backend) and land in an SQLite file (``searchdb``) as they
+finish; running the same search again skips the finished ones.
+
+What to try comes from ``searchspace`` (grids, random draws), re-exported here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlpkit.recipes import apply_overrides, to_toml
+from mlpkit.searchdb import TrialStore, trial_key
+from mlpkit.searchspace import grid_points, parse_grid, parse_range, parse_values, random_points
+
+__all__ = ["SearchResult", "Trial", "format_table", "grid_points", "parse_grid", "parse_range",
+           "parse_values", "random_points", "ranked_table", "run_search", "run_trial",
+           "write_outputs"]  # fmt: skip
+
+
+@dataclass
+class Trial:
+    """One training run of the search: the recipe with ``overrides``, seeded ``seed``."""
+
+    overrides: list[str]
+    seed: int
+
+
+def make_trials(points: list[list[str]], seeds: int) -> list[Trial]:
+    return [Trial(list(point), seed) for point in points for seed in range(seeds)]
+
+
+# -- one trial, in a worker --------------------------------------------------------
+def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[str, Any]:
+    """Train ``config`` with the trial's overrides and seed; score it on validation data.
+
+    Runs in a worker process. Never raises: a failure comes back as
+    ``{"status": "failed", "error": ...}`` so that the search goes on.
+    """
+    started = time.perf_counter()
+    try:
+        from threadpoolctl import threadpool_limits
+
+        from mlpkit.recipes.build import build_augment, prepare_data, shuffle_rng
+        from mlpkit.runs import _Parts
+
+        with threadpool_limits(blas_threads, user_api="blas"):
+            trial_config = apply_overrides(config, [*trial.overrides, f"train.seed={trial.seed}"])
+            data = prepare_data(trial_config)
+            parts = _Parts.build(trial_config, data)
+            train = trial_config["train"]
+            history = parts.network.fit(
+                data.X_train, data.y_train, loss=parts.loss, optimizer=parts.optimizer,
+                epochs=train["epochs"], batch_size=train["batch_size"] or None,
+                validation=(data.X_valid, data.y_valid),
+                callbacks=[parts.stopper] if parts.stopper else [],
+                seed=shuffle_rng(trial_config), l2=train["l2"], l2_bias=train["l2_bias"],
+                augment=build_augment(trial_config, data),
+            )  # fmt: skip
+            final = parts.network.evaluate(data.X_valid, data.y_valid)
+    except Exception as error:  # any failure is reported in the store; the search goes on
+        return {"status": "failed", "error": f"{type(error).__name__}: {error}",
+                "wall_time": time.perf_counter() - started}  # fmt: skip
+    score = final.get("accuracy", final.get("r2"))
+    columns = {k: [float(v) for v in values] for k, values in history.as_dict().items()
+               if k != "time"}  # fmt: skip
+    return {
+        "status": "done",
+        "score": float(score),
+        "metrics": {
+            **{f"val_{k}": float(v) for k, v in final.items()},
+            "epochs": len(history),
+            "worker_pid": os.getpid(),
+        },
+        "history": columns,
+        "wall_time": time.perf_counter() - started,
+    }
+
+
+# -- the search ------------------------------------------------------------------------
+@dataclass
+class SearchResult:
+    """What a search leaves: the ranked table and where its files are."""
+
+    db: Path
+    table: list[dict[str, Any]]
+    ran: int
+    skipped: int
+    failed: int
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def search_config(config: dict[str, Any], valid_size: float) -> dict[str, Any]:
+    """``config`` made fit for search: a validation split, no test evaluation, no merging.
+
+    A recipe without a validation split gets one of ``valid_size`` carved from
+    its training data.
+    """
+    from mlpkit.recipes.build import prepare_data
+
+    fixed = apply_overrides(config, ["data.merge_valid=false", "train.evaluate_test_every=0"])
+    if prepare_data(fixed).X_valid is None:
+        if not 0 < valid_size < 1:
+            raise ValueError(f"valid_size must be a fraction in (0, 1), got {valid_size!r}")
+        fixed = apply_overrides(fixed, [f"data.valid_size={valid_size}"])
+    return fixed
+
+
+def blas_threads_per_worker(jobs: int) -> int:
+    """BLAS threads for each of ``jobs`` workers so that workers x threads <= cores."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def run_search(
+    config: dict[str, Any],
+    points: list[list[str]],
+    *,
+    db: str | Path,
+    seeds: int = 1,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    dask: bool = False,
+    valid_size: float = 0.2,
+    log: Any = print,
+) -> SearchResult:
+    """Run every trial of ``points x seeds`` that ``db`` does not hold finished.
+
+    Parameters
+    ----------
+    config : dict
+        A resolved recipe (``recipes.load_recipe`` plus overrides).
+    points : list of list of str
+        Override sets, e.g. from ``itertools.product(*parse_grid(...))``.
+    db : path
+        The SQLite file; created if missing, resumed if not.
+    seeds : int
+        Trials per point, seeds 0 .. seeds-1.
+    jobs : int
+        Worker processes (local), or Dask workers to start with ``dask=True``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:port``): the trials
+        run on its cluster through joblib's Dask backend.
+    dask : bool
+        Start a local Dask cluster of ``jobs`` worker processes and use it.
+    valid_size : float
+        The validation share carved from the training data when the recipe
+        has no validation split.
+    log : callable
+        Receives one line per event (``print`` by default).
+    """
+    from joblib import Parallel, delayed
+
+    jobs = int(jobs)
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs!r}")
+    if int(seeds) < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds!r}")
+    config = search_config(config, valid_size)
+    trials = make_trials(points, int(seeds))
+    with TrialStore(db) as store:
+        store.check_base("recipe", to_toml(config))
+        done = store.finished_keys()
+        todo = [t for t in trials if trial_key(t.overrides, t.seed) not in done]
+        log(f"{len(trials)} trials: {len(trials) - len(todo)} finished before, {len(todo)} to run")
+        threads = 1 if (scheduler or dask) else blas_threads_per_worker(jobs)
+        for trial in todo:
+            store.mark_running(trial.overrides, trial.seed)
+        failed = 0
+        with _Backend(jobs, scheduler, dask) as (n_jobs, return_as):
+            outcomes = Parallel(n_jobs=n_jobs, return_as=return_as)(
+                delayed(_keyed_trial)(config, trial, threads) for trial in todo
+            )
+            for count, (trial, result) in enumerate(outcomes, 1):
+                store.record(trial.overrides, trial.seed, result)
+                failed += result["status"] != "done"
+                shown = f"{result['score']:.4f}" if result["status"] == "done" else result["error"]
+                log(f"[{count}/{len(todo)}] {' '.join(trial.overrides) or '(recipe as is)'} "
+                    f"seed {trial.seed}: {shown} ({result['wall_time']:.1f} s)")  # fmt: skip
+        table = ranked_table(store.trials("done"))
+    return SearchResult(Path(db), table, len(todo), len(trials) - len(todo), failed)
+
+
+def _keyed_trial(config: dict[str, Any], trial: Trial, threads: int) -> tuple[Trial, dict]:
+    return trial, run_trial(config, trial, threads)
+
+
+class _Backend:
+    """joblib's backend for the search: local processes, or Dask when asked."""
+
+    def __init__(self, jobs: int, scheduler: str | None, dask: bool) -> None:
+        self.jobs, self.scheduler, self.dask = jobs, scheduler, dask
+        self._client = self._cluster = self._config = None
+
+    def __enter__(self) -> tuple[int, str]:
+        if not (self.scheduler or self.dask):
+            return self.jobs, "generator_unordered"
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as error:
+            raise ImportError(
+                "running a search on Dask needs the dask extra: pip install 'mlpkit[dask]'"
+            ) from error
+        import joblib
+
+        if self.scheduler:
+            self._client = Client(self.scheduler)
+        else:
+            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
+                                         processes=True, host="127.0.0.1")  # fmt: skip
+            self._client = Client(self._cluster)
+        self._config = joblib.parallel_config(backend="dask")
+        self._config.__enter__()
+        return -1, "generator_unordered"
+
+    def __exit__(self, *exc: object) -> None:
+        if self._config is not None:
+            self._config.__exit__(*exc)
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+# -- results ---------------------------------------------------------------------------
+def ranked_table(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Finished trials grouped by overrides (over seeds), best mean score first."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for trial in trials:
+        groups.setdefault(json.dumps(trial["overrides"]), []).append(trial)
+    rows = []
+    for key, members in groups.items():
+        scores = [m["score"] for m in members]
+        rows.append({
+            "overrides": json.loads(key),
+            "mean": statistics.mean(scores),
+            "sd": statistics.stdev(scores) if len(scores) > 1 else 0.0,
+            "seeds": sorted(m["seed"] for m in members),
+            "val_loss": statistics.mean(m["metrics"].get("val_loss", math.nan) for m in members),
+            "wall_time": statistics.mean(m["wall_time"] for m in members),
+            "histories": [m["history"] for m in sorted(members, key=lambda m: m["seed"])],
+        })  # fmt: skip
+    rows.sort(key=lambda row: (-row["mean"], row["val_loss"], row["overrides"]))
+    return rows
+
+
+def format_table(table: list[dict[str, Any]], limit: int | None = None) -> str:
+    """The ranked table as aligned text: rank, settings, mean ± sd, seeds, time."""
+    keys = _swept_keys(table)
+    header = ["rank", *keys, "val score", "seeds", "val loss", "s/trial"]
+    lines = []
+    for rank, row in enumerate(table[:limit], 1):
+        values = _values(row["overrides"])
+        lines.append([str(rank), *(values.get(k, "") for k in keys),
+                      f"{row['mean']:.4f} ± {row['sd']:.4f}", str(len(row["seeds"])),
+                      f"{row['val_loss']:.4f}", f"{row['wall_time']:.1f}"])  # fmt: skip
+    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
+              for i, h in enumerate(header)]  # fmt: skip
+    rendered = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    rendered += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(rendered)
+
+
+def _values(overrides: list[str]) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in overrides)
+
+
+def _swept_keys(table: list[dict[str, Any]]) -> list[str]:
+    keys: list[str] = []
+    for row in table:
+        for key in _values(row["overrides"]):
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def write_outputs(result: SearchResult, config: dict[str, Any], plots: bool = True) -> None:
+    """The best configuration as a recipe, and the plots, next to the database.
+
+    ``<db>-best.toml`` always; with matplotlib, ``<db>-scores.png`` (a heat
+    map for two swept keys, one panel per key otherwise) and
+    ``<db>-curves.png`` (validation curves of the best three).
+    """
+    if not result.table:
+        return
+    stem = result.db.with_suffix("")
+    best = apply_overrides(config, result.table[0]["overrides"])
+    best["description"] = (
+        f"{config.get('description', '')} [search best: "
+        f"{' '.join(result.table[0]['overrides']) or 'as is'}, validation "
+        f"{result.table[0]['mean']:.4f}]"
+    ).strip()
+    path = Path(f"{stem}-best.toml")
+    path.write_text(to_toml(best))
+    result.files["best"] = path
+    if plots:
+        try:
+            from mlpkit import plots as plotting
+        except ImportError:
+            return
+        keys = _swept_keys(result.table)
+        rows = [(_values(r["overrides"]), r["mean"]) for r in result.table]
+        figure = plotting.search_scores(rows, keys)
+        result.files["scores"] = _save(figure, f"{stem}-scores.png")
+        figure = plotting.search_curves(result.table[:3])
+        result.files["curves"] = _save(figure, f"{stem}-curves.png")
+
+
+def _save(figure: Any, path: str) -> Path:
+    import matplotlib.pyplot as plt
+
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return Path(path)

@@ -1,0 +1,134 @@
+"""The trial store of a hyper-parameter search: one SQLite file.
+
+One row per trial (a set of recipe overrides and a seed). Only the process
+that runs the search writes, one short transaction per finished trial, in
+WAL mode: a search killed at any moment leaves a readable database holding
+every trial that had finished, and a rerun of the same command skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    key TEXT PRIMARY KEY,        -- JSON [overrides, seed]: what makes a trial itself
+    overrides TEXT NOT NULL,     -- JSON list of "section.key=value"
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,        -- running | done | failed
+    score REAL,                  -- validation accuracy (or R2) at the end of training
+    metrics TEXT,                -- JSON: final validation metrics, epochs run
+    history TEXT,                -- JSON: per-epoch columns (loss, val_accuracy, ...)
+    wall_time REAL,              -- seconds the trial took in its worker
+    error TEXT,                  -- why a failed trial failed
+    updated REAL NOT NULL        -- Unix time of the row's last change
+);
+"""
+
+
+def trial_key(overrides: list[str], seed: int) -> str:
+    return json.dumps([list(overrides), int(seed)])
+
+
+class TrialStore:
+    """The SQLite file of one search.
+
+    Parameters
+    ----------
+    path : str or Path
+        Created with its folder if missing.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._db:
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TrialStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the search the file belongs to ---------------------------------------------
+    def check_base(self, name: str, value: str) -> None:
+        """Remember ``value`` under ``name``, or fail if the file holds another one.
+
+        Guards a database against trials of a different base recipe: their
+        scores would not be comparable.
+        """
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            with self._db:
+                self._db.execute("INSERT INTO meta VALUES (?, ?)", (name, value))
+        elif row[0] != value:
+            raise ValueError(
+                f"{self.path} holds a search with a different {name}; "
+                "pass another --db for this one (nothing was changed in it)"
+            )
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    # -- trials ------------------------------------------------------------------------
+    def finished_keys(self) -> set[str]:
+        rows = self._db.execute("SELECT key FROM trials WHERE status = 'done'")
+        return {key for (key,) in rows}
+
+    def mark_running(self, overrides: list[str], seed: int) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO trials (key, overrides, seed, status, updated) "
+                "VALUES (?, ?, ?, 'running', ?) ON CONFLICT(key) DO UPDATE SET "
+                "status = 'running', score = NULL, metrics = NULL, history = NULL, "
+                "wall_time = NULL, error = NULL, updated = excluded.updated",
+                (trial_key(overrides, seed), json.dumps(overrides), seed, time.time()),
+            )
+
+    def record(self, overrides: list[str], seed: int, result: dict[str, Any]) -> None:
+        """Store a trial's outcome (``result`` as ``search.run_trial`` returns it)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE trials SET status = ?, score = ?, metrics = ?, history = ?, "
+                "wall_time = ?, error = ?, updated = ? WHERE key = ?",
+                (
+                    result["status"],
+                    result.get("score"),
+                    json.dumps(result.get("metrics", {})),
+                    json.dumps(result.get("history", {})),
+                    result.get("wall_time"),
+                    result.get("error"),
+                    time.time(),
+                    trial_key(overrides, seed),
+                ),
+            )
+
+    def trials(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Every trial (or those with ``status``) as a dict, in insertion order."""
+        query = (
+            "SELECT overrides, seed, status, score, metrics, history, wall_time, error, updated "
+        )
+        query += "FROM trials" + (" WHERE status = ?" if status else "") + " ORDER BY rowid"
+        rows = self._db.execute(query, (status,) if status else ())
+        names = ("overrides", "seed", "status", "score", "metrics", "history", "wall_time",
+                 "error", "updated")  # fmt: skip
+        found = []
+        for row in rows:
+            trial = dict(zip(names, row, strict=True))
+            for column in ("overrides", "metrics", "history"):
+                trial[column] = json.loads(trial[column]) if trial[column] else {}
+            found.append(trial)
+        return found

@@ -1,0 +1,123 @@
+"""What a search tries: override sets from a grid or from random draws over ranges.
+
+Every point is a list of recipe overrides (``"train.learning_rate=0.1"``), the
+same strings ``mlpkit run --set`` takes.
+
+>>> parse_values("model.hidden", "16,[32, 32]")
+['model.hidden=[16]', 'model.hidden=[32, 32]']
+>>> grid_points(parse_grid(["train.momentum=0,0.9", "model.hidden=16"]))
+[['train.momentum=0', 'model.hidden=[16]'], ['train.momentum=0.9', 'model.hidden=[16]']]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from mlpkit.recipes import DEFAULTS, RecipeError
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split ``text`` at commas that are not inside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "["
+        depth -= char == "]"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [p for p in parts if p]
+
+
+def _default_of(key: str) -> Any:
+    value: Any = DEFAULTS
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise RecipeError(f"--grid: unknown key {key!r}")
+        value = value[part]
+    return value
+
+
+def parse_values(key: str, values: str) -> list[str]:
+    """``"16,36"`` for ``key`` as override strings ``["key=16", "key=36"]``.
+
+    A bare value for a list-valued key (``model.hidden=16``) means a list of one.
+    """
+    is_list = isinstance(_default_of(key), list)
+    found = []
+    for value in _split_top_level(values):
+        if is_list and not value.startswith("["):
+            value = f"[{value}]"
+        found.append(f"{key}={value}")
+    if not found:
+        raise RecipeError(f"--grid {key}= lists no values")
+    return found
+
+
+def parse_grid(items: list[str]) -> list[list[str]]:
+    """``["train.learning_rate=0.01,0.1", ...]`` as one list of overrides per key."""
+    axes = []
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep:
+            raise RecipeError(f"--grid takes key=v1,v2,..., got {item!r}")
+        axes.append(parse_values(key.strip(), values))
+    return axes
+
+
+def parse_range(item: str) -> tuple[str, float, float]:
+    """``"train.learning_rate=0.001:0.3"`` as ``(key, 0.001, 0.3)``."""
+    key, sep, bounds = item.partition("=")
+    low, colon, high = bounds.partition(":")
+    try:
+        low_value, high_value = float(low), float(high)
+    except ValueError:
+        low_value = high_value = math.nan
+    if not sep or not colon or not low_value < high_value:
+        raise RecipeError(f"a range takes key=low:high with low < high, got {item!r}")
+    _default_of(key.strip())
+    return key.strip(), low_value, high_value
+
+
+def random_points(
+    n: int,
+    ranges: list[tuple[str, float, float]],
+    log_ranges: list[tuple[str, float, float]],
+    seed: int = 0,
+) -> list[list[str]]:
+    """``n`` override sets drawn uniformly from ``ranges`` and log-uniformly from ``log_ranges``.
+
+    The same ``seed`` draws the same points, so a rerun finds its trials again.
+    Integer-valued keys (epochs, batch_size, ...) are rounded.
+    """
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(n):
+        point = []
+        for (key, low, high), log in [(r, False) for r in ranges] + [(r, True) for r in log_ranges]:
+            if log:
+                if low <= 0:
+                    raise RecipeError(f"a log range needs low > 0, got {key}={low}:{high}")
+                value = math.exp(rng.uniform(math.log(low), math.log(high)))
+            else:
+                value = rng.uniform(low, high)
+            default = _default_of(key)
+            if isinstance(default, int | list) and not isinstance(default, bool):
+                text = str(round(value))
+                text = f"[{text}]" if isinstance(default, list) else text
+            else:
+                text = f"{value:.4g}"
+            point.append(f"{key}={text}")
+        points.append(point)
+    return points
+
+
+def grid_points(axes: list[list[str]]) -> list[list[str]]:
+    """Every combination of one override per axis (the recipe as is for no axes)."""
+    return [list(point) for point in itertools.product(*axes)]

@@ -1,0 +1,218 @@
+"""Hyper-parameter search: trials, the SQLite store, resuming, parallel and Dask runs."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import tomllib
+
+import pytest
+
+pytest.importorskip("joblib", reason="the search extra is not installed")
+
+from mlpkit import search
+from mlpkit.recipes import RecipeError, apply_overrides, load_recipe
+from mlpkit.searchdb import TrialStore
+
+GRID = ["train.learning_rate=0.01,0.1,0.3", "model.hidden=16,36,64"]
+
+
+def small_recipe(epochs=3):
+    return apply_overrides(load_recipe("optdigits-mlp"), [f"train.epochs={epochs}"])
+
+
+def ranked(result):
+    """The table as (overrides, mean score) pairs, in rank order."""
+    return [(row["overrides"], row["mean"]) for row in result.table]
+
+
+def quiet(_line):
+    pass
+
+
+def test_parse_grid_and_values():
+    axes = search.parse_grid(["train.learning_rate=0.01, 0.1", "model.hidden=16,[32, 32]"])
+    assert axes == [
+        ["train.learning_rate=0.01", "train.learning_rate=0.1"],
+        ["model.hidden=[16]", "model.hidden=[32, 32]"],
+    ]
+    points = search.grid_points(axes)
+    assert len(points) == 4 and points[0] == ["train.learning_rate=0.01", "model.hidden=[16]"]
+    assert search.grid_points([]) == [[]]  # no axes: the recipe as it is
+    for bad, message in [
+        (["train.speed=1,2"], "unknown key 'train.speed'"),
+        (["train.learning_rate"], "--grid takes key=v1,v2"),
+    ]:
+        with pytest.raises(RecipeError, match=message):
+            search.parse_grid(bad)
+
+
+def test_random_points_are_reproducible_and_inside_their_ranges():
+    ranges = [search.parse_range("train.momentum=0.5:0.99"), search.parse_range("train.epochs=2:9")]
+    log_ranges = [search.parse_range("train.learning_rate=0.001:0.3")]
+    first = search.random_points(20, ranges, log_ranges, seed=1)
+    assert first == search.random_points(20, ranges, log_ranges, seed=1)
+    assert first != search.random_points(20, ranges, log_ranges, seed=2)
+    for point in first:
+        values = dict(item.split("=") for item in point)
+        assert 0.5 <= float(values["train.momentum"]) <= 0.99
+        assert values["train.epochs"].isdigit() and 2 <= int(values["train.epochs"]) <= 9
+        assert 0.001 <= float(values["train.learning_rate"]) <= 0.3
+        apply_overrides(small_recipe(), point)  # every point is a valid recipe
+    rates = [float(dict(i.split("=") for i in p)["train.learning_rate"]) for p in first]
+    assert sum(r < 0.02 for r in rates) >= 5  # log-uniform: about half below the geometric mean
+    with pytest.raises(RecipeError, match="low < high"):
+        search.parse_range("train.momentum=0.9:0.5")
+
+
+def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
+    points = search.grid_points(search.parse_grid(GRID))
+    one = search.run_search(small_recipe(), points, db=tmp_path / "one.sqlite", jobs=1, log=quiet)
+    two = search.run_search(small_recipe(), points, db=tmp_path / "two.sqlite", jobs=2, log=quiet)
+    assert one.ran == two.ran == 9 and one.failed == two.failed == 0
+    assert ranked(one) == ranked(two)
+    assert len({score for _, score in ranked(one)}) > 3  # the settings really differ
+    pids = {t["metrics"]["worker_pid"] for t in TrialStore(tmp_path / "two.sqlite").trials()}
+    assert os.getpid() not in pids
+
+
+def test_trials_are_scored_on_validation_data_with_history(tmp_path):
+    result = search.run_search(small_recipe(), [["model.hidden=[16]"]], db=tmp_path / "s.sqlite",
+                               seeds=2, log=quiet)  # fmt: skip
+    (row,) = result.table
+    assert row["seeds"] == [0, 1] and 0.5 < row["mean"] <= 1
+    with TrialStore(tmp_path / "s.sqlite") as store:
+        trials = store.trials("done")
+    for trial in trials:
+        assert trial["score"] == trial["metrics"]["val_accuracy"]
+        assert len(trial["history"]["val_accuracy"]) == 3 == trial["metrics"]["epochs"]
+        assert not any(key.startswith("test_") for key in trial["history"])
+        assert trial["wall_time"] > 0
+    # optdigits has no validation split of its own: the search carved 20% of training.
+    assert "valid_size = 0.2" in store_meta(tmp_path / "s.sqlite")
+
+
+def store_meta(path):
+    with TrialStore(path) as store:
+        return store.meta("recipe")
+
+
+def test_a_failed_trial_is_recorded_and_run_again(tmp_path):
+    points = [["train.learning_rate=0.1"], ["train.learning_rate=1e12"]]
+    db = tmp_path / "f.sqlite"
+    first = search.run_search(small_recipe(), points, db=db, log=quiet)
+    assert (first.ran, first.failed, len(first.table)) == (2, 1, 1)
+    (failed,) = TrialStore(db).trials("failed")
+    assert "TrainingDivergedError" in failed["error"]
+    again = search.run_search(small_recipe(), points, db=db, log=quiet)
+    assert (again.ran, again.skipped) == (1, 1)
+
+
+def test_a_database_of_another_recipe_is_refused_untouched(tmp_path):
+    db = tmp_path / "s.sqlite"
+    search.run_search(small_recipe(), [[]], db=db, log=quiet)
+    before = (store_meta(db), TrialStore(db).trials())
+    with pytest.raises(ValueError, match="holds a search with a different recipe"):
+        search.run_search(small_recipe(epochs=4), [[]], db=db, log=quiet)
+    assert (store_meta(db), TrialStore(db).trials()) == before
+    assert "epochs = 3" in before[0]
+
+
+def test_best_configuration_is_written_as_a_recipe(tmp_path):
+    points = search.grid_points(search.parse_grid(["model.hidden=4,64"]))
+    result = search.run_search(small_recipe(), points, db=tmp_path / "s.sqlite", log=quiet)
+    search.write_outputs(result, small_recipe(), plots=True)
+    best = load_recipe(result.files["best"])
+    assert f"model.hidden={best['model']['hidden']}".replace(" ", "") in [
+        o.replace(" ", "") for o in result.table[0]["overrides"]
+    ]
+    assert tomllib.loads(result.files["best"].read_text())["train"]["epochs"] == 3
+    assert result.files["scores"].stat().st_size > 0 and result.files["curves"].is_file()
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "mlpkit", *args], capture_output=True,
+                          text=True, timeout=600, **kwargs)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
+    db = tmp_path / "killed.sqlite"
+    command = [sys.executable, "-m", "mlpkit", "search", "optdigits-mlp", "--grid", GRID[0],
+               "--grid", GRID[1], "--set", "train.epochs=60", "--jobs", "2", "--db", str(db),
+               "--no-plots"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    done = 0
+    while done < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        if db.exists():
+            with sqlite3.connect(db) as connection:
+                done = connection.execute(
+                    "SELECT count(*) FROM trials WHERE status = 'done'").fetchone()[0]  # fmt: skip
+    assert process.poll() is None, "the search ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)  # the search and its workers, mid-trial
+    process.wait()
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with TrialStore(db) as store:
+        finished = {(tuple(t["overrides"]), t["updated"]) for t in store.trials("done")}
+    assert 3 <= len(finished) < 9
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"9 trials: {len(finished)} finished before, {9 - len(finished)} to run" in rerun.stdout
+    with TrialStore(db) as store:
+        after = store.trials("done")
+    assert len(after) == 9
+    # The trials finished before the kill were kept as they were, not run again.
+    assert finished <= {(tuple(t["overrides"]), t["updated"]) for t in after}
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_table(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    points = search.grid_points(search.parse_grid(GRID))
+    local = search.run_search(small_recipe(), points, db=tmp_path / "local.sqlite", log=quiet)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+        args = ["search", "optdigits-mlp", "--grid", GRID[0], "--grid", GRID[1],
+                "--set", "train.epochs=3", "--scheduler", cluster.scheduler_address,
+                "--db", str(tmp_path / "dask.sqlite"), "--no-plots"]  # fmt: skip
+        result = cli(*args)
+        assert result.returncode == 0, result.stderr
+        with distributed.Client(cluster) as client:
+            worker_pids = set(client.run(os.getpid).values())
+    with TrialStore(tmp_path / "dask.sqlite") as store:
+        trials = store.trials("done")
+        table = search.ranked_table(trials)
+    assert [(row["overrides"], row["mean"]) for row in table] == ranked(local)
+    assert {t["metrics"]["worker_pid"] for t in trials} <= worker_pids
+    shown = cli("search", "--show", str(tmp_path / "dask.sqlite"))
+    assert shown.returncode == 0 and "9 trials finished, 0 failed, 0 interrupted" in shown.stdout
+
+
+def test_cli_usage_errors_name_the_option(tmp_path):
+    for args, message in [
+        (["--random", "3"], "--random needs at least one --range or --log-range"),
+        (["--range", "train.momentum=0.1:0.9"], "--range and --log-range go with --random N"),
+        (["--dask", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --dask exclude"),
+        (["--jobs", "0"], "jobs must be >= 1, got 0"),
+    ]:
+        result = cli("search", "optdigits-mlp", "--db", str(tmp_path / "e.sqlite"), *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+    shown = cli("search", "--show", str(tmp_path / "missing.sqlite"))
+    assert shown.returncode == 2 and "no search database at" in shown.stderr
+
+
+def test_searchspace_examples_run():
+    import doctest
+
+    import mlpkit.searchspace
+
+    outcome = doctest.testmod(mlpkit.searchspace)
+    assert outcome.attempted >= 2 and outcome.failed == 0
