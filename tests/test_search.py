@@ -130,6 +130,11 @@ def test_best_configuration_is_written_as_a_recipe(tmp_path):
     ]
     assert tomllib.loads(result.files["best"].read_text())["train"]["epochs"] == 3
     assert result.files["scores"].stat().st_size > 0 and result.files["curves"].is_file()
+    # Two swept keys: the scores picture is a heat map.
+    points = search.grid_points(search.parse_grid(["model.hidden=4,64", "train.momentum=0,0.9"]))
+    two = search.run_search(small_recipe(), points, db=tmp_path / "two.sqlite", log=quiet)
+    search.write_outputs(two, small_recipe(), plots=True)
+    assert two.files["scores"].stat().st_size > 0
 
 
 def cli(*args, **kwargs):
@@ -194,11 +199,18 @@ def test_dask_cluster_gives_the_same_table(tmp_path):
     assert {t["metrics"]["worker_pid"] for t in trials} <= worker_pids
     shown = cli("search", "--show", str(tmp_path / "dask.sqlite"))
     assert shown.returncode == 0 and "9 trials finished, 0 failed, 0 interrupted" in shown.stdout
+    # dask=True (--dask) starts its own local cluster for the search.
+    own = search.run_search(small_recipe(), points[:3], db=tmp_path / "own.sqlite", dask=True,
+                            jobs=2, log=quiet)  # fmt: skip
+    expected = {tuple(row["overrides"]): row["mean"] for row in local.table}
+    assert {tuple(row["overrides"]): row["mean"] for row in own.table} == {
+        tuple(point): expected[tuple(point)] for point in points[:3]
+    }
 
 
 def test_cli_usage_errors_name_the_option(tmp_path):
     for args, message in [
-        (["--random", "3"], "--random needs at least one --range or --log-range"),
+        (["--random", "3"], "--random N needs at least one --range or --log-range"),
         (["--range", "train.momentum=0.1:0.9"], "--range and --log-range go with --random N"),
         (["--dask", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --dask exclude"),
         (["--jobs", "0"], "jobs must be >= 1, got 0"),
@@ -216,3 +228,22 @@ def test_searchspace_examples_run():
 
     outcome = doctest.testmod(mlpkit.searchspace)
     assert outcome.attempted >= 2 and outcome.failed == 0
+
+
+def test_python_search_example_runs(tmp_path):
+    import doctest
+
+    outcome = doctest.testmod(search, extraglobs={"tmp": tmp_path})
+    assert outcome.attempted >= 2 and outcome.failed == 0
+
+
+def test_python_search_takes_a_dict_grid_and_ranges(tmp_path):
+    grid = {"model.hidden": [16, [8, 8]], "train.nesterov": [True]}
+    result = search.search("optdigits-mlp", grid=grid,
+                           overrides=["train.epochs=2", "train.momentum=0.9"], random=2,
+                           log_ranges={"train.learning_rate": (0.01, 0.3)},
+                           db=tmp_path / "d.sqlite", log=None)  # fmt: skip
+    assert result.ran == 4 and result.failed == 0
+    hidden = sorted({o for row in result.table for o in row["overrides"] if "hidden" in o})
+    assert hidden == ["model.hidden=[16]", "model.hidden=[8, 8]"]
+    assert all("train.nesterov=true" in row["overrides"] for row in result.table)

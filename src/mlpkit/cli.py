@@ -347,24 +347,11 @@ def _command_search(args: argparse.Namespace) -> int:
         print(f"{counts['done']} trials finished, {counts['failed']} failed, "
               f"{counts['running']} interrupted")  # fmt: skip
         return EXIT_OK
-    if args.scheduler and args.dask:
-        raise UsageError("--scheduler and --dask exclude each other: one names a cluster, "
-                         "the other starts one")  # fmt: skip
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
-    points = search.grid_points(search.parse_grid(args.grid))
-    if args.random:
-        ranges = [search.parse_range(r) for r in args.ranges]
-        log_ranges = [search.parse_range(r) for r in args.log_ranges]
-        if not ranges and not log_ranges:
-            raise UsageError("--random needs at least one --range or --log-range")
-        drawn = search.random_points(args.random, ranges, log_ranges, args.search_seed)
-        points = [grid + point for grid in points for point in drawn]
-    elif args.ranges or args.log_ranges:
-        raise UsageError("--range and --log-range go with --random N")
-    db = args.db or Path("runs") / f"{config['name']}-search.sqlite"
-    result = search.run_search(config, points, db=db, seeds=args.seeds, jobs=args.jobs,
-                               scheduler=args.scheduler, dask=args.dask,
-                               valid_size=args.valid_size)  # fmt: skip
+    result = search.search(config, grid=args.grid, random=args.random, ranges=args.ranges,
+                           log_ranges=args.log_ranges, search_seed=args.search_seed, db=args.db,
+                           seeds=args.seeds, jobs=args.jobs, scheduler=args.scheduler,
+                           dask=args.dask, valid_size=args.valid_size)  # fmt: skip
     print(search.format_table(result.table, args.top))
     search.write_outputs(result, config, plots=not args.no_plots)
     for name, path in result.files.items():

@@ -22,12 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlpkit.recipes import apply_overrides, to_toml
+from mlpkit.recipes import apply_overrides, load_recipe, to_toml
 from mlpkit.searchdb import TrialStore, trial_key
-from mlpkit.searchspace import grid_points, parse_grid, parse_range, parse_values, random_points
+from mlpkit.searchspace import (
+    grid_points,
+    parse_grid,
+    parse_range,
+    parse_values,
+    points_from,
+    random_points,
+)
 
 __all__ = ["SearchResult", "Trial", "format_table", "grid_points", "parse_grid", "parse_range",
-           "parse_values", "random_points", "ranked_table", "run_search", "run_trial",
+           "parse_values", "random_points", "ranked_table", "run_search", "run_trial", "search",
            "write_outputs"]  # fmt: skip
 
 
@@ -124,6 +131,40 @@ def blas_threads_per_worker(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
+def search(
+    recipe: str | Path | dict[str, Any],
+    *,
+    grid: dict[str, Any] | list[str] | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    random: int = 0,
+    ranges: dict[str, tuple[float, float]] | list[str] | None = None,
+    log_ranges: dict[str, tuple[float, float]] | list[str] | None = None,
+    search_seed: int = 0,
+    db: str | Path | None = None,
+    **options: Any,
+) -> SearchResult:
+    """Search over ``recipe`` (a name, a .toml path or a resolved config).
+
+    ``grid`` maps keys to the values to try (or holds ``"key=v1,v2"``
+    strings); ``random`` points are drawn from ``ranges`` (uniform) and
+    ``log_ranges`` (log-uniform) and crossed with the grid. ``db`` defaults to
+    ``runs/<recipe>-search.sqlite``; ``options`` go to ``run_search`` (seeds,
+    jobs, scheduler, dask, valid_size, log).
+
+    >>> result = search("optdigits-mlp", grid={"train.learning_rate": [0.05, 0.2]},
+    ...                 overrides=["train.epochs=2"], db=tmp / "s.sqlite", log=None)
+    >>> [row["overrides"] for row in result.table] in (
+    ...     [["train.learning_rate=0.05"], ["train.learning_rate=0.2"]],
+    ...     [["train.learning_rate=0.2"], ["train.learning_rate=0.05"]])
+    True
+    """
+    config = recipe if isinstance(recipe, dict) else load_recipe(recipe)
+    config = apply_overrides(config, list(overrides))
+    points = points_from(grid, random, ranges, log_ranges, search_seed)
+    db = Path("runs") / f"{config['name']}-search.sqlite" if db is None else db
+    return run_search(config, points, db=db, **options)
+
+
 def run_search(
     config: dict[str, Any],
     points: list[list[str]],
@@ -158,8 +199,8 @@ def run_search(
     valid_size : float
         The validation share carved from the training data when the recipe
         has no validation split.
-    log : callable
-        Receives one line per event (``print`` by default).
+    log : callable or None
+        Receives one line per event (``print`` by default; None: silent).
     """
     from joblib import Parallel, delayed
 
@@ -168,6 +209,10 @@ def run_search(
         raise ValueError(f"jobs must be >= 1, got {jobs!r}")
     if int(seeds) < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds!r}")
+    if scheduler and dask:
+        raise ValueError("--scheduler and --dask exclude each other: one names a running "
+                         "Dask cluster, the other starts one")  # fmt: skip
+    log = log or (lambda line: None)
     config = search_config(config, valid_size)
     trials = make_trials(points, int(seeds))
     with TrialStore(db) as store:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit.recipes import DEFAULTS, RecipeError
+from mlpkit.recipes import DEFAULTS, RecipeError, _toml_value
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -121,3 +121,45 @@ def random_points(
 def grid_points(axes: list[list[str]]) -> list[list[str]]:
     """Every combination of one override per axis (the recipe as is for no axes)."""
     return [list(point) for point in itertools.product(*axes)]
+
+
+def axes_from(grid: dict[str, Any] | list[str] | None) -> list[list[str]]:
+    """Grid axes from ``{"train.learning_rate": [0.01, 0.1]}`` or ``["key=v1,v2", ...]``."""
+    if not grid:
+        return []
+    if isinstance(grid, dict):
+        axes = []
+        for key, values in grid.items():
+            is_list = isinstance(_default_of(key), list)
+            axis = [f"{key}={_toml_value([v] if is_list and not isinstance(v, list) else v)}"
+                    for v in values]  # fmt: skip
+            if not axis:
+                raise RecipeError(f"grid[{key!r}] lists no values")
+            axes.append(axis)
+        return axes
+    return parse_grid(list(grid))
+
+
+def ranges_from(ranges: dict[str, tuple[float, float]] | list[str] | None):
+    """Ranges from ``{"train.momentum": (0.5, 0.99)}`` or ``["key=low:high", ...]``."""
+    if not ranges:
+        return []
+    if isinstance(ranges, dict):
+        return [parse_range(f"{key}={low}:{high}") for key, (low, high) in ranges.items()]
+    return [parse_range(item) for item in ranges]
+
+
+def points_from(
+    grid: Any = None, random: int = 0, ranges: Any = None, log_ranges: Any = None, seed: int = 0
+) -> list[list[str]]:
+    """Every point of the grid, each combined with ``random`` draws when asked."""
+    points = grid_points(axes_from(grid))
+    uniform, logarithmic = ranges_from(ranges), ranges_from(log_ranges)
+    if random:
+        if not uniform and not logarithmic:
+            raise RecipeError("--random N needs at least one --range or --log-range")
+        drawn = random_points(random, uniform, logarithmic, seed)
+        points = [point + extra for point in points for extra in drawn]
+    elif uniform or logarithmic:
+        raise RecipeError("--range and --log-range go with --random N")
+    return points
