@@ -164,3 +164,18 @@ def test_module_example_runs():
 
     assert doctest.testmod(mlpkit.sklearn).attempted > 0
     assert doctest.testmod(mlpkit.sklearn).failed == 0
+
+
+def test_output_and_loss_reach_the_network():
+    from mlpkit import activations, losses
+
+    X, y = blobs()
+    X = StandardScaler().fit_transform(X)
+    default = MLPClassifier(epochs=2, random_state=0).fit(X, y)
+    assert isinstance(default.network_.loss, losses.CrossEntropy)
+    model = MLPClassifier(output="sigmoid", loss="mse", epochs=40, random_state=0).fit(X, y)
+    assert isinstance(model.network_.layers[-1], activations.Sigmoid)
+    assert isinstance(model.network_.loss, losses.MSE)
+    assert model.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="loss"):
+        MLPClassifier(loss="hinge", epochs=1).fit(X, y)

@@ -176,6 +176,7 @@ class _MLPEstimator(BaseEstimator):
         history = self.network_.fit(
             X,
             T,
+            loss=self.loss,  # None: the output's natural loss
             optimizer=self._optimizer,
             epochs=self.n_iter_ + epochs,  # fit counts to this epoch from initial_epoch
             batch_size=batch,
