@@ -198,7 +198,7 @@ def test_dask_cluster_gives_the_same_table(tmp_path):
     assert [(row["overrides"], row["mean"]) for row in table] == ranked(local)
     assert {t["metrics"]["worker_pid"] for t in trials} <= worker_pids
     shown = cli("search", "--show", str(tmp_path / "dask.sqlite"))
-    assert shown.returncode == 0 and "9 trials finished, 0 failed, 0 interrupted" in shown.stdout
+    assert shown.returncode == 0 and "9 trials finished, 0 failed, 0 unfinished" in shown.stdout
     # dask=True (--dask) starts its own local cluster for the search.
     own = search.run_search(small_recipe(), points[:3], db=tmp_path / "own.sqlite", dask=True,
                             jobs=2, log=quiet)  # fmt: skip
@@ -219,6 +219,10 @@ def test_cli_usage_errors_name_the_option(tmp_path):
         assert result.returncode == 2 and message in result.stderr, result.stderr
     shown = cli("search", "--show", str(tmp_path / "missing.sqlite"))
     assert shown.returncode == 2 and "no search database at" in shown.stderr
+    (tmp_path / "notes.txt").write_text("not a database, and it stays as it was\n" * 100)
+    shown = cli("search", "--show", str(tmp_path / "notes.txt"))
+    assert shown.returncode == 2 and "is not a search database" in shown.stderr
+    assert (tmp_path / "notes.txt").read_text() == "not a database, and it stays as it was\n" * 100
 
 
 def test_searchspace_examples_run():

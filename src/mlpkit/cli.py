@@ -345,7 +345,7 @@ def _command_search(args: argparse.Namespace) -> int:
             counts = {s: len(store.trials(s)) for s in ("done", "running", "failed")}
         print(search.format_table(table, args.top))
         print(f"{counts['done']} trials finished, {counts['failed']} failed, "
-              f"{counts['running']} interrupted")  # fmt: skip
+              f"{counts['running']} unfinished (running now, or interrupted)")  # fmt: skip
         return EXIT_OK
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
     result = search.search(config, grid=args.grid, random=args.random, ranges=args.ranges,

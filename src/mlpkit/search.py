@@ -184,7 +184,7 @@ def run_search(
     config : dict
         A resolved recipe (``recipes.load_recipe`` plus overrides).
     points : list of list of str
-        Override sets, e.g. from ``itertools.product(*parse_grid(...))``.
+        Override sets, e.g. ``grid_points(parse_grid(["model.hidden=16,64"]))``.
     db : path
         The SQLite file; created if missing, resumed if not.
     seeds : int
