@@ -74,8 +74,13 @@ def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
     assert one.ran == two.ran == 9 and one.failed == two.failed == 0
     assert ranked(one) == ranked(two)
     assert len({score for _, score in ranked(one)}) > 3  # the settings really differ
-    pids = {t["metrics"]["worker_pid"] for t in TrialStore(tmp_path / "two.sqlite").trials()}
-    assert os.getpid() not in pids
+    trials = TrialStore(tmp_path / "two.sqlite").trials()
+    assert os.getpid() not in {t["metrics"]["worker_pid"] for t in trials}
+    # Two workers share the cores: each ran its BLAS on at most half of them.
+    cap = max(1, os.cpu_count() // 2)
+    assert {t["metrics"]["blas_threads"] for t in trials} <= set(range(1, cap + 1))
+    assert search.blas_threads_per_worker(1) == os.cpu_count()
+    assert search.blas_threads_per_worker(4 * os.cpu_count()) == 1
 
 
 def test_trials_are_scored_on_validation_data_with_history(tmp_path):

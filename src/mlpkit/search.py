@@ -59,7 +59,7 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
     """
     started = time.perf_counter()
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_info, threadpool_limits
 
         from mlpkit.recipes.build import build_augment, prepare_data, shuffle_rng
         from mlpkit.runs import _Parts
@@ -78,6 +78,8 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
                 augment=build_augment(trial_config, data),
             )  # fmt: skip
             final = parts.network.evaluate(data.X_valid, data.y_valid)
+            threads = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
+                          default=0)  # fmt: skip
     except Exception as error:  # any failure is reported in the store; the search goes on
         return {"status": "failed", "error": f"{type(error).__name__}: {error}",
                 "wall_time": time.perf_counter() - started}  # fmt: skip
@@ -91,6 +93,7 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             **{f"val_{k}": float(v) for k, v in final.items()},
             "epochs": len(history),
             "worker_pid": os.getpid(),
+            "blas_threads": threads,
         },
         "history": columns,
         "wall_time": time.perf_counter() - started,
