@@ -345,11 +345,12 @@ def write_outputs(result: SearchResult, config: dict[str, Any], plots: bool = Tr
         return
     stem = result.db.with_suffix("")
     best = apply_overrides(config, result.table[0]["overrides"])
+    top = result.table[0]
     best["description"] = (
-        f"{config.get('description', '')} [search best: "
-        f"{' '.join(result.table[0]['overrides']) or 'as is'}, validation "
-        f"{result.table[0]['mean']:.4f}]"
-    ).strip()
+        f"Best of a search over {config['name']}: {' '.join(top['overrides']) or 'as is'} "
+        f"(validation {top['mean']:.4f} over {len(top['seeds'])} seed(s)); the base recipe "
+        f"was: {config.get('description', '')}"
+    )
     path = Path(f"{stem}-best.toml")
     path.write_text(to_toml(best))
     result.files["best"] = path
