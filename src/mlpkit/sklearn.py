@@ -9,7 +9,9 @@ they train is an ordinary :class:`mlpkit.Network`, kept as ``network_``.
 Names follow scikit-learn's own ``MLPClassifier`` where the idea is the same
 (``hidden_layer_sizes``, ``alpha``, ``batch_size``, ``early_stopping``,
 ``validation_fraction``, ``n_iter_no_change``, ``random_state``) and mlpkit's
-recipes elsewhere (``learning_rate``, ``epochs``, ``optimizer``).
+recipes elsewhere (``learning_rate``, ``epochs``, ``optimizer``). Mind one
+clash: here ``learning_rate`` is the step size, scikit-learn's
+``learning_rate_init`` (scikit-learn's ``learning_rate`` names a schedule).
 
 >>> from mlpkit.sklearn import MLPClassifier
 >>> from sklearn.datasets import load_iris
