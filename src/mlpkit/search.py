@@ -266,8 +266,8 @@ class _Backend:
         if self.scheduler:
             self._client = Client(self.scheduler)
         else:
-            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
-                                         processes=True, host="127.0.0.1")  # fmt: skip
+            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=None)  # fmt: skip
             self._client = Client(self._cluster)
         self._config = joblib.parallel_config(backend="dask")
         self._config.__enter__()
@@ -284,7 +284,11 @@ class _Backend:
 
 # -- results ---------------------------------------------------------------------------
 def ranked_table(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Finished trials grouped by overrides (over seeds), best mean score first."""
+    """Finished trials grouped by overrides (over seeds), best mean score first.
+
+    A database keeps every trial of its recipe, so a second search with other
+    values into the same file adds rows to the same table.
+    """
     groups: dict[str, list[dict[str, Any]]] = {}
     for trial in trials:
         groups.setdefault(json.dumps(trial["overrides"]), []).append(trial)
