@@ -81,6 +81,14 @@ def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
     assert {t["metrics"]["blas_threads"] for t in trials} <= set(range(1, cap + 1))
     assert search.blas_threads_per_worker(1) == os.cpu_count()
     assert search.blas_threads_per_worker(4 * os.cpu_count()) == 1
+    # The command line's --jobs 2 gives the same table too.
+    command = cli("search", "optdigits-mlp", "--grid", GRID[0], "--grid", GRID[1], "--set",
+                  "train.epochs=3", "--jobs", "2", "--db", str(tmp_path / "cli.sqlite"),
+                  "--no-plots")  # fmt: skip
+    assert command.returncode == 0, command.stderr
+    with TrialStore(tmp_path / "cli.sqlite") as store:
+        table = search.ranked_table(store.trials("done"))
+    assert [(row["overrides"], row["mean"]) for row in table] == ranked(one)
 
 
 def test_trials_are_scored_on_validation_data_with_history(tmp_path):
