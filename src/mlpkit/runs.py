@@ -94,7 +94,7 @@ def run(
         raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
     # Everything is built before the folder is made: a bad recipe leaves nothing behind.
     data = prepare_data(config)
-    parts = _Parts.build(config, data)
+    parts = Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text(run_dir / "config.toml", to_toml(config))
     return _train(config, run_dir, data, parts, None, quiet, stop, started)
@@ -112,13 +112,13 @@ def resume(
     data = prepare_data(config)
     checkpoint = run_dir / "checkpoint.npz"
     state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
-    parts = _Parts.build(config, data)
+    parts = Parts.build(config, data)
     return _train(config, run_dir, data, parts, state, quiet, stop, started)
 
 
 @dataclass
-class _Parts:
-    """What a recipe trains with, built from its config."""
+class Parts:
+    """What a recipe trains with, built from its config (runs and search trials share it)."""
 
     network: Network
     optimizer: Any
@@ -126,7 +126,7 @@ class _Parts:
     stopper: EarlyStopping | None
 
     @classmethod
-    def build(cls, config: dict[str, Any], data: RunData) -> _Parts:
+    def build(cls, config: dict[str, Any], data: RunData) -> Parts:
         train = config["train"]
         network = build_network(config, data.X_train.shape[1], len(data.classes))
         network.classes, network.preprocessor = list(data.classes), data.preprocessor
@@ -135,8 +135,20 @@ class _Parts:
             stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
         return cls(network, build_optimizer(config), build_loss(config), stopper)
 
+    def fit(self, config: dict[str, Any], data: RunData, callbacks: list[Any], rng: Any,
+            initial_epoch: int = 0) -> History:  # fmt: skip
+        """Train on the training split as the recipe says, watching the validation split if any."""
+        train = config["train"]
+        return self.network.fit(
+            data.X_train, data.y_train, loss=self.loss, optimizer=self.optimizer,
+            epochs=train["epochs"], batch_size=train["batch_size"] or None,
+            validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
+            callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
+            initial_epoch=initial_epoch, augment=build_augment(config, data),
+        )  # fmt: skip
 
-def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, stop, started):
+
+def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, stop, started):
     train = config["train"]
     network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
@@ -159,13 +171,7 @@ def _train(config, run_dir: Path, data: RunData, parts: _Parts, state, quiet, st
     callbacks.append(saver)  # last: it records the complete logs
     already_stopped = stopper is not None and state is not None and stopper.wait >= stopper.patience
     if initial_epoch < train["epochs"] and not already_stopped:
-        result = network.fit(
-            data.X_train, data.y_train, loss=parts.loss, optimizer=optimizer,
-            epochs=train["epochs"], batch_size=batch_size,
-            validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
-            callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
-            initial_epoch=initial_epoch, augment=build_augment(config, data),
-        )  # fmt: skip
+        result = parts.fit(config, data, callbacks, rng, initial_epoch)
         interrupted = result.interrupted
     else:
         network.loss = parts.loss

@@ -61,22 +61,15 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
 
-        from mlpkit.recipes.build import build_augment, prepare_data, shuffle_rng
-        from mlpkit.runs import _Parts
+        from mlpkit.recipes.build import prepare_data, shuffle_rng
+        from mlpkit.runs import Parts
 
         with threadpool_limits(blas_threads, user_api="blas"):
             trial_config = apply_overrides(config, [*trial.overrides, f"train.seed={trial.seed}"])
             data = prepare_data(trial_config)
-            parts = _Parts.build(trial_config, data)
-            train = trial_config["train"]
-            history = parts.network.fit(
-                data.X_train, data.y_train, loss=parts.loss, optimizer=parts.optimizer,
-                epochs=train["epochs"], batch_size=train["batch_size"] or None,
-                validation=(data.X_valid, data.y_valid),
-                callbacks=[parts.stopper] if parts.stopper else [],
-                seed=shuffle_rng(trial_config), l2=train["l2"], l2_bias=train["l2_bias"],
-                augment=build_augment(trial_config, data),
-            )  # fmt: skip
+            parts = Parts.build(trial_config, data)
+            callbacks = [parts.stopper] if parts.stopper else []
+            history = parts.fit(trial_config, data, callbacks, shuffle_rng(trial_config))
             final = parts.network.evaluate(data.X_valid, data.y_valid)
             threads = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
                           default=0)  # fmt: skip
