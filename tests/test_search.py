@@ -264,3 +264,20 @@ def test_python_search_takes_a_dict_grid_and_ranges(tmp_path):
     hidden = sorted({o for row in result.table for o in row["overrides"] if "hidden" in o})
     assert hidden == ["model.hidden=[16]", "model.hidden=[8, 8]"]
     assert all("train.nesterov=true" in row["overrides"] for row in result.table)
+
+
+def test_a_bad_grid_value_is_an_error_before_any_trial(tmp_path):
+    db = tmp_path / "bad.sqlite"
+    with pytest.raises(RecipeError, match="train.learning_rate must be float"):
+        search.search("optdigits-mlp", grid=["train.learning_rate=0.1,fast"], db=db, log=None)
+    assert not db.exists()
+
+
+def test_synthetic_options_can_be_swept(tmp_path):
+    grid = ["data.options.noise=0.1,0.3"]
+    result = search.search("moons-mlp", grid=grid, overrides=["train.epochs=2"],
+                           db=tmp_path / "m.sqlite", log=None)  # fmt: skip
+    assert sorted(o for row in result.table for o in row["overrides"]) == [
+        "data.options.noise=0.1",
+        "data.options.noise=0.3",
+    ]

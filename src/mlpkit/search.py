@@ -210,6 +210,8 @@ def run_search(
                          "Dask cluster, the other starts one")  # fmt: skip
     log = log or (lambda line: None)
     config = search_config(config, valid_size)
+    for point in points:  # a bad value is an error now, not a failure in every trial
+        apply_overrides(config, point)
     trials = make_trials(points, int(seeds))
     with TrialStore(db) as store:
         store.check_base("recipe", to_toml(config))

@@ -36,6 +36,8 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def _default_of(key: str) -> Any:
+    if key.startswith("data.options."):
+        return None  # synthetic sets' own options: any name, any type
     value: Any = DEFAULTS
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
