@@ -121,18 +121,16 @@ def distance_to_kinks(net, X):
 class WrongTanh(activations.Tanh):
     """A deliberately wrong derivative: forgets to square."""
 
-    def backward(self, dY):
+    def backward(self, dY, *, need_input_grad=True):
         return dY * (1 - self._Y)
 
 
 def test_gradcheck_catches_a_wrong_backward_pass():
     net = mk.Network(
-        [
-            mk.Dense(4, 5, seed=0, dtype="float64", bias_init="standard_normal"),
-            WrongTanh(),
-            mk.Dense(5, 3, seed=1, dtype="float64"),
-            mk.Softmax(),
-        ]
+        [mk.Dense(5, bias_init="standard_normal"), WrongTanh(), mk.Dense(3), mk.Softmax()],
+        input_shape=(4,),
+        seed=0,
+        dtype="float64",
     )
     X, y = make_problem("cross_entropy")
     errors = mk.gradcheck(net, X, y, "cross_entropy")

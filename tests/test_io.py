@@ -2,12 +2,16 @@
 
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import mlpkit as mk
+from helpers import MeanCentering
 from mlpkit import io
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
@@ -96,7 +100,17 @@ def test_newer_format_version(tmp_path, trained):
     path = tmp_path / "model.npz"
     mk.save(net, path)
     rewrite_config(path, lambda c: c.update(format_version=io.FORMAT_VERSION + 1))
-    with pytest.raises(ValueError, match="model format version 2, newer than .*upgrade mlpkit"):
+    with pytest.raises(ValueError, match="model format version 3, newer than .*upgrade mlpkit"):
+        mk.load(path)
+
+
+@pytest.mark.parametrize("version", [0, -1, "2", None, True])
+def test_a_format_version_that_is_not_one(tmp_path, trained, version):
+    net, _ = trained
+    path = tmp_path / "model.npz"
+    mk.save(net, path)
+    rewrite_config(path, lambda c: c.update(format_version=version))
+    with pytest.raises(ValueError, match="not a mlpkit model file: its format version is"):
         mk.load(path)
 
 
@@ -104,7 +118,7 @@ def test_weights_that_do_not_fit_the_layers(tmp_path, trained):
     net, _ = trained
     path = tmp_path / "model.npz"
     mk.save(net, path)
-    rewrite_config(path, lambda c: c["layers"][0].update(n_out=7))
+    rewrite_config(path, lambda c: c["layers"][0].update(units=7))
     with pytest.raises(ValueError, match="its contents do not describe a network"):
         mk.load(path)
 
@@ -136,3 +150,56 @@ def test_preprocessing_and_class_names_travel_with_the_model(tmp_path, kind):
     loaded = mk.load(tmp_path / "m.npz")
     assert loaded.classes == ["a", "b", "c"] and loaded.preprocessor.kind == kind
     np.testing.assert_array_equal(loaded.preprocessor.transform(X), step.transform(X))
+
+
+def test_a_version_1_file_of_the_previous_release_loads_and_predicts_identically():
+    loaded = mk.load(DATA / "model_v1.npz")
+    expected = np.load(DATA / "model_v1_expected.npz")
+    inputs = loaded.preprocessor.transform(expected["X"])
+    np.testing.assert_array_equal(loaded.predict_proba(inputs), expected["proba"])
+    np.testing.assert_array_equal(loaded.predict(inputs), expected["predict"])
+    assert loaded.classes == ["low", "mid", "high"] and loaded.input_shape == (4,)
+    assert repr(loaded.layers) == (
+        "[Dense(units=6), Tanh(), Dropout(rate=0.25), Dense(units=5), LeakyReLU(alpha=0.1), "
+        "Dropout(rate=0.25), Dense(units=3), Softmax()]"
+    )
+
+
+def test_a_version_1_file_whose_layers_do_not_connect(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes((DATA / "model_v1.npz").read_bytes())
+    rewrite_config(path, lambda c: c["layers"][3].update(n_in=7))
+    with pytest.raises(ValueError, match="a Dense layer takes 7 inputs after 6 outputs"):
+        mk.load(path)
+
+
+def test_the_file_records_the_input_shape_and_layer_names(tmp_path):
+    net = mk.Network([mk.Flatten(), mk.Dense(5), mk.Softmax()], input_shape=(2, 3, 1), seed=0)
+    mk.save(net, tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        config = json.loads(str(archive["__config__"]))
+    assert config["format_version"] == 2 and config["input_shape"] == [2, 3, 1]
+    assert [layer["type"] for layer in config["layers"]] == ["flatten", "dense", "softmax"]
+    loaded = mk.load(tmp_path / "m.npz")
+    X = np.random.default_rng(0).normal(size=(4, 2, 3, 1))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.input_shape == (2, 3, 1)
+
+
+def test_buffers_are_saved_and_loaded(tmp_path):
+    X, y = mk.datasets.make_blobs(n_samples=120, centers=3, seed=0)
+    net = mk.Network(
+        [MeanCentering(), mk.Dense(6), mk.Tanh(), mk.Dense(3), mk.Softmax()],
+        input_shape=(2,),
+        seed=0,
+    )
+    net.fit(X + 5, y, epochs=4, batch_size=16, seed=0)
+    moving_mean = net.layers[0].buffers["moving_mean"]
+    assert np.abs(moving_mean - 5).max() < 2  # it learned something
+    mk.save(net, tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        np.testing.assert_array_equal(archive["0.moving_mean"], moving_mean)
+    loaded = mk.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.layers[0].buffers["moving_mean"], moving_mean)
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    assert loaded.layers[0].momentum == net.layers[0].momentum

@@ -36,15 +36,21 @@ def test_leaky_relu_slope_is_configurable():
     np.testing.assert_allclose(layer.backward(np.ones_like(Z))[0], [0.2, 0.2, 1.0])
 
 
+def built_dense(n_in, units, dtype="float64", **kwargs):
+    layer = mk.Dense(units, **kwargs)
+    layer.build((n_in,), np.random.default_rng(0), np.dtype(dtype).type)
+    return layer
+
+
 def test_dense_forward_is_x_w_plus_b():
-    layer = mk.Dense(3, 2, seed=0, dtype="float64", bias_init="standard_normal")
+    layer = built_dense(3, 2, bias_init="standard_normal")
     W, b = layer.params["W"], layer.params["b"]
     assert W.shape == (3, 2) and b.shape == (2,)
     np.testing.assert_allclose(layer.forward(Z), Z @ W + b)
 
 
 def test_dense_backward_is_the_delta_rule_and_overwrites():
-    layer = mk.Dense(3, 2, seed=0, dtype="float64")
+    layer = built_dense(3, 2)
     delta = np.array([[1.0, -1.0], [0.5, 2.0]])
     layer.forward(Z)
     dX = layer.backward(delta)
@@ -56,8 +62,8 @@ def test_dense_backward_is_the_delta_rule_and_overwrites():
 
 
 def test_dense_keeps_its_dtype():
-    assert mk.Dense(3, 2, seed=0).params["W"].dtype == np.float32
-    assert mk.Dense(3, 2, seed=0, dtype="float64").params["b"].dtype == np.float64
+    assert built_dense(3, 2, "float32").params["W"].dtype == np.float32
+    assert built_dense(3, 2, "float64").params["b"].dtype == np.float64
 
 
 def test_unknown_activation_lists_the_valid_names():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlpkit as mk
-from mlpkit.activations import softmax
+from mlpkit.layers.activations import softmax
 
 Y = np.array([[0.2, 0.7], [0.9, 0.4], [0.5, 0.5]])
 D = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])

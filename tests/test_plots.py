@@ -83,8 +83,21 @@ def test_first_layer_weights(tmp_path, digits):
     fig = plots.first_layer_weights(net, image_shape=(8, 8))
     assert len([ax for ax in fig.axes if ax.images]) == 16
     saved(fig, tmp_path / "weights.png")
-    with pytest.raises(ValueError, match=r"64 inputs, not images of shape \(7, 7\)"):
+    with pytest.raises(
+        ValueError, match=r"images of shape \(7, 7\); the first layer with weights is Dense"
+    ):
         plots.first_layer_weights(net, image_shape=(7, 7))
+
+
+def test_first_layer_weights_of_a_network_on_image_samples(tmp_path):
+    net = mk.Network(
+        [mk.Flatten(), mk.Dense(6), mk.ReLU(), mk.Dense(10), mk.Softmax()],
+        input_shape=(8, 8, 1),
+        seed=0,
+    )
+    fig = plots.first_layer_weights(net, image_shape=(8, 8))
+    assert len([ax for ax in fig.axes if ax.images]) == 6
+    saved(fig, tmp_path / "weights.png")
 
 
 def test_misclassified(tmp_path, digits):
@@ -107,5 +120,7 @@ def test_network_diagram(tmp_path, moons):
 
 
 def test_network_diagram_refuses_big_networks():
-    with pytest.raises(ValueError, match=r"at most 8 units per hidden layer; .*\[2, 9, 2\]"):
+    with pytest.raises(ValueError, match=r"at most 8 units per hidden layer; .*\(9,\)"):
         plots.network_diagram(mk.mlp([2, 9, 2]))
+    assert plots.diagram_widths(mk.mlp([2, 8, 3])) == [2, 8, 3]
+    assert plots.diagram_widths(mk.mlp([3, 2, 2])) is None

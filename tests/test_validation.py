@@ -142,7 +142,15 @@ def test_predict_checks_features(net):
 
 
 def test_layers_must_connect():
-    with pytest.raises(ValueError, match="Dense layer expects 5 inputs, got 4"):
-        mk.Network([mk.Dense(3, 4), mk.Tanh(), mk.Dense(5, 2)])
-    with pytest.raises(TypeError, match="the first layer must be Dense"):
-        mk.Network([mk.Tanh(), mk.Dense(3, 2)])
+    with pytest.raises(ValueError, match="Network needs input_shape, the shape of one sample"):
+        mk.Network([mk.Dense(4), mk.Tanh(), mk.Dense(2)])
+    with pytest.raises(
+        ValueError, match=r"layer 1 \(Dense\) cannot take samples of shape \(8, 8\).*Flatten"
+    ):
+        mk.Network([mk.Tanh(), mk.Dense(2)], input_shape=(8, 8))
+    with pytest.raises(ValueError, match=r"outputs must be flat \(k,\)"):
+        mk.Network([mk.Tanh()], input_shape=(8, 8))
+    dense = mk.Dense(3)
+    mk.Network([dense], input_shape=(4,))
+    with pytest.raises(ValueError, match=r"built for inputs of shape \(4,\)"):
+        mk.Network([dense], input_shape=(5,))

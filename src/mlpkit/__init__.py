@@ -5,17 +5,31 @@
 >>> net = mk.mlp([2, 8, 2], hidden="tanh", output="softmax", seed=0)
 """
 
-__version__ = "0.1.0"
-
 import importlib
 from typing import Any
 
-from mlpkit import activations, initializers, losses, metrics, optimizers
-from mlpkit.activations import LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Tanh
+from mlpkit import initializers, losses, metrics, optimizers
+from mlpkit._version import __version__
+from mlpkit.builders import mlp, network_from_config
+from mlpkit.callbacks import EarlyStopping, EvaluateSets
 from mlpkit.gradcheck import gradcheck
-from mlpkit.layers import Dense, Dropout, Layer
+from mlpkit.layers import (
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Reshape,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    activations,
+    layer_from_config,
+)
 from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy
-from mlpkit.network import Network, mlp
+from mlpkit.network import Network
 from mlpkit.optimizers import (
     SGD,
     Adam,
@@ -25,13 +39,7 @@ from mlpkit.optimizers import (
     RMSprop,
     StepDecay,
 )
-from mlpkit.training import (
-    Callback,
-    EarlyStopping,
-    EvaluateSets,
-    History,
-    TrainingDivergedError,
-)
+from mlpkit.training import Callback, History, TrainingDivergedError
 
 __all__ = [
     "MSE",
@@ -46,6 +54,7 @@ __all__ = [
     "EarlyStopping",
     "EvaluateSets",
     "ExponentialDecay",
+    "Flatten",
     "History",
     "InverseTimeDecay",
     "Layer",
@@ -54,6 +63,7 @@ __all__ = [
     "Network",
     "RMSprop",
     "ReLU",
+    "Reshape",
     "Sigmoid",
     "Softmax",
     "StepDecay",
@@ -64,10 +74,12 @@ __all__ = [
     "datasets",
     "gradcheck",
     "initializers",
+    "layer_from_config",
     "load",
     "losses",
     "metrics",
     "mlp",
+    "network_from_config",
     "optimizers",
     "plots",
     "save",
@@ -77,9 +89,13 @@ __all__ = [
 # Imported on first use, to keep ``import mlpkit`` quick: the data module brings
 # hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile,
 # ``search`` sqlite3. (``mlpkit.sklearn`` is imported by name only: it needs scikit-learn.)
-_LAZY = {"datasets": ("mlpkit.datasets", None), "plots": ("mlpkit.plots", None),
-         "save": ("mlpkit.io", "save"), "load": ("mlpkit.io", "load"),
-         "search": ("mlpkit.search", None)}  # fmt: skip
+_LAZY = {
+    "datasets": ("mlpkit.datasets", None),
+    "plots": ("mlpkit.plots", None),
+    "save": ("mlpkit.io", "save"),
+    "load": ("mlpkit.io", "load"),
+    "search": ("mlpkit.search", None),
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,7 @@
 """Checks at the public boundary: every user-supplied value passes through here.
 
+A leaf module: it imports nothing from mlpkit, so that every module may use it.
+
 Each check raises a ``ValueError`` or ``TypeError`` that names the argument,
 says what was expected and what was received, so that the user can fix the
 call without reading mlpkit's source.
@@ -7,13 +9,11 @@ call without reading mlpkit's source.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from mlpkit.network import Network
 
 T = TypeVar("T")
 
@@ -54,6 +54,7 @@ def check_array(
     name: str = "X",
     *,
     n_features: int | None = None,
+    sample_shape: tuple[int, ...] | None = None,
     dtype: Any = np.float32,
     ndim: int = 2,
     owner: str = "the network",
@@ -62,18 +63,21 @@ def check_array(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
         The data to check.
     name : str
         The argument's name, used in error messages.
     n_features : int, optional
         The number of columns the caller expects.
+    sample_shape : tuple of int, optional
+        The shape of each sample, e.g. ``(28, 28, 1)``; replaces ``n_features``
+        and ``ndim``. Rows of ``prod(sample_shape)`` values are reshaped to it.
     dtype : dtype
         The float dtype to convert to.
     ndim : int
         The number of dimensions expected (2 for a data matrix).
     owner : str
-        Who expects ``n_features``, for messages.
+        Who expects ``n_features`` or ``sample_shape``, for messages.
     """
     if isinstance(X, str | bytes):
         raise TypeError(f"{name} must be a numeric array, got a string")
@@ -86,6 +90,26 @@ def check_array(
             f"{name} must hold numbers, got an array of dtype {array.dtype}; "
             "convert text columns to numbers first"
         )
+    if sample_shape is not None and len(sample_shape) > 1:
+        array = _with_sample_shape(array, name, tuple(sample_shape), owner)
+    else:
+        if sample_shape is not None:
+            n_features = sample_shape[0]
+        _check_table(array, name, n_features, ndim, owner)
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index {tuple(bad.tolist())}); "
+            "remove or impute those values"
+        )
+    return array
+
+
+def _check_table(
+    array: np.ndarray, name: str, n_features: int | None, ndim: int, owner: str
+) -> None:
+    """Raise unless ``array`` has ``ndim`` axes, some rows and ``n_features`` columns."""
     if array.ndim != ndim:
         hint = " (use X.reshape(-1, 1) for a single feature)" if array.ndim == 1 else ""
         raise ValueError(
@@ -96,14 +120,24 @@ def check_array(
         raise ValueError(f"{name} is empty: it has 0 samples (shape {array.shape})")
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(f"{name} has {array.shape[1]} features but {owner} expects {n_features}")
-    array = np.ascontiguousarray(array, dtype=dtype)
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at index {tuple(bad.tolist())}); "
-            "remove or impute those values"
-        )
-    return array
+
+
+def _with_sample_shape(
+    array: np.ndarray, name: str, sample_shape: tuple[int, ...], owner: str
+) -> np.ndarray:
+    """``array`` of shape (n, *sample_shape); flat rows of the right size are reshaped."""
+    size = math.prod(sample_shape)
+    if array.ndim == 2 and array.shape[1] == size and len(array):
+        return array.reshape(len(array), *sample_shape)
+    if array.ndim >= 1 and array.shape[1:] == sample_shape and len(array):
+        return array
+    if array.ndim >= 1 and len(array) == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {array.shape})")
+    raise ValueError(
+        f"{name} has shape {array.shape}, but {owner} takes samples of shape {sample_shape}: "
+        f"pass an array of shape (n, {', '.join(map(str, sample_shape))}) or flat rows of "
+        f"shape (n, {size})"
+    )
 
 
 def check_same_length(X: np.ndarray, y: np.ndarray, x_name="X", y_name="y") -> None:
@@ -210,54 +244,3 @@ def resolve(
     raise TypeError(
         f"{kind} must be a name (str) or a {base.__name__} instance, got {type(spec).__name__}"
     )
-
-
-def check_targets(
-    y: Any, network: Network, *, n_samples: int, name: str = "y"
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate ``y`` for ``network``; return ``(T, labels)``.
-
-    A classifier accepts integer class labels ``0..K-1`` of shape (n,),
-    encoded one-hot (with a single output, as a 0/1 column; -1/+1 instead of
-    0/1 for a network with ``targets='signed'``), or a target matrix of
-    shape (n, K) whose row-wise argmax gives the class. A regressor
-    accepts values of shape (n,) for one output or (n, K).
-
-    Returns
-    -------
-    T : ndarray of shape (n, n_outputs)
-        Targets of the network's dtype.
-    labels : ndarray of shape (n,) or None
-        The true classes for accuracy; ``None`` for a regressor.
-    """
-    from mlpkit.network import TARGET_VALUES
-
-    k = network.n_outputs
-    raw = np.asarray(y)
-    if raw.ndim not in (1, 2):
-        raise ValueError(f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}")
-    if len(raw) != n_samples:
-        x_name = "X" + name[1:]  # y -> X, y_val -> X_val
-        raise ValueError(
-            f"{x_name} and {name} have different lengths: {x_name} has {n_samples} samples, "
-            f"{name} has {len(raw)}"
-        )
-    classify = network.task == "classification"
-    if raw.ndim == 1 and classify:
-        labels = check_labels(raw, max(k, 2), name)
-        low, high = TARGET_VALUES[network.targets]
-        if k == 1:
-            return np.where(labels[:, None] == 1, high, low).astype(network.dtype), labels
-        T = np.full((len(labels), k), low, dtype=network.dtype)
-        T[np.arange(len(labels)), labels] = high  # one-hot rows
-        return T, labels
-    if raw.ndim == 1:
-        if k != 1:
-            raise ValueError(
-                f"{name} is 1-D but the network has {k} outputs; pass targets of shape (n, {k})"
-            )
-        raw = raw[:, None]
-    if raw.shape[1] != k:
-        raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
-    T = check_array(raw, name, dtype=network.dtype)
-    return T, (network.labels_of(T) if classify else None)

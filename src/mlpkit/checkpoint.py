@@ -1,6 +1,6 @@
 """Checkpoints: everything a run needs to continue as if it had never stopped.
 
-A checkpoint holds the weights, the optimiser's state (velocities, moments,
+A checkpoint holds the weights (params and buffers), the optimiser's state (velocities, moments,
 step count), the shuffling generator's state, the early-stopping state and
 the history so far. Resuming from it with the same data and settings ends
 with exactly the weights an uninterrupted run would have, bit for bit.
@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from mlpkit.callbacks import EarlyStopping
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.optimizers import Optimizer
-from mlpkit.training import Callback, EarlyStopping, History
+from mlpkit.training import Callback, History
 
 FORMAT_NAME = "mlpkit-checkpoint"
 FORMAT_VERSION = 1
@@ -68,7 +69,7 @@ def save_checkpoint(
     early_stopping: EarlyStopping | None = None,
 ) -> None:
     """Write a checkpoint atomically (see the module docstring)."""
-    arrays = {f"weights:{k}": p for k, p, _ in network.parameters()}
+    arrays = {f"weights:{k}": w for k, w in network.get_weights().items()}
     for key, slots in optimizer.state.items():
         arrays.update({f"optimizer:{key}:{slot}": value for slot, value in slots.items()})
     meta = {

@@ -22,7 +22,7 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from mlpkit import __version__
+    from mlpkit._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="mlpkit", description="Multi-layer neural networks in plain NumPy."

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mlpkit._validation import check_array, check_positive, check_targets
+from mlpkit._validation import check_positive
 
 if TYPE_CHECKING:
     from mlpkit.network import Network
@@ -43,7 +43,7 @@ def gradcheck(
     ----------
     network : Network
         Must be float64: float32 rounding swamps central differences.
-    X : array-like of shape (n, n_inputs)
+    X : array-like of shape (n, *input_shape)
     y : array-like of shape (n,) or (n, n_outputs)
     loss : str or Loss, optional
         Defaults as in ``fit``.
@@ -65,14 +65,17 @@ def gradcheck(
             f"this one is {np.dtype(network.dtype).name}"
         )
     eps = check_positive(eps, "eps")
-    X = check_array(X, "X", n_features=network.n_inputs, dtype=np.float64)
-    T, _ = check_targets(y, network, n_samples=len(X))
+    X = network.check_inputs(X)
+    T, _ = network.check_targets(y, n_samples=len(X))
     loss = network.resolve_loss(loss)
+    buffers = {key: buffer.copy() for key, buffer in network.buffers()}
 
     def objective() -> float:
         for layer in network.layers:  # the same dropout mask at every evaluation
-            if hasattr(layer, "rng"):
+            if layer.stochastic:
                 layer.rng = np.random.default_rng(seed)
+        for key, buffer in network.buffers():  # training passes move moving statistics
+            np.copyto(buffer, buffers[key])
         return network.loss_and_gradients(X, T, loss, l2=l2, l2_bias=l2_bias)[0]
 
     objective()
@@ -100,4 +103,6 @@ def gradcheck(
         difference = np.linalg.norm(numeric - backprop)
         errors[key] = float(difference / max(scale, _NORM_FLOOR))
     objective()  # leave the backpropagated gradients in place
+    for key, buffer in network.buffers():  # and the buffers as they were
+        np.copyto(buffer, buffers[key])
     return errors

@@ -1,9 +1,10 @@
 """Weight initialisers.
 
 An initialiser is called as ``init(shape, fan_in, fan_out, rng, dtype)`` and
-returns a new array. ``fan_in`` and ``fan_out`` are the layer's input and
-output sizes, passed explicitly so that the same initialiser can fill the
-weight matrix ``(fan_in, fan_out)`` and the bias vector ``(fan_out,)``.
+returns a new array. ``fan_in`` and ``fan_out`` are the layer's fans, which
+:func:`fans` computes from its kernel shape; they are passed explicitly so
+that the same initialiser can fill the kernel and the bias vector (the
+classic ``uniform_fan_in`` draws biases within ``2/sqrt(fan_in)`` too).
 
 Names accepted wherever an initialiser is expected: ``"glorot_uniform"``,
 ``"glorot_normal"``, ``"he_normal"``, ``"he_uniform"``, ``"uniform"``
@@ -18,6 +19,20 @@ import math
 import numpy as np
 
 from mlpkit._validation import check_positive, resolve
+
+
+def fans(kernel_shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a kernel, as Keras counts them.
+
+    A dense kernel ``(n_in, n_out)`` has fans ``n_in`` and ``n_out``; a
+    convolution kernel ``(kh, kw, c_in, filters)`` has ``kh * kw * c_in`` and
+    ``kh * kw * filters``: each output sees a receptive field of ``kh x kw``
+    positions over all input channels.
+    """
+    if len(kernel_shape) < 2:
+        raise ValueError(f"a kernel has at least 2 axes, got shape {kernel_shape}")
+    receptive_field = math.prod(kernel_shape[:-2])
+    return receptive_field * kernel_shape[-2], receptive_field * kernel_shape[-1]
 
 
 class Initializer:

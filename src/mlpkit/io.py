@@ -1,12 +1,17 @@
 """Saving and loading networks: one ``.npz`` file, never pickle.
 
-The file holds each parameter under its key (``"0.W"``, ``"0.b"``, ...) and
-a JSON document under ``"__config__"``: the format name and version, the
-mlpkit version, the task and the layers' types and arguments. A network may
+The file holds each parameter and buffer under its key (``"0.W"``, ``"0.b"``,
+``"3.moving_mean"``, ...) and a JSON document under ``"__config__"``: the
+format name and version, the mlpkit version and the network's config (input
+shape, dtype, task, the layers' registry names and arguments). A network may
 carry a fitted ``preprocessor`` (its arrays stored as ``"preprocess:mean"``,
 ...) and ``classes`` (the class names): a saved model then takes raw inputs. Files are
 written to a temporary file beside the target and renamed, so an existing
 model is never left half-written.
+
+Format versions: 2 (this one) adds the input shape and buffers and names
+layers by registry name; 1 (mlpkit 0.1.0: MLPs, each Dense layer with its
+``n_in`` and ``n_out``) still loads.
 """
 
 from __future__ import annotations
@@ -20,20 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit import activations
+from mlpkit._version import __version__
+from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
-from mlpkit.layers import Dense, Dropout, Layer
+from mlpkit.layers import REGISTRY
 from mlpkit.network import Network
 
 FORMAT_NAME = "mlpkit-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _CONFIG_KEY = "__config__"
 _PREPROCESS = "preprocess:"
-_LAYER_TYPES: dict[str, type[Layer]] = {
-    "Dense": Dense,
-    "Dropout": Dropout,
-    **{cls.__name__: cls for cls in set(activations.ACTIVATIONS.values())},
-}
 
 
 def atomic_write(path: str | os.PathLike, write: Any) -> None:
@@ -54,25 +55,18 @@ def atomic_write(path: str | os.PathLike, write: Any) -> None:
 
 
 def save(network: Network, path: str | os.PathLike) -> None:
-    """Write ``network`` (architecture and weights) to ``path`` atomically."""
-    from mlpkit import __version__
-
+    """Write ``network`` (architecture, params and buffers) to ``path`` atomically."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be a mlpkit Network, got {type(network).__name__}")
     config = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "mlpkit_version": __version__,
-        "task": network.task,
-        "targets": network.targets,
-        "dtype": np.dtype(network.dtype).name,
-        "layers": [
-            {"type": type(layer).__name__, **layer.get_config()} for layer in network.layers
-        ],
+        **network.get_config(),
         "classes": network.classes,
         "preprocess": None,
     }
-    arrays = {key: param for key, param, _ in network.parameters()}
+    arrays = network.get_weights()
     if network.preprocessor is not None:
         config["preprocess"], extra = network.preprocessor.get_state()
         arrays.update({f"{_PREPROCESS}{k}": v for k, v in extra.items()})
@@ -113,7 +107,9 @@ def load(path: str | os.PathLike) -> Network:
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise _not_a_model(path, "its configuration names another format")
     version = config.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _not_a_model(path, f"its format version is {version!r}")
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"{path} uses model format version {version}, newer than this mlpkit reads "
             f"(up to {FORMAT_VERSION}); upgrade mlpkit to load it"
@@ -121,22 +117,38 @@ def load(path: str | os.PathLike) -> Network:
     return _build(config, arrays, path)
 
 
+def _from_version_1(config: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 config in version 2's terms.
+
+    Version 1 named layers by class ("Dense", "LeakyReLU") and gave each
+    Dense layer ``n_in`` and ``n_out``; the first ``n_in`` is the input shape.
+    """
+    by_class = {cls.__name__: cls.name for cls in REGISTRY.values()}
+    layers, input_shape, size = [], None, None
+    for spec in config["layers"]:
+        spec = dict(spec)
+        kind = spec.pop("type")
+        if kind == "Dense":
+            n_in, n_out = spec.pop("n_in"), spec.pop("n_out")
+            if size is not None and n_in != size:
+                raise ValueError(f"a Dense layer takes {n_in} inputs after {size} outputs")
+            input_shape, size = input_shape or [n_in], n_out
+            spec["units"] = n_out
+        layers.append({"type": by_class[kind], **spec})
+    return {**config, "layers": layers, "input_shape": input_shape}
+
+
 def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> Network:
-    layers: list[Layer] = []
     try:
-        for spec in config["layers"]:
-            spec = dict(spec)
-            cls = _LAYER_TYPES[spec.pop("type")]
-            if cls is Dense:
-                layers.append(Dense(**spec, init="zeros", dtype=config["dtype"]))
-            else:
-                layers.append(cls(**spec))
-        network = Network(layers, task=config["task"], targets=config.get("targets", "one_hot"))
+        if config["format_version"] == 1:
+            config = _from_version_1(config)
+        # The weights drawn here are overwritten from the file at once: any seed does.
+        network = network_from_config(config, seed=0)
         extra = {k[len(_PREPROCESS) :]: v for k, v in arrays.items() if k.startswith(_PREPROCESS)}
         network.set_weights({k: v for k, v in arrays.items() if not k.startswith(_PREPROCESS)})
         network.classes = config.get("classes")
         if config.get("preprocess"):
             network.preprocessor = Preprocessor.from_state(config["preprocess"], extra)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _not_a_model(path, f"its contents do not describe a network ({error})") from error
     return network

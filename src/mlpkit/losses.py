@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlpkit import activations
 from mlpkit._validation import resolve
+from mlpkit.layers import activations
 
 REDUCTIONS = ("mean", "mean_all", "sum")
 

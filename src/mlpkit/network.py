@@ -1,4 +1,4 @@
-"""The ``Network``: a sequence of layers, and the ``mlp`` builder.
+"""The ``Network``: a sequence of layers over samples of a known shape.
 
 Forward runs the layers in order; backward runs them in reverse, each layer
 turning ``dL/d(output)`` into ``dL/d(input)`` and filling its own ``grads``.
@@ -9,15 +9,15 @@ backward starts below the output activation.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from mlpkit import activations, initializers, losses, training
-from mlpkit._validation import as_float_dtype, as_rng, check_array, check_int, check_targets
-from mlpkit.layers import Dense, Dropout, Layer
+from mlpkit import losses, training
+from mlpkit._validation import as_float_dtype, as_rng, check_array, check_labels
+from mlpkit.layers import Layer, Shape, activations
+from mlpkit.layers.base import size_of
 from mlpkit.metrics import predicted_labels, r2
 
 TASKS = ("classification", "regression")
@@ -35,8 +35,16 @@ class Network:
     Parameters
     ----------
     layers : sequence of Layer
-        The layers, input first. The first must be a ``Dense`` layer so that
-        the number of input features is known.
+        The layers, input first. Each is built here for the shape the layer
+        below hands it (a ``Dense`` learns its input size).
+    input_shape : int or tuple of int
+        The shape of one sample: ``(n_features,)`` for a table,
+        ``(height, width, channels)`` for images (channels last). Flat rows of
+        the right size are reshaped to it. Optional when the layers are built.
+    seed : int or Generator, optional
+        Draws the initial weights, layer by layer.
+    dtype : {'float32', 'float64'}
+        The dtype of every parameter and of the computation.
     task : {'classification', 'regression'}, optional
         What ``predict`` returns: class labels or values. By default a network
         whose output activation is linear or ReLU is a regressor and any other
@@ -44,31 +52,44 @@ class Network:
     targets : {'one_hot', 'signed'}
         How a classifier encodes class labels as targets: one-hot rows of 0
         and 1, or 'signed' rows of -1 and +1 (the range of a tanh output).
+
+    Examples
+    --------
+    >>> import mlpkit as mk
+    >>> net = Network([mk.Flatten(), mk.Dense(16), mk.ReLU(), mk.Dense(10), mk.Softmax()],
+    ...               input_shape=(8, 8, 1), seed=0)
+    >>> net.output_shape, net.n_parameters
+    ((10,), 1210)
     """
 
     def __init__(
-        self, layers: Sequence[Layer], task: str | None = None, targets: str = "one_hot"
+        self,
+        layers: Sequence[Layer],
+        input_shape: int | Sequence[int] | None = None,
+        *,
+        seed: int | np.random.Generator | None = None,
+        dtype: str | type[np.floating] = "float32",
+        task: str | None = None,
+        targets: str = "one_hot",
     ) -> None:
         layers = list(layers)
         if not layers or not all(isinstance(layer, Layer) for layer in layers):
             raise TypeError("layers must be a non-empty sequence of Layer objects")
-        if not isinstance(layers[0], Dense):
-            raise TypeError(f"the first layer must be Dense, got {type(layers[0]).__name__}")
         self.layers = layers
-        for before, layer in itertools.pairwise(layers[:-1]):
-            if isinstance(layer, activations.Activation):
-                # A hidden activation after a Dense layer gets fresh arrays both ways:
-                # the Dense output forward, the next layer's dX backward.
-                layer.inplace = isinstance(before, Dense)
-        self.n_inputs = layers[0].n_in
-        size = self.n_inputs
-        for layer in layers:
-            size = layer.output_size(size)
-        self.n_outputs = size
-        dtypes = {p.dtype for _, p, _ in self.parameters()}
-        if len(dtypes) != 1:
-            raise ValueError(f"all parameters must share one dtype, got {sorted(map(str, dtypes))}")
-        self.dtype = as_float_dtype(dtypes.pop())
+        self.dtype = as_float_dtype(dtype)
+        self.input_shape = _input_shape(input_shape, layers[0])
+        #: Each layer's per-sample output shape, in order.
+        self.shapes = self._build(as_rng(seed))
+        self.output_shape = self.shapes[-1]
+        if len(self.output_shape) != 1:
+            raise ValueError(
+                f"the network's samples come out with shape {self.output_shape}; outputs must "
+                "be flat (k,): end with Flatten() and a Dense layer"
+            )
+        self.n_inputs, self.n_outputs = size_of(self.input_shape), self.output_shape[0]
+        self._plan_inplace()
+        # Below the lowest layer with params no gradient is needed (see _backward).
+        self._lowest_trainable = next((i for i, lay in enumerate(layers) if lay.params), 0)
         if task is None:
             task = "regression" if isinstance(layers[-1], _REGRESSION_OUTPUTS) else "classification"
         if task not in TASKS:
@@ -91,11 +112,113 @@ class Network:
         #: ``network.preprocessor.transform(X)`` first.
         self.preprocessor: Any = None
 
+    def _build(self, rng: np.random.Generator) -> list[Shape]:
+        """Build every layer for the shape it receives; return the output shapes."""
+        shape, shapes = self.input_shape, []
+        for index, layer in enumerate(self.layers):
+            try:
+                if not layer.built:
+                    layer.build(shape, rng, self.dtype)
+                elif layer.input_shape != shape:
+                    raise ValueError(f"it was built for inputs of shape {layer.input_shape}")
+                arrays = [*layer.params.values(), *layer.buffers.values()]
+                if any(array.dtype != self.dtype for array in arrays):
+                    raise ValueError(f"its arrays are not {np.dtype(self.dtype).name}")
+                shape = layer.output_shape(shape)
+            except ValueError as error:
+                raise ValueError(
+                    f"layer {index} ({type(layer).__name__}) cannot take samples of shape "
+                    f"{shape}: {error}"
+                ) from error
+            shapes.append(shape)
+        return shapes
+
+    def _plan_inplace(self) -> None:
+        """Let activations work in place where both neighbours hand over fresh arrays.
+
+        Forward, a layer may overwrite its input when the layer below returned
+        a new array it does not keep (``fresh_output``); backward, it may
+        overwrite ``dY`` when the layer above did the same (``fresh_input_grad``).
+        The network's input belongs to the user and ``dY`` of the top layer to
+        the loss: neither is fresh.
+        """
+        n = len(self.layers)
+        fresh_in, fresh_grad = [False] * n, [False] * n
+        fresh = False
+        for i, layer in enumerate(self.layers):
+            fresh_in[i] = fresh
+            fresh = layer.fresh_output or (layer.passes_through and fresh)
+        fresh = False
+        for i in range(n - 1, -1, -1):
+            fresh_grad[i] = fresh
+            layer = self.layers[i]
+            fresh = layer.fresh_input_grad or (layer.passes_through and fresh)
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, activations.Activation):
+                layer.inplace = layer.supports_inplace and fresh_in[i] and fresh_grad[i]
+
+    # -- checking what users pass --------------------------------------------------
+    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
+        """``X`` as a finite array of shape (n, *input_shape) in the network's dtype.
+
+        Flat rows of ``prod(input_shape)`` values are reshaped; any other shape
+        is a ``ValueError`` naming both shapes.
+        """
+        return check_array(X, name, sample_shape=self.input_shape, dtype=self.dtype)
+
+    def check_targets(
+        self, y: Any, *, n_samples: int, name: str = "y"
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Validate ``y`` for this network; return ``(T, labels)``.
+
+        A classifier accepts integer class labels ``0..K-1`` of shape (n,),
+        encoded one-hot (with a single output, as a 0/1 column; -1/+1 instead
+        of 0/1 with ``targets='signed'``), or a target matrix of shape (n, K)
+        whose row-wise argmax gives the class. A regressor accepts values of
+        shape (n,) for one output or (n, K).
+
+        Returns
+        -------
+        T : ndarray of shape (n, n_outputs)
+            Targets of the network's dtype.
+        labels : ndarray of shape (n,) or None
+            The true classes for accuracy; ``None`` for a regressor.
+        """
+        k, raw = self.n_outputs, np.asarray(y)
+        if raw.ndim not in (1, 2):
+            raise ValueError(
+                f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}"
+            )
+        if len(raw) != n_samples:
+            x_name = "X" + name[1:]  # y -> X, y_val -> X_val
+            raise ValueError(
+                f"{x_name} and {name} have different lengths: {x_name} has {n_samples} "
+                f"samples, {name} has {len(raw)}"
+            )
+        classify = self.task == "classification"
+        if raw.ndim == 1 and classify:
+            labels = check_labels(raw, max(k, 2), name)
+            low, high = TARGET_VALUES[self.targets]
+            if k == 1:
+                return np.where(labels[:, None] == 1, high, low).astype(self.dtype), labels
+            T = np.full((len(labels), k), low, dtype=self.dtype)
+            T[np.arange(len(labels)), labels] = high  # one-hot rows
+            return T, labels
+        if raw.ndim == 1:
+            if k != 1:
+                raise ValueError(
+                    f"{name} is 1-D but the network has {k} outputs; pass targets of shape (n, {k})"
+                )
+            raw = raw[:, None]
+        if raw.shape[1] != k:
+            raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
+        T = check_array(raw, name, dtype=self.dtype)
+        return T, (self.labels_of(T) if classify else None)
+
     # -- the two passes ----------------------------------------------------------
     def forward(self, X: Any, *, training: bool = False) -> np.ndarray:
-        """Return the outputs, shape (n, n_outputs), for inputs ``X`` of shape (n, n_inputs)."""
-        X = check_array(X, "X", n_features=self.n_inputs, dtype=self.dtype)
-        return self._forward(X, self.layers, training)
+        """Return the outputs, shape (n, n_outputs), for inputs ``X`` of shape (n, *input_shape)."""
+        return self._forward(self.check_inputs(X), self.layers, training)
 
     @staticmethod
     def _forward(X: np.ndarray, layers: Sequence[Layer], training: bool) -> np.ndarray:
@@ -104,17 +227,26 @@ class Network:
         return X
 
     def backward(self, dY: np.ndarray) -> np.ndarray:
-        """Backpropagate ``dY = dL/d(outputs)`` of shape (n, n_outputs); return ``dL/dX``."""
-        return self._backward(np.asarray(dY, dtype=self.dtype), self.layers, need_input_grad=True)
+        """Backpropagate ``dY = dL/d(outputs)`` of shape (n, n_outputs); return ``dL/dX``.
 
-    @staticmethod
-    def _backward(dY: np.ndarray, layers: Sequence[Layer], need_input_grad: bool) -> np.ndarray:
-        for i in range(len(layers) - 1, 0, -1):
-            dY = layers[i].backward(dY)
-        first = layers[0]
-        if isinstance(first, Dense):
-            return first.backward(dY, need_input_grad=need_input_grad)
-        return first.backward(dY)
+        Call after ``forward(X, training=True)``; ``dL/dX`` has the shape of ``X``.
+        """
+        dX = self._backward(np.asarray(dY, dtype=self.dtype), self.layers, need_input_grad=True)
+        assert dX is not None
+        return dX
+
+    def _backward(
+        self, dY: np.ndarray, layers: Sequence[Layer], need_input_grad: bool
+    ) -> np.ndarray | None:
+        """Run ``layers`` backward from ``dY``; return ``dL/dX`` if ``need_input_grad``.
+
+        Without it, the pass stops at the lowest layer with params, which is
+        told that nobody needs its input gradient.
+        """
+        lowest = 0 if need_input_grad else self._lowest_trainable
+        for i in range(len(layers) - 1, lowest - 1, -1):
+            dY = layers[i].backward(dY, need_input_grad=need_input_grad or i > lowest)
+        return dY if need_input_grad else None
 
     def is_fused(self, loss: losses.Loss) -> bool:
         """Whether ``loss`` is computed on the logits below the output activation."""
@@ -135,14 +267,15 @@ class Network:
 
         Parameters
         ----------
-        X : ndarray of shape (n, n_inputs)
+        X : ndarray of shape (n, *input_shape)
             Inputs, already validated and of the network's dtype.
         T : ndarray of shape (n, n_outputs)
             Encoded targets (one-hot rows for classes).
         loss : Loss
             The data loss.
         l2 : float
-            Weight of the penalty ``l2 * sum(W**2)``, gradient ``2 * l2 * W``.
+            Weight of the penalty ``l2 * sum(W**2)`` over each layer's
+            ``regularized`` params (kernels), gradient ``2 * l2 * W``.
         l2_bias : bool
             Whether biases are penalised too.
         scale : float
@@ -176,30 +309,43 @@ class Network:
     def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
         """Add ``scale * 2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``.
 
-        Call after a backward pass (with the same ``scale``). Biases (keys
-        ending ".b") count only with ``l2_bias``.
+        Call after a backward pass (with the same ``scale``). ``W`` runs over
+        each layer's ``regularized`` params, and its ``biases`` with ``l2_bias``;
+        never over buffers.
         """
         penalty = 0.0
-        for key, param, grad in self.parameters():
-            if l2_bias or not key.endswith(".b"):
-                penalty += float(np.vdot(param, param))
-                grad += (2.0 * l2 * scale) * param
+        for layer in self.layers:
+            penalized = (*layer.regularized, *layer.biases) if l2_bias else layer.regularized
+            for name, param in layer.params.items():  # in params order, as parameters()
+                if name in penalized:
+                    penalty += float(np.vdot(param, param))
+                    layer.grads[name] += (2.0 * l2 * scale) * param
         return l2 * penalty
 
     # -- parameters --------------------------------------------------------------
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
-        """Yield ``(key, param, grad)`` for every parameter; keys like ``"0.W"``."""
+        """Yield ``(key, param, grad)`` for every trainable parameter; keys like ``"0.W"``."""
         for index, layer in enumerate(self.layers):
             for name, param in layer.params.items():
                 yield f"{index}.{name}", param, layer.grads[name]
 
+    def buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Yield ``(key, buffer)`` for the non-trainable state; keys like ``"2.moving_mean"``."""
+        for index, layer in enumerate(self.layers):
+            for name, buffer in layer.buffers.items():
+                yield f"{index}.{name}", buffer
+
+    def _weight_arrays(self) -> dict[str, np.ndarray]:
+        """Every parameter and buffer by key (the arrays themselves, not copies)."""
+        return {**{key: param for key, param, _ in self.parameters()}, **dict(self.buffers())}
+
     def get_weights(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, by key."""
-        return {key: param.copy() for key, param, _ in self.parameters()}
+        """A copy of every parameter and buffer, by key: what a saved model holds."""
+        return {key: array.copy() for key, array in self._weight_arrays().items()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Copy ``weights`` (as from ``get_weights``) into the parameters in place."""
-        own = {key: param for key, param, _ in self.parameters()}
+        """Copy ``weights`` (as from ``get_weights``) into the parameters and buffers in place."""
+        own = self._weight_arrays()
         if set(weights) != set(own):
             raise ValueError(
                 f"weights have keys {sorted(weights)} but the network has {sorted(own)}"
@@ -217,7 +363,7 @@ class Network:
 
     # -- using a trained network ---------------------------------------------------
     def _outputs(self, X: Any) -> np.ndarray:
-        X = check_array(X, "X", n_features=self.n_inputs, dtype=self.dtype)
+        X = self.check_inputs(X)
         chunks = [
             self._forward(X[i : i + _PREDICT_BATCH], self.layers, False)
             for i in range(0, len(X), _PREDICT_BATCH)
@@ -260,15 +406,15 @@ class Network:
 
         Parameters
         ----------
-        X : array-like of shape (n, n_inputs)
+        X : array-like of shape (n, *input_shape)
         y : array-like of shape (n,) or (n, n_outputs)
             Class labels, one-hot or real targets.
         loss : str or Loss, optional
             Defaults to the loss of the last ``fit``, else the default loss for
             this network's output (see ``default_loss``).
         """
-        X = check_array(X, "X", n_features=self.n_inputs, dtype=self.dtype)
-        T, labels = check_targets(y, self, n_samples=len(X))
+        X = self.check_inputs(X)
+        T, labels = self.check_targets(y, n_samples=len(X))
         loss = self.resolve_loss(loss if loss is not None else self.loss)
         total, outputs = 0.0, []
         for i in range(0, len(X), _PREDICT_BATCH):
@@ -355,112 +501,63 @@ class Network:
         )
 
     # -- description ---------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-ready data; ``builders.network_from_config`` rebuilds it."""
+        return {
+            "input_shape": list(self.input_shape),
+            "dtype": np.dtype(self.dtype).name,
+            "task": self.task,
+            "targets": self.targets,
+            "layers": [{"type": layer.name, **layer.get_config()} for layer in self.layers],
+        }
+
     def summary(self) -> str:
-        """A table of the layers, their output shapes and parameter counts."""
-        rows = [("#", "layer", "output", "params", "shapes")]
-        for index, layer in enumerate(self.layers):
-            count = sum(p.size for p in layer.params.values())
-            shapes = ", ".join(f"{k} {p.shape}" for k, p in layer.params.items())
-            width = layer.n_out if isinstance(layer, Dense) else "same"
-            rows.append((str(index), repr(layer), str(width), f"{count:,}", shapes))
-        widths = [max(len(row[c]) for row in rows) for c in range(5)]
-        lines = [
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows
+        """A table of the layers with their output shapes and parameter counts, as Keras prints.
+
+        ``None`` stands for the batch axis. Non-trainable parameters are the
+        buffers (a BatchNorm's moving statistics).
+        """
+        rows = [("#", "layer", "output shape", "params")]
+        for index, (layer, shape) in enumerate(zip(self.layers, self.shapes, strict=True)):
+            count = layer.n_parameters + sum(b.size for b in layer.buffers.values())
+            rows.append((str(index), repr(layer), str((None, *shape)), f"{count:,}"))
+        widths = [max(len(row[c]) for row in rows) for c in range(4)]
+        dtype = np.dtype(self.dtype).name
+        lines = [f"input shape {(None, *self.input_shape)}, {dtype}, {self.task}"]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=False)]
+            lines.append("  ".join([*cells, row[3].rjust(widths[3])]))
+        buffers = sum(b.size for _, b in self.buffers())
+        lines += [
+            f"Total params: {self.n_parameters + buffers:,}",
+            f"Trainable params: {self.n_parameters:,}",
+            f"Non-trainable params: {buffers:,}",
         ]
-        lines.append(
-            f"{self.n_inputs} inputs -> {self.n_outputs} outputs, "
-            f"{self.n_parameters:,} parameters ({np.dtype(self.dtype).name}), {self.task}"
-        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Network({self.layers!r}, task={self.task!r}, targets={self.targets!r})"
-
-
-def _per_layer(value: Any, count: int, name: str) -> list[Any]:
-    """Broadcast a setting to ``count`` layers, or check a per-layer list's length."""
-    if isinstance(value, list | tuple):
-        if len(value) != count:
-            raise ValueError(f"{name} has {len(value)} entries but there are {count} layers")
-        return list(value)
-    return [value] * count
-
-
-def mlp(
-    sizes: Sequence[int],
-    hidden: str | activations.Activation | Sequence[Any] = "relu",
-    output: str | activations.Activation = "softmax",
-    *,
-    init: str | initializers.Initializer | Sequence[Any] = "glorot_uniform",
-    bias_init: str | initializers.Initializer | Sequence[Any] = "zeros",
-    seed: int | np.random.Generator | None = None,
-    dtype: Any = "float32",
-    task: str | None = None,
-    targets: str = "one_hot",
-    dropout: float = 0.0,
-) -> Network:
-    """Build a multi-layer perceptron: Dense layers with activations between them.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        Layer widths from input to output, e.g. ``[64, 36, 10]``: 64 inputs,
-        one hidden layer of 36 units, 10 outputs. Any depth.
-    hidden : str or Activation, or a list of one per hidden layer
-        The hidden activation(s): "sigmoid", "tanh", "relu", "leaky_relu",
-        "linear" or "softmax".
-    output : str or Activation
-        The output activation.
-    init, bias_init : str or Initializer, or a list of one per Dense layer
-        How weights and biases are drawn (Glorot uniform and zeros by default).
-    seed : int or Generator, optional
-        Makes the initial weights reproducible.
-    dtype : {'float32', 'float64'}
-    task : {'classification', 'regression'}, optional
-        See :class:`Network`.
-    targets : {'one_hot', 'signed'}
-        See :class:`Network`.
-    dropout : float
-        If positive, a ``Dropout`` layer of this rate follows each hidden activation.
-
-    Examples
-    --------
-    >>> net = mlp([2, 16, 16, 2], hidden="tanh", output="softmax", seed=0)
-    >>> net.n_parameters
-    354
-    """
-    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
-        raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
-    sizes = [check_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
-    n_dense = len(sizes) - 1
-    hidden_acts = _per_layer(hidden, n_dense - 1, "hidden")
-    inits = _per_layer(init, n_dense, "init")
-    bias_inits = _per_layer(bias_init, n_dense, "bias_init")
-    rng = as_rng(seed)
-    layers: list[Layer] = []
-    for i in range(n_dense):
-        layers.append(
-            Dense(
-                sizes[i],
-                sizes[i + 1],
-                init=inits[i],
-                bias_init=bias_inits[i],
-                seed=rng,
-                dtype=dtype,
-            )
+        return (
+            f"Network({self.layers!r}, input_shape={self.input_shape!r}, task={self.task!r}, "
+            f"targets={self.targets!r})"
         )
-        act = hidden_acts[i] if i < n_dense - 1 else output
-        # A fresh layer per position: activation layers cache their inputs.
-        layers.append(activations.get(act if isinstance(act, str) else _copy_activation(act)))
-        if dropout and i < n_dense - 1:
-            layers.append(Dropout(dropout))
-    return Network(layers, task=task, targets=targets)
 
 
-def _copy_activation(act: Any) -> Any:
-    if isinstance(act, activations.Activation):
-        return type(act)(**act.get_config())
-    return act
+def _input_shape(input_shape: int | Sequence[int] | None, first: Layer) -> Shape:
+    """The per-sample input shape as a tuple of positive ints."""
+    if input_shape is None:
+        if first.input_shape is None:
+            raise ValueError(
+                "Network needs input_shape, the shape of one sample: (n_features,) for a "
+                "table, (height, width, channels) for images"
+            )
+        return first.input_shape
+    if isinstance(input_shape, int | np.integer) and not isinstance(input_shape, bool):
+        input_shape = (int(input_shape),)
+    if isinstance(input_shape, str) or not isinstance(input_shape, Sequence):
+        raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}")
+    shape = tuple(input_shape)
+    if not shape or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in shape
+    ):
+        raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got {shape}")
+    return tuple(int(s) for s in shape)

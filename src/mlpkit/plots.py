@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit.layers import Dense
+from mlpkit.layers import Layer
 from mlpkit.network import Network
 
 _TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
@@ -226,12 +226,15 @@ def first_layer_weights(
     Red is positive, blue negative, on a colour scale symmetric about zero
     for each unit, so the pattern a unit responds to stands out.
     """
-    first = network.layers[0]
-    if first.n_in != image_shape[0] * image_shape[1]:
+    kernel = first_dense_kernel(network, image_shape)
+    if kernel is None:
+        first = next((layer for layer in network.layers if layer.params), None)
+        found = "none" if first is None else f"{first!r} with {_kernel_shapes(first)}"
         raise ValueError(
-            f"the first layer has {first.n_in} inputs, not images of shape {image_shape}"
+            f"first_layer_weights draws a dense first layer over the pixels of images of "
+            f"shape {image_shape}; the first layer with weights is {found}"
         )
-    W = first.params["W"][:, :n_units]
+    W = kernel[:, :n_units]
     fig, axes = _image_figure(W.shape[1])
     for j, ax in enumerate(axes[: W.shape[1]]):
         limit = np.abs(W[:, j]).max() or 1.0
@@ -275,19 +278,52 @@ def misclassified(
 MAX_DRAWN_UNITS = 8
 
 
+def first_dense_kernel(network: Network, image_shape: tuple[int, ...]) -> np.ndarray | None:
+    """The first layer's weight matrix ``W`` (pixels, units) if it is dense over the image."""
+    first = next((layer for layer in network.layers if layer.params), None)
+    W = None if first is None else first.params.get("W")
+    if W is None or W.ndim != 2 or W.shape[0] != math.prod(image_shape):
+        return None
+    return W
+
+
+def _kernel_shapes(layer: Layer) -> str:
+    return ", ".join(f"{key} {param.shape}" for key, param in layer.params.items())
+
+
+def diagram_widths(network: Network) -> list[int] | None:
+    """The unit counts ``network_diagram`` would draw, or None if it cannot draw this network.
+
+    It draws 2 flat inputs and layers whose params are a matrix ``W`` (n_in,
+    n_out) and a bias, with at most ``MAX_DRAWN_UNITS`` hidden units each.
+    """
+    if network.input_shape != (2,):
+        return None
+    widths = [2]
+    for layer, shape in zip(network.layers, network.shapes, strict=True):
+        if not layer.params:
+            continue
+        W = layer.params.get("W")
+        if W is None or W.ndim != 2 or W.shape != (widths[-1], shape[0]):
+            return None
+        widths.append(shape[0])
+    return widths if max(widths[1:-1], default=0) <= MAX_DRAWN_UNITS else None
+
+
 def network_diagram(network: Network, ax: Any = None) -> Any:
     """Draw a small network: units as circles, weights as lines.
 
     A line's width grows with the weight's magnitude; blue is positive, red
     negative. For 2 inputs and at most ``MAX_DRAWN_UNITS`` units per layer.
     """
-    dense = [layer for layer in network.layers if isinstance(layer, Dense)]
-    widths = [dense[0].n_in] + [layer.n_out for layer in dense]
-    if widths[0] != 2 or max(widths[1:-1], default=0) > MAX_DRAWN_UNITS:
+    widths = diagram_widths(network)
+    if widths is None:
         raise ValueError(
-            f"network_diagram draws 2-input networks with at most {MAX_DRAWN_UNITS} units "
-            f"per hidden layer; this one has layer widths {widths}"
+            "network_diagram draws 2-input networks of dense layers with at most "
+            f"{MAX_DRAWN_UNITS} units per hidden layer; this one has layers "
+            f"{network.layers!r} and output shapes {network.shapes}"
         )
+    dense = [layer for layer in network.layers if layer.params]
     _fig, ax = _axes(ax, figsize=(2 + 1.6 * len(widths), 4))
     positions = [[(c, (w - 1) / 2 - r) for r in range(w)] for c, w in enumerate(widths)]
     largest = max(np.abs(layer.params["W"]).max() for layer in dense) or 1.0

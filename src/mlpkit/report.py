@@ -51,8 +51,7 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
                 network, data.raw_train, data.y_train, data.raw_test, data.y_test,
                 graded=graded, transform=transform,
             ).figure  # fmt: skip
-        hidden = [layer.n_out for layer in network.layers[:-2] if hasattr(layer, "n_out")]
-        if max(hidden, default=0) <= plots.MAX_DRAWN_UNITS:
+        if plots.diagram_widths(network) is not None:
             figures["network"] = plots.network_diagram(network).figure
     if data.image_shape is not None:
         n = config["report"]["images"]
@@ -61,7 +60,8 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
             data.raw_train, data.y_train, image_shape=shape, classes=data.classes, n=n,
             title="training samples",
         )  # fmt: skip
-        figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
+        if plots.first_dense_kernel(network, shape) is not None:
+            figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
         figures["misclassified"] = plots.misclassified(
             network, data.X_test, data.y_test, images=data.raw_test, image_shape=shape,
             classes=data.classes, n=n,

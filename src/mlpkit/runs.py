@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from mlpkit import metrics as metric_fns
+from mlpkit._version import __version__
+from mlpkit.callbacks import EarlyStopping, EvaluateSets
 from mlpkit.checkpoint import Checkpoint, load_checkpoint
 from mlpkit.io import atomic_write, save
 from mlpkit.network import Network
@@ -38,7 +40,7 @@ from mlpkit.recipes.build import (
     prepare_data,
     shuffle_rng,
 )
-from mlpkit.training import Callback, EarlyStopping, EvaluateSets, History
+from mlpkit.training import Callback, History
 
 
 class StopRequest(Callback):
@@ -218,8 +220,6 @@ def _final_metrics(config, network: Network, data: RunData, history: History, st
 
 
 def _versions() -> dict[str, str]:
-    from mlpkit import __version__
-
     return {"mlpkit": __version__, "numpy": np.__version__, "python": platform.python_version()}
 
 

@@ -33,8 +33,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from mlpkit import optimizers
-from mlpkit.network import Network, mlp
-from mlpkit.training import EarlyStopping
+from mlpkit.builders import mlp
+from mlpkit.callbacks import EarlyStopping
+from mlpkit.network import Network
 
 _OPTIMIZERS = ("sgd", "adam", "rmsprop")
 

@@ -1,4 +1,4 @@
-"""The training loop, its ``History`` and callbacks.
+"""The training loop, its ``History`` and the ``Callback`` base class.
 
 An epoch visits every training sample once, in shuffled mini-batches
 (``batch_size=None`` is full-batch gradient descent: one step per epoch).
@@ -13,17 +13,51 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from mlpkit import optimizers
-from mlpkit._validation import as_rng, check_array, check_int, check_positive, check_targets
-
-if TYPE_CHECKING:
-    from mlpkit.network import Network
+from mlpkit._validation import as_rng, check_int, check_positive
+from mlpkit.layers import Layer
+from mlpkit.losses import Loss
 
 _STANDARD_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "time")
+
+
+class TrainableNetwork(Protocol):
+    """What the training loop needs of a network (``mlpkit.Network`` has it all).
+
+    Kept small so that this module never imports ``network.py``: the network
+    imports the loop, not the other way round.
+    """
+
+    layers: list[Layer]
+    loss: Loss | None
+
+    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray: ...
+
+    def check_targets(
+        self, y: Any, *, n_samples: int, name: str = "y"
+    ) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+    def resolve_loss(self, loss: str | Loss | None) -> Loss: ...
+
+    def loss_and_gradients(
+        self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0
+    ) -> tuple[float, np.ndarray]: ...
+
+    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float: ...
+
+    def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]: ...
+
+    def get_weights(self) -> dict[str, np.ndarray]: ...
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None: ...
+
+    def evaluate(self, X: Any, y: Any) -> dict[str, float]: ...
+
+    def labels_of(self, outputs: np.ndarray) -> np.ndarray: ...
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -109,7 +143,7 @@ class History:
 class Callback:
     """Base class; override what you need. ``on_epoch_end`` returns True to stop."""
 
-    def on_train_begin(self, network: Network) -> None:
+    def on_train_begin(self, network: TrainableNetwork) -> None:
         """Called once before the first epoch."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
@@ -123,124 +157,8 @@ class Callback:
         """
         return False
 
-    def on_train_end(self, network: Network) -> None:
+    def on_train_end(self, network: TrainableNetwork) -> None:
         """Called once after the last epoch, also when a callback stopped training."""
-
-
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved for ``patience`` epochs.
-
-    Parameters
-    ----------
-    monitor : str
-        A key of the epoch logs, e.g. "val_loss" or "val_accuracy".
-    patience : int
-        Epochs without improvement before stopping.
-    min_delta : float
-        The smallest change that counts as an improvement.
-    mode : {'auto', 'min', 'max'}
-        'auto' maximises accuracy and R² (keys containing "accuracy" or ending
-        in "r2") and minimises others.
-    restore_best : bool
-        At the end of training (stopped early or out of epochs), put back the
-        weights of the best epoch.
-    """
-
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        patience: int = 10,
-        min_delta: float = 0.0,
-        mode: str = "auto",
-        restore_best: bool = True,
-    ) -> None:
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-        self.monitor = monitor
-        self.patience = check_int(patience, "patience", minimum=0)
-        self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
-        if mode == "auto":
-            mode = "max" if "accuracy" in monitor or monitor.endswith("r2") else "min"
-        self.sign = 1.0 if mode == "min" else -1.0
-        self.restore_best = restore_best
-
-        self._resumed = False
-
-    def on_train_begin(self, network: Network) -> None:
-        self.network = network
-        if self._resumed:  # keep the state restore() put back
-            self._resumed = False
-            return
-        self.best = math.inf
-        self.best_epoch: int | None = None
-        self.best_weights: dict[str, np.ndarray] | None = None
-        self.stopped_epoch: int | None = None
-        self.wait = 0
-
-    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Scalars (JSON-ready) and the best weights, for a checkpoint."""
-        scalars = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
-        return scalars, dict(self.best_weights or {})
-
-    def restore(self, scalars: dict[str, Any], best_weights: dict[str, np.ndarray]) -> None:
-        """Put back a :meth:`get_state` so that the next ``fit`` continues from it."""
-        self.best, self.best_epoch, self.wait = (
-            scalars["best"],
-            scalars["best_epoch"],
-            scalars["wait"],
-        )
-        self.best_weights = best_weights or None
-        self.stopped_epoch = None
-        self._resumed = True
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        if self.monitor not in logs:
-            raise ValueError(
-                f"EarlyStopping monitors {self.monitor!r}, which is not in the epoch logs "
-                f"{sorted(logs)}; pass validation=(X_val, y_val) to fit or monitor another key"
-            )
-        value = self.sign * logs[self.monitor]
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best:
-                self.best_weights = self.network.get_weights()
-            return False
-        self.wait += 1
-        if self.wait >= self.patience:
-            self.stopped_epoch = epoch
-            return True
-        return False
-
-    def on_train_end(self, network: Network) -> None:
-        if self.restore_best and self.best_weights is not None:
-            network.set_weights(self.best_weights)
-
-
-class EvaluateSets(Callback):
-    """Evaluate extra sets every ``every`` epochs, logging ``<name>_loss`` and ``<name>_accuracy``.
-
-    Classic experiments log train, valid and test figures together:
-    ``EvaluateSets({"test": (X_test, y_test)}, every=5)``.
-    """
-
-    def __init__(self, sets: dict[str, tuple[Any, Any]], every: int = 1) -> None:
-        if not isinstance(sets, dict) or not sets:
-            raise TypeError("sets must be a non-empty dict of name -> (X, y)")
-        self.sets = sets
-        self.every = check_int(every, "every")
-
-    def on_train_begin(self, network: Network) -> None:
-        self.network = network
-        for name, (X, y) in self.sets.items():  # fail before training, not after an epoch
-            X = check_array(X, f"X_{name}", n_features=network.n_inputs, dtype=network.dtype)
-            check_targets(y, network, n_samples=len(X), name=f"y_{name}")
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        if (epoch + 1) % self.every == 0:
-            for name, (X, y) in self.sets.items():
-                for key, value in self.network.evaluate(X, y).items():
-                    logs[f"{name}_{key}"] = value
-        return False
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]:
@@ -253,7 +171,7 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]
 
 
 def fit(
-    network: Network,
+    network: TrainableNetwork,
     X: Any,
     y: Any,
     *,
@@ -274,7 +192,8 @@ def fit(
 
     Parameters
     ----------
-    X : array-like of shape (n, n_inputs)
+    X : array-like of shape (n, *input_shape)
+        Flat rows of ``prod(input_shape)`` values are reshaped.
     y : array-like of shape (n,) or (n, n_outputs)
         Integer class labels, one-hot rows, or real-valued targets.
     loss : str or Loss, optional
@@ -322,8 +241,8 @@ def fit(
     after ``fit``, a layer's ``grads`` may hold ``learning_rate * dL/dW``; call
     ``network.loss_and_gradients`` for the plain gradient.
     """
-    X = check_array(X, "X", n_features=network.n_inputs, dtype=network.dtype)
-    T, labels = check_targets(y, network, n_samples=len(X))
+    X = network.check_inputs(X)
+    T, labels = network.check_targets(y, n_samples=len(X))
     loss = network.resolve_loss(loss)
     optimizer = optimizers.get(optimizer)
     epochs = check_int(epochs, "epochs")
@@ -332,14 +251,12 @@ def fit(
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
             raise TypeError("validation must be a pair (X_val, y_val)")
-        X_val = check_array(
-            validation[0], "X_val", n_features=network.n_inputs, dtype=network.dtype
-        )
-        check_targets(validation[1], network, n_samples=len(X_val), name="y_val")
+        X_val = network.check_inputs(validation[0], "X_val")
+        network.check_targets(validation[1], n_samples=len(X_val), name="y_val")
         validation = (X_val, validation[1])
     rng = as_rng(seed)
     for layer in network.layers:  # dropout masks come from the run's generator
-        if hasattr(layer, "rng"):
+        if layer.stochastic:
             layer.rng = rng
     trainer = _Trainer(
         network, X, T, labels, loss, optimizer, batch_size, rng, shuffle, l2, l2_bias, augment
@@ -381,11 +298,11 @@ def _overrides(callback: Any, method: str) -> bool:
 class _Trainer:
     """The validated training data and settings that every epoch uses."""
 
-    network: Network
-    X: np.ndarray  # (n, n_inputs), the network's dtype
+    network: TrainableNetwork
+    X: np.ndarray  # (n, *input_shape), the network's dtype
     T: np.ndarray  # (n, n_outputs), encoded targets
     labels: np.ndarray | None  # (n,) classes for accuracy, None for regression
-    loss: Any
+    loss: Loss
     optimizer: optimizers.Optimizer
     batch_size: int
     rng: np.random.Generator

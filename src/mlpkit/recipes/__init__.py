@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
         "options": {},  # synthetic sets: n_samples, noise, ...
     },
     "model": {
-        "hidden": [64],  # widths of the hidden layers
+        "input_shape": [],  # per sample, e.g. [8, 8, 1] for images; [] = flat rows
+        "layers": [],  # [[model.layers]] tables (type = "dense", units = 16, ...); [] = hidden
+        "hidden": [64],  # widths of the hidden layers (the MLP shorthand)
         "activation": "relu",
         "output": "softmax",
         "init": "glorot_uniform",

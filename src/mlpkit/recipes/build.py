@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mlpkit import initializers, losses, optimizers
+from mlpkit.builders import mlp, network_from_config
 from mlpkit.datasets import (
     Preprocessor,
     load,
@@ -15,7 +16,8 @@ from mlpkit.datasets import (
     read_table,
     train_test_split,
 )
-from mlpkit.network import Network, mlp
+from mlpkit.network import Network
+from mlpkit.recipes import DEFAULTS
 
 
 @dataclass
@@ -144,22 +146,86 @@ def _initializer(name: str, param: float) -> initializers.Initializer:
 
 
 def build_network(config: dict[str, Any], n_features: int, n_classes: int) -> Network:
-    """The recipe's network, with weights drawn from ``train.seed``."""
+    """The recipe's network, with weights drawn from ``train.seed``.
+
+    ``[[model.layers]]`` lists every layer, output included; without it,
+    ``model.hidden`` and friends describe an MLP. ``model.init`` (with
+    ``init_param``) and ``model.bias_init`` are the dense layers' defaults.
+    """
     model = config["model"]
+    seed = np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[0])
+    init = _initializer(model["init"], model["init_param"])
+    bias_init = _initializer(model["bias_init"], model["bias_init_param"])
+    if model["layers"]:
+        return _from_layer_tables(model, n_features, n_classes, seed, init, bias_init)
+    if model["input_shape"] not in ([], [n_features]):
+        raise ValueError(
+            f"model.input_shape {model['input_shape']} needs [[model.layers]] (the model.hidden "
+            "shorthand builds an MLP on flat rows)"
+        )
     if not all(isinstance(w, int) and w > 0 for w in model["hidden"]):
         raise ValueError(f"model.hidden must list positive widths, got {model['hidden']}")
     return mlp(
         [n_features, *model["hidden"], n_classes],
         hidden=model["activation"],
         output=model["output"],
-        init=_initializer(model["init"], model["init_param"]),
-        bias_init=_initializer(model["bias_init"], model["bias_init_param"]),
-        seed=np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[0]),
+        init=init,
+        bias_init=bias_init,
+        seed=seed,
         dtype=model["dtype"],
         task="classification",
         targets=model["targets"],
         dropout=model["dropout"],
     )
+
+
+def _from_layer_tables(
+    model: dict[str, Any],
+    n_features: int,
+    n_classes: int,
+    seed: np.random.Generator,
+    init: initializers.Initializer,
+    bias_init: initializers.Initializer,
+) -> Network:
+    """The network of ``[[model.layers]]``, checked against the data's shape and classes."""
+    shorthand = [
+        key
+        for key in ("hidden", "activation", "output", "dropout")
+        if model[key] != DEFAULTS["model"][key]
+    ]
+    if shorthand:
+        raise ValueError(
+            f"model.layers lists every layer, so model.{shorthand[0]} does not apply; "
+            "remove it or describe that layer in model.layers"
+        )
+    input_shape = model["input_shape"] or [n_features]
+    if not all(isinstance(s, int) and s > 0 for s in input_shape) or (
+        np.prod(input_shape) != n_features
+    ):
+        raise ValueError(
+            f"model.input_shape {input_shape} does not fit the data's {n_features} features "
+            "per sample"
+        )
+    spec = {
+        "input_shape": input_shape,
+        "layers": model["layers"],
+        "dtype": model["dtype"],
+        "task": "classification",
+        "targets": model["targets"],
+    }
+    try:
+        network = network_from_config(
+            spec, seed=seed, defaults={"dense": {"init": init, "bias_init": bias_init}}
+        )
+    except (TypeError, ValueError) as error:
+        where = "model." if str(error).startswith("layers[") else "model.layers: "
+        raise ValueError(f"{where}{error}") from error
+    if network.n_outputs != n_classes and not (network.n_outputs == 1 and n_classes == 2):
+        raise ValueError(
+            f"model.layers end with {network.n_outputs} outputs, but the data has {n_classes} "
+            f"classes: give the last dense layer units = {n_classes}"
+        )
+    return network
 
 
 def build_optimizer(config: dict[str, Any]) -> optimizers.Optimizer:

@@ -7,39 +7,40 @@ the chain rule in ``backward``: ``dX = dY * f'(X)`` elementwise, except for
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from mlpkit._validation import check_positive, resolve
-from mlpkit.layers import Layer
+from mlpkit.layers.base import REGISTRY, Layer
 
 
 class Activation(Layer):
     """Base class of activation layers (no parameters)."""
 
-    #: Name under which the activation is registered, used in configs.
-    name = ""
-    #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
-    #: (saving memory passes and allocations). ``Network`` sets it for hidden
-    #: activations that follow a ``Dense`` layer, whose outputs and input
-    #: gradients are fresh arrays nobody else holds; off by default.
-    inplace = False
+    #: Whether this activation can work in place (see ``inplace``).
+    supports_inplace: ClassVar[bool] = False
 
-    def get_config(self) -> dict[str, Any]:
-        return {}
+    def __init__(self) -> None:
+        super().__init__()
+        #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
+        #: (saving memory passes and allocations). ``Network`` turns it on where
+        #: the layer below hands over a fresh output and the layer above a fresh
+        #: input gradient (see ``Layer.fresh_output``); off by default.
+        self.inplace = False
 
 
 class Sigmoid(Activation):
     """Logistic sigmoid ``s(x) = 1 / (1 + exp(-x))``; backward ``dX = dY * s * (1 - s)``."""
 
     name = "sigmoid"
+    aliases = ("logistic",)
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._Y = sigmoid(X)
         return self._Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         Y = self._Y
         return dY * Y * (1 - Y)
 
@@ -49,11 +50,11 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._Y = np.tanh(X)
         return self._Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return dY * (1 - self._Y * self._Y)
 
 
@@ -61,12 +62,13 @@ class ReLU(Activation):
     """Rectified linear unit ``max(0, x)``; backward ``dX = dY * (x > 0)``."""
 
     name = "relu"
+    supports_inplace = True
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._mask = X > 0
         return np.maximum(X, _zeros_like(X), out=X if self.inplace else None)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return np.multiply(dY, self._mask, out=dY if self.inplace else None)
 
 
@@ -101,14 +103,14 @@ class LeakyReLU(Activation):
         super().__init__()
         self.alpha = check_positive(alpha, "alpha")
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._mask = X > 0
         return np.where(self._mask, X, self.alpha * X)
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return np.where(self._mask, dY, self.alpha * dY)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
 
 
@@ -116,11 +118,12 @@ class Linear(Activation):
     """Identity ``f(x) = x`` (a linear output for regression); backward ``dX = dY``."""
 
     name = "linear"
+    aliases = ("identity",)
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         return X
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return dY
 
 
@@ -133,13 +136,13 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def forward(self, X, *, training=False):
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._Y = softmax(X)
         return self._Y
 
-    def backward(self, dY):
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         S = self._Y
-        return S * (dY - np.sum(dY * S, axis=1, keepdims=True))
+        return S * (dY - np.sum(dY * S, axis=-1, keepdims=True))
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:
@@ -150,23 +153,15 @@ def sigmoid(Z: np.ndarray) -> np.ndarray:
 
 def softmax(Z: np.ndarray) -> np.ndarray:
     """Row-wise softmax of logits ``Z`` of shape (n, k), shifted for stability."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    E /= E.sum(axis=1, keepdims=True)
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    E /= E.sum(axis=-1, keepdims=True)
     return E
 
 
-ACTIVATIONS = {
-    "sigmoid": Sigmoid,
-    "logistic": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "linear": Linear,
-    "identity": Linear,
-    "softmax": Softmax,
-}
-
-
 def get(spec: str | Activation) -> Activation:
-    """Return a new activation layer named ``spec``, or ``spec`` if it is one."""
-    return resolve(spec, ACTIVATIONS, "activation", Activation)
+    """Return a new activation layer named ``spec``, or ``spec`` if it is one.
+
+    The names are those of the one layer registry (``layers.REGISTRY``).
+    """
+    activations = {name: cls for name, cls in REGISTRY.items() if issubclass(cls, Activation)}
+    return resolve(spec, activations, "activation", Activation)

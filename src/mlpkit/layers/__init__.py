@@ -1,0 +1,43 @@
+"""Layers, one file per family, each beside its backward pass.
+
+``REGISTRY`` maps every layer name ("dense", "relu", "flatten", ...) to its
+class; a layer class registers itself when it is defined (see ``base``), so
+this package's imports are what put the built-in layers there.
+``layer_from_config`` rebuilds a layer from a saved model's or a recipe's
+table: ``{"type": "dense", "units": 128}``.
+"""
+
+from mlpkit.layers import activations
+from mlpkit.layers.activations import (
+    Activation,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from mlpkit.layers.base import REGISTRY, Layer, Shape, layer_class, layer_from_config
+from mlpkit.layers.dense import Dense
+from mlpkit.layers.dropout import Dropout
+from mlpkit.layers.reshape import Flatten, Reshape
+
+__all__ = [
+    "REGISTRY",
+    "Activation",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Reshape",
+    "Shape",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "activations",
+    "layer_class",
+    "layer_from_config",
+]

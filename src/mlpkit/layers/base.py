@@ -1,0 +1,168 @@
+"""The ``Layer`` contract that every layer of a network follows.
+
+A layer turns a batch ``X`` of shape ``(n, *input_shape)`` into a batch of
+shape ``(n, *output_shape(input_shape))``. Rows (the first axis) are samples;
+images are ``(height, width, channels)``, channels last.
+
+- ``params`` and ``grads``: dicts with the same keys and shapes, the
+  trainable arrays and their gradients. ``buffers``: non-trainable state
+  (a moving mean) that is saved and restored with the params but never given
+  to the optimiser or to L2.
+- ``build(input_shape, rng, dtype)`` creates the params once the input is
+  known; ``output_shape(input_shape)`` is pure.
+- ``forward(X, *, training=False)`` caches what ``backward`` needs;
+  ``backward(dY, *, need_input_grad=True)`` overwrites ``grads`` (it never
+  accumulates) and returns ``dL/dX``, or None when told that nobody needs it.
+- ``regularized`` names the params L2 weight decay applies to, ``biases``
+  those it adds with ``l2_bias``.
+- A registry name (``name``, and ``aliases``) and ``get_config()``, so that
+  ``layer_from_config`` rebuilds the layer from a saved model or a recipe.
+
+Every subclass that sets its own ``name`` registers itself in ``REGISTRY``
+when the class is created, a user's own layers included: there is no second
+list of layer classes to keep in step.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+Shape = tuple[int, ...]
+
+#: Every layer class by registry name and alias ("dense", "relu", "leaky_relu", ...).
+REGISTRY: dict[str, type[Layer]] = {}
+
+
+def registry_key(name: str) -> str:
+    """The form names are looked up in: lower case, ``-`` and spaces as ``_``."""
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+class Layer:
+    """Base class of every layer; a layer without parameters has empty dicts."""
+
+    #: The registry name, used in saved models and recipes (``type = "dense"``).
+    name: ClassVar[str] = ""
+    #: Other names the registry accepts for this layer.
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: Param keys that L2 weight decay penalises (kernels, not biases).
+    regularized: ClassVar[tuple[str, ...]] = ()
+    #: Param keys that L2 penalises only with ``l2_bias=True``.
+    biases: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``forward`` draws from ``self.rng`` in training (``fit`` sets it).
+    stochastic: ClassVar[bool] = False
+    # Memory declarations, read by ``Network`` to let activations work in place:
+    #: ``forward`` returns a new array that this layer does not keep.
+    fresh_output: ClassVar[bool] = False
+    #: ``backward`` returns a new array that this layer does not keep.
+    fresh_input_grad: ClassVar[bool] = False
+    #: ``forward`` and ``backward`` return their argument, a view of it, or a new
+    #: array that the layer does not keep: fresh in, fresh out.
+    passes_through: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__ or not cls.name:
+            return  # an abstract base, or a subclass that keeps its parent's name
+        for alias in (cls.name, *cls.__dict__.get("aliases", ())):
+            key = registry_key(alias)
+            known = REGISTRY.get(key)
+            if known is not None and _full_name(known) != _full_name(cls):
+                raise ValueError(
+                    f"layer name {alias!r} of {_full_name(cls)} is taken by {_full_name(known)}"
+                )
+            REGISTRY[key] = cls
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        #: The per-sample input shape, set by ``build``.
+        self.input_shape: Shape | None = None
+
+    @property
+    def built(self) -> bool:
+        """Whether ``build`` has run."""
+        return self.input_shape is not None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
+        """Create the params for inputs of per-sample shape ``input_shape``.
+
+        Layers with params override this (calling ``super().build`` first);
+        ``rng`` draws the initial weights, in a fixed order per layer.
+        """
+        self.output_shape(input_shape)  # raises if this layer cannot take that input
+        self.input_shape = tuple(input_shape)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """The per-sample output shape for ``input_shape`` (the same by default)."""
+        return tuple(input_shape)
+
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
+        """Return the output for ``X`` of shape ``(n, *input_shape)``."""
+        raise NotImplementedError
+
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray | None:
+        """Given ``dY = dL/dY`` of the output's shape, fill ``grads``, return ``dL/dX``."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this layer (without weights)."""
+        return {}
+
+    @property
+    def n_parameters(self) -> int:
+        """Trainable scalars."""
+        return sum(p.size for p in self.params.values())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _full_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def layer_class(name: str) -> type[Layer]:
+    """The layer class registered as ``name``; an unknown name lists the valid ones."""
+    if not isinstance(name, str):
+        raise TypeError(f"a layer type must be a name (str), got {type(name).__name__}")
+    cls = REGISTRY.get(registry_key(name))
+    if cls is None:
+        valid = ", ".join(sorted({c.name for c in REGISTRY.values()}))
+        raise ValueError(f"unknown layer type {name!r}; valid types are {valid}")
+    return cls
+
+
+def layer_from_config(config: dict[str, Any]) -> Layer:
+    """Build a layer from ``{"type": name, **arguments}`` (a saved model, a recipe table).
+
+    An unknown type or argument is a ``ValueError`` that lists the valid ones.
+    """
+    if not isinstance(config, dict) or "type" not in config:
+        raise ValueError(f"a layer must be a table with a 'type' key, got {config!r}")
+    arguments = dict(config)
+    cls = layer_class(arguments.pop("type"))
+    accepted = [
+        p.name
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    unknown = sorted(set(arguments) - set(accepted))
+    if unknown:
+        valid = ", ".join(accepted) or "none"
+        raise ValueError(
+            f"unknown argument {unknown[0]!r} for layer type {cls.name!r}; valid arguments are "
+            f"{valid}"
+        )
+    return cls(**arguments)
+
+
+def size_of(shape: Shape) -> int:
+    """The number of values in one sample of ``shape``."""
+    return math.prod(shape)

@@ -1,0 +1,41 @@
+"""Layers written for the tests (they register themselves, so saved models rebuild them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlpkit.layers import Layer
+
+
+class MeanCentering(Layer):
+    """A small layer with a buffer, standing in for BatchNorm until it exists.
+
+    Training: ``Y = X - mean(X)`` over the batch (gradient ``dY - mean(dY)``),
+    and a moving mean ``m = momentum * m + (1 - momentum) * mean(X)`` kept as a
+    buffer. Inference: ``Y = X - m``.
+    """
+
+    name = "test_mean_centering"
+
+    def __init__(self, momentum: float = 0.9) -> None:
+        super().__init__()
+        self.momentum = momentum
+
+    def build(self, input_shape, rng, dtype):
+        super().build(input_shape, rng, dtype)
+        self.buffers["moving_mean"] = np.zeros(input_shape, dtype)
+
+    def forward(self, X, *, training=False):
+        if not training:
+            return X - self.buffers["moving_mean"]
+        mean = X.mean(axis=0)
+        moving = self.buffers["moving_mean"]
+        moving *= self.momentum
+        moving += (1 - self.momentum) * mean
+        return X - mean
+
+    def backward(self, dY, *, need_input_grad=True):
+        return dY - dY.mean(axis=0)
+
+    def get_config(self):
+        return {"momentum": self.momentum}
