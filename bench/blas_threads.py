@@ -38,8 +38,10 @@ def product_times(batch: int, n_in: int, n_out: int) -> list[float]:
 def epoch_time(X, y, sizes, batch) -> float:
     net = mk.mlp(sizes, hidden="relu", output="softmax", seed=0)
     optimizer, rng = mk.SGD(0.05), np.random.default_rng(0)
-    times = [net.fit(X, y, optimizer=optimizer, epochs=1, batch_size=batch, seed=rng)["time"][0]
-             for _ in range(4)]  # fmt: skip
+    times = [
+        net.fit(X, y, optimizer=optimizer, epochs=1, batch_size=batch, seed=rng)["time"][0]
+        for _ in range(4)
+    ]
     return float(np.median(times[1:]))
 
 

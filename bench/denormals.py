@@ -39,8 +39,10 @@ def main() -> int:
     print(machine_header())
     print(f"Data: {note}; 784-256-256-10, batch 32, float32\n")
     rows = []
-    for name, make in (("momentum 0.9", lambda: mk.SGD(0.01, momentum=0.9)),
-                       ("adam", lambda: mk.Adam(0.001))):  # fmt: skip
+    for name, make in (
+        ("momentum 0.9", lambda: mk.SGD(0.01, momentum=0.9)),
+        ("adam", lambda: mk.Adam(0.001)),
+    ):
         runs = {}
         for flush in (True, False):
             optimizer = make()
@@ -54,8 +56,14 @@ def main() -> int:
                 times.append(history["time"][0])
         for flush, (_, optimizer, _, times) in runs.items():
             slot = next(iter(optimizer.state["0.W"].values()))
-            rows.append([name, "on" if flush else "off", f"{statistics.median(times[1:]):.3f}",
-                         f"{subnormal_share(slot):.1%}"])  # fmt: skip
+            rows.append(
+                [
+                    name,
+                    "on" if flush else "off",
+                    f"{statistics.median(times[1:]):.3f}",
+                    f"{subnormal_share(slot):.1%}",
+                ]
+            )
     print(markdown_table(["optimiser", "flushing", "s/epoch", "subnormal first-layer state"], rows))
     return 0
 

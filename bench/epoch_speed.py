@@ -59,8 +59,14 @@ class Config:
 class MlpkitTrainer:
     def __init__(self, config: Config, X: np.ndarray, y: np.ndarray, threads: int) -> None:
         self.X, self.y, self.batch = X, y, config.batch
-        self.net = mk.mlp(list(config.sizes), hidden="relu", output="softmax",
-                          init="he_uniform", seed=0, dtype=config.dtype)  # fmt: skip
+        self.net = mk.mlp(
+            list(config.sizes),
+            hidden="relu",
+            output="softmax",
+            init="he_uniform",
+            seed=0,
+            dtype=config.dtype,
+        )
         lr = LEARNING_RATES[config.optimizer]
         self.optimizer = {
             "sgd": lambda: mk.SGD(lr),
@@ -70,8 +76,15 @@ class MlpkitTrainer:
         self.rng = np.random.default_rng(0)
 
     def epoch(self) -> float:
-        history = self.net.fit(self.X, self.y, loss="cross_entropy", optimizer=self.optimizer,
-                               epochs=1, batch_size=self.batch, seed=self.rng)  # fmt: skip
+        history = self.net.fit(
+            self.X,
+            self.y,
+            loss="cross_entropy",
+            optimizer=self.optimizer,
+            epochs=1,
+            batch_size=self.batch,
+            seed=self.rng,
+        )
         return history["time"][0]
 
 
@@ -118,11 +131,17 @@ class SklearnTrainer:
         self.X, self.y = X, y
         solver = "adam" if config.optimizer == "adam" else "sgd"
         self.model = MLPClassifier(
-            hidden_layer_sizes=config.sizes[1:-1], activation="relu", solver=solver,
-            learning_rate_init=LEARNING_RATES[config.optimizer], alpha=0.0,
-            batch_size=config.batch or len(X), shuffle=True, random_state=0,
-            momentum=0.9 if config.optimizer == "momentum" else 0.0, nesterovs_momentum=False,
-        )  # fmt: skip
+            hidden_layer_sizes=config.sizes[1:-1],
+            activation="relu",
+            solver=solver,
+            learning_rate_init=LEARNING_RATES[config.optimizer],
+            alpha=0.0,
+            batch_size=config.batch or len(X),
+            shuffle=True,
+            random_state=0,
+            momentum=0.9 if config.optimizer == "momentum" else 0.0,
+            nesterovs_momentum=False,
+        )
         self.classes = np.arange(10)
 
     def epoch(self) -> float:
@@ -200,8 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     for config in configurations(args.quick, args.only):
         data = X if config.dtype == "float32" else X.astype(config.dtype)
         seconds = measure(config, data, y, libraries, args.epochs, args.threads)
-        results.append({"config": config.name, "seconds": seconds,
-                        "gflop": 6 * config.n_weights * len(X) / 1e9})  # fmt: skip
+        results.append(
+            {
+                "config": config.name,
+                "seconds": seconds,
+                "gflop": 6 * config.n_weights * len(X) / 1e9,
+            }
+        )
         print(config.name, seconds, flush=True, file=sys.stderr)
     # The peak again at the end, and the higher one counts: the machine is shared.
     peak = max(peak, sgemm_peak(threads=2))

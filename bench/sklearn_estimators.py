@@ -61,16 +61,26 @@ def diabetes(dtype):
 
 def model(library: str, task: str, hidden: tuple[int, ...], epochs: int, dtype, seed: int):
     """The estimator of ``library`` with the shared settings, inputs standardised."""
-    shared = {"hidden_layer_sizes": hidden, "batch_size": 200, "alpha": 1e-4,
-              "random_state": seed}  # fmt: skip
+    shared = {"hidden_layer_sizes": hidden, "batch_size": 200, "alpha": 1e-4, "random_state": seed}
     if library == "mlpkit":
         cls = mlpkit.sklearn.MLPClassifier if task == "classify" else mlpkit.sklearn.MLPRegressor
-        estimator = cls(optimizer="adam", learning_rate=1e-3, epochs=epochs,
-                        dtype=np.dtype(dtype).name, **shared)  # fmt: skip
+        estimator = cls(
+            optimizer="adam",
+            learning_rate=1e-3,
+            epochs=epochs,
+            dtype=np.dtype(dtype).name,
+            **shared,
+        )
     else:
         cls = neural_network.MLPClassifier if task == "classify" else neural_network.MLPRegressor
-        estimator = cls(solver="adam", learning_rate_init=1e-3, max_iter=epochs, tol=0.0,
-                        n_iter_no_change=epochs, **shared)  # fmt: skip
+        estimator = cls(
+            solver="adam",
+            learning_rate_init=1e-3,
+            max_iter=epochs,
+            tol=0.0,
+            n_iter_no_change=epochs,
+            **shared,
+        )
     if task == "regress":
         estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
     return make_pipeline(StandardScaler(), estimator)
@@ -93,13 +103,22 @@ def compare(name, load, task, hidden, epochs, dtype) -> list[list[object]]:
     shape = "-".join(map(str, [X_train.shape[1], *hidden, 1 if task == "regress" else 10]))
     rows = []
     for library, (scores, times) in results.items():
-        rows.append([name, shape, epochs, np.dtype(dtype).name, library,
-                     f"{metric} {scale * statistics.mean(scores):.2f} ± "
-                     f"{scale * statistics.stdev(scores):.2f}",
-                     f"{statistics.median(times):.2f}"])  # fmt: skip
+        rows.append(
+            [
+                name,
+                shape,
+                epochs,
+                np.dtype(dtype).name,
+                library,
+                f"{metric} {scale * statistics.mean(scores):.2f} ± "
+                f"{scale * statistics.stdev(scores):.2f}",
+                f"{statistics.median(times):.2f}",
+            ]
+        )
     ratio = statistics.median(results["mlpkit"][1]) / statistics.median(results["scikit-learn"][1])
-    rows.append([name, shape, epochs, np.dtype(dtype).name, "ratio mlpkit/sklearn", "",
-                 f"{ratio:.2f}"])  # fmt: skip
+    rows.append(
+        [name, shape, epochs, np.dtype(dtype).name, "ratio mlpkit/sklearn", "", f"{ratio:.2f}"]
+    )
     return rows
 
 
@@ -115,8 +134,10 @@ def main() -> int:
         ("diabetes", diabetes, "regress", (32,), 500, np.float64),
     ]
     print(machine_header())
-    print(f"Adam lr 1e-3, batch 200, alpha 1e-4; scores on the test split, mean ± sd over "
-          f"seeds {SEEDS}; fit time median, seconds\n")  # fmt: skip
+    print(
+        f"Adam lr 1e-3, batch 200, alpha 1e-4; scores on the test split, mean ± sd over "
+        f"seeds {SEEDS}; fit time median, seconds\n"
+    )
     rows = []
     for name, load, task, hidden, epochs, dtype in cases:
         if args.only and name.lower() not in args.only:

@@ -49,10 +49,17 @@ def run_mlpkit(config, data) -> tuple[float, int, float]:
     network = build_network(config, data.X_train.shape[1], len(data.classes))
     stopper = StopAtTarget({"test": (data.X_test, data.y_test)})
     history = network.fit(
-        data.X_train, data.y_train, loss=build_loss(config), optimizer=build_optimizer(config),
-        epochs=train["epochs"], batch_size=train["batch_size"], seed=shuffle_rng(config),
-        l2=train["l2"], augment=build_augment(config, data), callbacks=[stopper],
-    )  # fmt: skip
+        data.X_train,
+        data.y_train,
+        loss=build_loss(config),
+        optimizer=build_optimizer(config),
+        epochs=train["epochs"],
+        batch_size=train["batch_size"],
+        seed=shuffle_rng(config),
+        l2=train["l2"],
+        augment=build_augment(config, data),
+        callbacks=[stopper],
+    )
     return float(np.sum(history["time"])), len(history), history["test_accuracy"][-1]
 
 
@@ -74,8 +81,10 @@ def run_torch(config, data, threads: int) -> tuple[float, int, float]:
     biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
     optimizer = torch.optim.SGD(
         [{"params": weights, "weight_decay": 2 * train["l2"]}, {"params": biases}],
-        lr=train["learning_rate"], momentum=train["momentum"], nesterov=train["nesterov"],
-    )  # fmt: skip
+        lr=train["learning_rate"],
+        momentum=train["momentum"],
+        nesterov=train["nesterov"],
+    )
     schedule = torch.optim.lr_scheduler.StepLR(optimizer, train["decay_every"], train["decay"])
     augment, rng = build_augment(config, data), np.random.default_rng(train["seed"])
     X_test, y_test = torch.from_numpy(data.X_test), torch.from_numpy(data.y_test)

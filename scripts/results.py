@@ -92,8 +92,10 @@ def summary(values: list[float]) -> str:
 def wall_time(recipe: str) -> str:
     if recipe in PREFIX_OF:
         recipe = PREFIX_OF[recipe][0]
-    times = [json.loads((RUNS / f"{recipe}-seed{s}" / "metrics.json").read_text())["wall_time_s"]
-             for s in SEEDS]  # fmt: skip
+    times = [
+        json.loads((RUNS / f"{recipe}-seed{s}" / "metrics.json").read_text())["wall_time_s"]
+        for s in SEEDS
+    ]
     return f"{statistics.mean(times):.0f} s"
 
 
@@ -125,16 +127,21 @@ def write_figures() -> None:
     import matplotlib.pyplot as plt
 
     copies = {
-        "e1-set1": ["decision_regions"], "e1-set2": ["decision_regions"],
-        "e1-set3": ["decision_regions"], "e1-optdigits": ["confusion_matrix", "samples"],
-        "e2-hidden100": ["weights", "samples"], "e2-hidden100-l2": ["weights"],
-        "e3-notmnist": ["learning_curves"], "e4-moons": ["decision_regions"],
+        "e1-set1": ["decision_regions"],
+        "e1-set2": ["decision_regions"],
+        "e1-set3": ["decision_regions"],
+        "e1-optdigits": ["confusion_matrix", "samples"],
+        "e2-hidden100": ["weights", "samples"],
+        "e2-hidden100-l2": ["weights"],
+        "e3-notmnist": ["learning_curves"],
+        "e4-moons": ["decision_regions"],
         "e5-mnist": ["learning_curves"],
-    }  # fmt: skip
+    }
     for recipe, stems in copies.items():
         for stem in stems:
-            shutil.copy(RUNS / f"{recipe}-seed0" / "plots" / f"{stem}.png",
-                        DOCS / f"{recipe}-{stem}.png")  # fmt: skip
+            shutil.copy(
+                RUNS / f"{recipe}-seed0" / "plots" / f"{stem}.png", DOCS / f"{recipe}-{stem}.png"
+            )
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for recipe, label in (
         ("e1-optdigits", "no momentum"),
@@ -157,8 +164,12 @@ def write_figures() -> None:
     spreads = [statistics.stdev(test_accuracies(n)) for n in names]
     ax.errorbar(sizes, means, yerr=spreads, marker="o", capsize=4, label="mlpkit (3 seeds)")
     ax.plot(sizes[:1] + sizes[1:], [90.20, 90.86, 90.97, 91.15], "s--", label="classic")
-    ax.set(xscale="log", xlabel="hidden units", ylabel="test accuracy (%)",
-           title="E3: hidden-unit sweep")  # fmt: skip
+    ax.set(
+        xscale="log",
+        xlabel="hidden units",
+        ylabel="test accuracy (%)",
+        title="E3: hidden-unit sweep",
+    )
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -184,22 +195,36 @@ def write_results() -> None:
     for label, recipe, classic, data in CLASSIC:
         values = test_accuracies(recipe)
         shown = "-" if classic is None else f"{classic:.2f}"
-        lines.append(f"| {label} | {shown} | {summary(values)} | `mlpkit run {recipe}` "
-                     f"| {data} | {wall_time(recipe)} |")  # fmt: skip
-    lines += ["", "## Better recipes", "",
-              "| dataset | required | mlpkit test | recipe | compared with | wall time |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
+        lines.append(
+            f"| {label} | {shown} | {summary(values)} | `mlpkit run {recipe}` "
+            f"| {data} | {wall_time(recipe)} |"
+        )
+    lines += [
+        "",
+        "## Better recipes",
+        "",
+        "| dataset | required | mlpkit test | recipe | compared with | wall time |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, recipe, needed, against in BETTER:
         shown = "-" if needed is None else f">= {needed:.1f}"
-        lines.append(f"| {label} | {shown} | {summary(test_accuracies(recipe))} | "
-                     f"`mlpkit run {recipe}` | {against} | {wall_time(recipe)} |")  # fmt: skip
+        lines.append(
+            f"| {label} | {shown} | {summary(test_accuracies(recipe))} | "
+            f"`mlpkit run {recipe}` | {against} | {wall_time(recipe)} |"
+        )
     lines += notes()
     plain, fast = history("e1-optdigits"), history("e1-optdigits-momentum")
-    lines += ["", "## E1: momentum", "",
-              f"Epochs to 95% training accuracy on optdigits (seed 0): "
-              f"{epochs_to(plain['accuracy'], 0.95)} without momentum, "
-              f"{epochs_to(fast['accuracy'], 0.95)} with momentum 0.9.", "",
-              "![E1 momentum](e1-momentum.png)", ""]  # fmt: skip
+    lines += [
+        "",
+        "## E1: momentum",
+        "",
+        f"Epochs to 95% training accuracy on optdigits (seed 0): "
+        f"{epochs_to(plain['accuracy'], 0.95)} without momentum, "
+        f"{epochs_to(fast['accuracy'], 0.95)} with momentum 0.9.",
+        "",
+        "![E1 momentum](e1-momentum.png)",
+        "",
+    ]
     lines += ["## Plots (seed 0 runs)", ""]
     for title, stem in PLOTS:
         lines += [f"### {title}", "", f"![{title}]({stem}.png)", ""]

@@ -16,16 +16,29 @@ pytest.importorskip("threadpoolctl")
 
 
 def run_bench(*args: str) -> str:
-    result = subprocess.run([sys.executable, str(BENCH / args[0]), *args[1:]],
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(BENCH / args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 @pytest.mark.slow
 def test_epoch_speed_prints_a_table_for_mlpkit_alone():
-    out = run_bench("epoch_speed.py", "--libraries", "mlpkit", "--only", "784-100-10 full sgd",
-                    "--only", "float32", "--epochs", "1")  # fmt: skip
+    out = run_bench(
+        "epoch_speed.py",
+        "--libraries",
+        "mlpkit",
+        "--only",
+        "784-100-10 full sgd",
+        "--only",
+        "float32",
+        "--epochs",
+        "1",
+    )
     assert "Measured sgemm peak" in out
     rows = [line for line in out.splitlines() if line.startswith("| 784-100-10 full sgd float32")]
     assert len(rows) == 1

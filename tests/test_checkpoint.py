@@ -43,9 +43,13 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, data, every):
     rng = np.random.default_rng(5)
     saver = Checkpoint(path, optimizer, rng, every=every, early_stopping=stopper)
     net.fit(
-        X_train, y_train, optimizer=optimizer, seed=rng,
-        callbacks=[stopper, StopAfter(5), saver], **kwargs,
-    )  # fmt: skip
+        X_train,
+        y_train,
+        optimizer=optimizer,
+        seed=rng,
+        callbacks=[stopper, StopAfter(5), saver],
+        **kwargs,
+    )
 
     state = load_checkpoint(path)
     assert state.epochs_done == (5 if every == 1 else 4)
@@ -53,9 +57,14 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, data, every):
     rng = state.restore(net, optimizer, stopper)
     saver = Checkpoint(path, optimizer, rng, early_stopping=stopper, history=state.history)
     net.fit(
-        X_train, y_train, optimizer=optimizer, seed=rng, callbacks=[stopper, saver],
-        initial_epoch=state.epochs_done, **kwargs,
-    )  # fmt: skip
+        X_train,
+        y_train,
+        optimizer=optimizer,
+        seed=rng,
+        callbacks=[stopper, saver],
+        initial_epoch=state.epochs_done,
+        **kwargs,
+    )
 
     for key, value in net.get_weights().items():
         np.testing.assert_array_equal(value, expected[key])

@@ -104,8 +104,10 @@ def test_digits20_reads_ex4data1_when_present(tmp_path, monkeypatch):
     labels = np.repeat(np.arange(10), 500)
     columns_first = images.transpose(0, 2, 1).reshape(5000, 400)  # MATLAB's order
     (tmp_path / "digits20").mkdir()
-    savemat(tmp_path / "digits20" / "ex4data1.mat",
-            {"X": columns_first, "y": np.where(labels == 0, 10, labels)[:, None]})  # fmt: skip
+    savemat(
+        tmp_path / "digits20" / "ex4data1.mat",
+        {"X": columns_first, "y": np.where(labels == 0, 10, labels)[:, None]},
+    )
     monkeypatch.setenv("MLPKIT_DATA", str(tmp_path))
     data = datasets.load("digits20", download=False)
     assert data.X_train.shape == (1000, 400) and (np.bincount(data.y_test) == 400).all()

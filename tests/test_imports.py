@@ -5,14 +5,25 @@ import sys
 
 import pytest
 
-HEAVY = ["matplotlib", "tqdm", "mlpkit.datasets", "mlpkit.io", "mlpkit.plots", "zipfile",
-         "mlpkit.search", "sqlite3", "joblib", "sklearn"]  # fmt: skip
+HEAVY = [
+    "matplotlib",
+    "tqdm",
+    "mlpkit.datasets",
+    "mlpkit.io",
+    "mlpkit.plots",
+    "zipfile",
+    "mlpkit.search",
+    "sqlite3",
+    "joblib",
+    "sklearn",
+]
 
 
 def modules_loaded_by(code: str) -> set[str]:
     script = f"import sys\n{code}\nprint(' '.join(sys.modules))"
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True).stdout  # fmt: skip
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     return set(output.split())
 
 
@@ -21,8 +32,12 @@ def test_import_mlpkit_leaves_the_heavy_modules_alone():
     assert loaded & set(HEAVY) == set()
 
 
-LAZY = [("datasets", "mlpkit.datasets"), ("plots", "mlpkit.plots"), ("save", "mlpkit.io"),
-        ("search", "mlpkit.search")]  # fmt: skip
+LAZY = [
+    ("datasets", "mlpkit.datasets"),
+    ("plots", "mlpkit.plots"),
+    ("save", "mlpkit.io"),
+    ("search", "mlpkit.search"),
+]
 
 
 @pytest.mark.parametrize(("name", "module"), LAZY)

@@ -86,8 +86,14 @@ def test_dropout_scales_in_training_and_passes_at_inference():
 
 
 def test_dropout_gradients_and_saving(tmp_path):
-    net = mk.mlp([4, 6, 6, 3], hidden="tanh", dropout=0.5, dtype="float64", seed=0,
-                 bias_init="standard_normal")  # fmt: skip
+    net = mk.mlp(
+        [4, 6, 6, 3],
+        hidden="tanh",
+        dropout=0.5,
+        dtype="float64",
+        seed=0,
+        bias_init="standard_normal",
+    )
     X = np.random.default_rng(0).normal(size=(5, 4))
     assert max(mk.gradcheck(net, X, [0, 1, 2, 0, 1]).values()) < 1e-6
     history = net.fit(X, [0, 1, 2, 0, 1], epochs=3, seed=0)
@@ -110,8 +116,13 @@ def test_a_lone_relu_leaves_its_input_alone():
 def test_hidden_relus_of_a_network_work_in_place_with_the_same_results():
     net = mk.mlp([3, 5, 4, 2], hidden="relu", output="softmax", seed=0)
     assert [getattr(layer, "inplace", None) for layer in net.layers] == [
-        None, True, None, True, None, False,
-    ]  # fmt: skip
+        None,
+        True,
+        None,
+        True,
+        None,
+        False,
+    ]
     X = np.random.default_rng(1).normal(size=(6, 3)).astype(np.float32)
     T = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1, 0]]
     value, outputs = net.loss_and_gradients(X, T, mk.CrossEntropy())

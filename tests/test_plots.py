@@ -24,10 +24,14 @@ def moons():
     X, y = mk.datasets.make_moons(n_samples=300, noise=0.15, seed=0)
     net = mk.mlp([2, 6, 2], hidden="tanh", seed=0)
     history = net.fit(
-        X[:200], y[:200], optimizer=mk.SGD(0.1, momentum=0.9), epochs=20, batch_size=20,
+        X[:200],
+        y[:200],
+        optimizer=mk.SGD(0.1, momentum=0.9),
+        epochs=20,
+        batch_size=20,
         validation=(X[200:], y[200:]),
         callbacks=[mk.EvaluateSets({"test": (X[200:], y[200:])}, every=2)],
-    )  # fmt: skip
+    )
     return net, history, X, y
 
 

@@ -27,9 +27,14 @@ def test_defaults_fill_what_a_recipe_leaves_out(tmp_path):
 def test_overrides():
     config = apply_overrides(
         load_recipe("moons-mlp"),
-        ["train.learning_rate=0.3", "train.optimizer=adam", "model.hidden=[4, 4]",
-         "data.options.noise=0.3", "train.nesterov=true"],
-    )  # fmt: skip
+        [
+            "train.learning_rate=0.3",
+            "train.optimizer=adam",
+            "model.hidden=[4, 4]",
+            "data.options.noise=0.3",
+            "train.nesterov=true",
+        ],
+    )
     assert config["train"]["learning_rate"] == 0.3
     assert config["train"]["optimizer"] == "adam"  # a bare word is read as text
     assert config["model"]["hidden"] == [4, 4]

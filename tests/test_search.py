@@ -82,9 +82,21 @@ def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
     assert search.blas_threads_per_worker(1) == os.cpu_count()
     assert search.blas_threads_per_worker(4 * os.cpu_count()) == 1
     # The command line's --jobs 2 gives the same table too.
-    command = cli("search", "optdigits-mlp", "--grid", GRID[0], "--grid", GRID[1], "--set",
-                  "train.epochs=3", "--jobs", "2", "--db", str(tmp_path / "cli.sqlite"),
-                  "--no-plots")  # fmt: skip
+    command = cli(
+        "search",
+        "optdigits-mlp",
+        "--grid",
+        GRID[0],
+        "--grid",
+        GRID[1],
+        "--set",
+        "train.epochs=3",
+        "--jobs",
+        "2",
+        "--db",
+        str(tmp_path / "cli.sqlite"),
+        "--no-plots",
+    )
     assert command.returncode == 0, command.stderr
     with TrialStore(tmp_path / "cli.sqlite") as store:
         table = search.ranked_table(store.trials("done"))
@@ -92,8 +104,9 @@ def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
 
 
 def test_trials_are_scored_on_validation_data_with_history(tmp_path):
-    result = search.run_search(small_recipe(), [["model.hidden=[16]"]], db=tmp_path / "s.sqlite",
-                               seeds=2, log=quiet)  # fmt: skip
+    result = search.run_search(
+        small_recipe(), [["model.hidden=[16]"]], db=tmp_path / "s.sqlite", seeds=2, log=quiet
+    )
     (row,) = result.table
     assert row["seeds"] == [0, 1] and 0.5 < row["mean"] <= 1
     with TrialStore(tmp_path / "s.sqlite") as store:
@@ -151,18 +164,39 @@ def test_best_configuration_is_written_as_a_recipe(tmp_path):
 
 
 def cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "mlpkit", *args], capture_output=True,
-                          text=True, timeout=600, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "mlpkit", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
 
 
 @pytest.mark.slow
 def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
     db = tmp_path / "killed.sqlite"
-    command = [sys.executable, "-m", "mlpkit", "search", "optdigits-mlp", "--grid", GRID[0],
-               "--grid", GRID[1], "--set", "train.epochs=60", "--jobs", "2", "--db", str(db),
-               "--no-plots"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "mlpkit",
+        "search",
+        "optdigits-mlp",
+        "--grid",
+        GRID[0],
+        "--grid",
+        GRID[1],
+        "--set",
+        "train.epochs=60",
+        "--jobs",
+        "2",
+        "--db",
+        str(db),
+        "--no-plots",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 300
     done = 0
     while done < 3 and time.monotonic() < deadline and process.poll() is None:
@@ -170,7 +204,8 @@ def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
         if db.exists():
             with sqlite3.connect(db) as connection:
                 done = connection.execute(
-                    "SELECT count(*) FROM trials WHERE status = 'done'").fetchone()[0]  # fmt: skip
+                    "SELECT count(*) FROM trials WHERE status = 'done'"
+                ).fetchone()[0]
     assert process.poll() is None, "the search ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)  # the search and its workers, mid-trial
     process.wait()
@@ -196,11 +231,24 @@ def test_dask_cluster_gives_the_same_table(tmp_path):
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
     points = search.grid_points(search.parse_grid(GRID))
     local = search.run_search(small_recipe(), points, db=tmp_path / "local.sqlite", log=quiet)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
-        args = ["search", "optdigits-mlp", "--grid", GRID[0], "--grid", GRID[1],
-                "--set", "train.epochs=3", "--scheduler", cluster.scheduler_address,
-                "--db", str(tmp_path / "dask.sqlite"), "--no-plots"]  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        args = [
+            "search",
+            "optdigits-mlp",
+            "--grid",
+            GRID[0],
+            "--grid",
+            GRID[1],
+            "--set",
+            "train.epochs=3",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--db",
+            str(tmp_path / "dask.sqlite"),
+            "--no-plots",
+        ]
         result = cli(*args)
         assert result.returncode == 0, result.stderr
         with distributed.Client(cluster) as client:
@@ -213,8 +261,9 @@ def test_dask_cluster_gives_the_same_table(tmp_path):
     shown = cli("search", "--show", str(tmp_path / "dask.sqlite"))
     assert shown.returncode == 0 and "9 trials finished, 0 failed, 0 unfinished" in shown.stdout
     # dask=True (--dask) starts its own local cluster for the search.
-    own = search.run_search(small_recipe(), points[:3], db=tmp_path / "own.sqlite", dask=True,
-                            jobs=2, log=quiet)  # fmt: skip
+    own = search.run_search(
+        small_recipe(), points[:3], db=tmp_path / "own.sqlite", dask=True, jobs=2, log=quiet
+    )
     expected = {tuple(row["overrides"]): row["mean"] for row in local.table}
     assert {tuple(row["overrides"]): row["mean"] for row in own.table} == {
         tuple(point): expected[tuple(point)] for point in points[:3]
@@ -256,10 +305,15 @@ def test_python_search_example_runs(tmp_path):
 
 def test_python_search_takes_a_dict_grid_and_ranges(tmp_path):
     grid = {"model.hidden": [16, [8, 8]], "train.nesterov": [True]}
-    result = search.search("optdigits-mlp", grid=grid,
-                           overrides=["train.epochs=2", "train.momentum=0.9"], random=2,
-                           log_ranges={"train.learning_rate": (0.01, 0.3)},
-                           db=tmp_path / "d.sqlite", log=None)  # fmt: skip
+    result = search.search(
+        "optdigits-mlp",
+        grid=grid,
+        overrides=["train.epochs=2", "train.momentum=0.9"],
+        random=2,
+        log_ranges={"train.learning_rate": (0.01, 0.3)},
+        db=tmp_path / "d.sqlite",
+        log=None,
+    )
     assert result.ran == 4 and result.failed == 0
     hidden = sorted({o for row in result.table for o in row["overrides"] if "hidden" in o})
     assert hidden == ["model.hidden=[16]", "model.hidden=[8, 8]"]
@@ -275,8 +329,9 @@ def test_a_bad_grid_value_is_an_error_before_any_trial(tmp_path):
 
 def test_synthetic_options_can_be_swept(tmp_path):
     grid = ["data.options.noise=0.1,0.3"]
-    result = search.search("moons-mlp", grid=grid, overrides=["train.epochs=2"],
-                           db=tmp_path / "m.sqlite", log=None)  # fmt: skip
+    result = search.search(
+        "moons-mlp", grid=grid, overrides=["train.epochs=2"], db=tmp_path / "m.sqlite", log=None
+    )
     assert sorted(o for row in result.table for o in row["overrides"]) == [
         "data.options.noise=0.1",
         "data.options.noise=0.3",

@@ -111,10 +111,22 @@ def test_alpha_shrinks_the_weights():
     X = StandardScaler().fit_transform(X)
     norms = []
     for alpha in (0.0, 1.0):
-        model = MLPClassifier(optimizer="sgd", learning_rate=0.1, momentum=0.0, batch_size=30,
-                              epochs=30, alpha=alpha, random_state=0).fit(X, y)  # fmt: skip
-        norms.append(sum(float(np.sum(W**2)) for key, W, _ in model.network_.parameters()
-                         if key.endswith(".W")))  # fmt: skip
+        model = MLPClassifier(
+            optimizer="sgd",
+            learning_rate=0.1,
+            momentum=0.0,
+            batch_size=30,
+            epochs=30,
+            alpha=alpha,
+            random_state=0,
+        ).fit(X, y)
+        norms.append(
+            sum(
+                float(np.sum(W**2))
+                for key, W, _ in model.network_.parameters()
+                if key.endswith(".W")
+            )
+        )
     assert norms[1] < 0.5 * norms[0]
 
 
@@ -122,14 +134,16 @@ def test_regressor_one_and_two_outputs():
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, size=(400, 2))
     y = np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2
-    model = MLPRegressor(hidden_layer_sizes=(32, 32), epochs=300, learning_rate=0.01,
-                         random_state=0).fit(X, y)  # fmt: skip
+    model = MLPRegressor(
+        hidden_layer_sizes=(32, 32), epochs=300, learning_rate=0.01, random_state=0
+    ).fit(X, y)
     assert model.predict(X).shape == (400,)
     assert model.score(X, y) > 0.95
     assert model.network_.evaluate(X, y[:, None])["r2"] == pytest.approx(model.score(X, y))
     Y = np.column_stack([y, -2 * y])
-    two = MLPRegressor(hidden_layer_sizes=(32, 32), epochs=300, learning_rate=0.01,
-                       random_state=0).fit(X, Y)  # fmt: skip
+    two = MLPRegressor(
+        hidden_layer_sizes=(32, 32), epochs=300, learning_rate=0.01, random_state=0
+    ).fit(X, Y)
     assert two.n_outputs_ == 2 and two.predict(X).shape == (400, 2)
     assert two.score(X, Y) > 0.95
 

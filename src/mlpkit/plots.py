@@ -163,23 +163,47 @@ def decision_regions(
         weights = np.clip(weights, 0, None)
         weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
         shade = (weights @ colours).reshape(resolution, resolution, 3)
-        ax.imshow(np.clip(0.35 + 0.65 * shade, 0, 1), origin="lower", aspect="auto",
-                  extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip
+        ax.imshow(
+            np.clip(0.35 + 0.65 * shade, 0, 1),
+            origin="lower",
+            aspect="auto",
+            extent=(gx.min(), gx.max(), gy.min(), gy.max()),
+        )
     else:
         regions = network.labels_of(outputs).reshape(gx.shape)
         light = 0.6 + 0.4 * colours
-        ax.imshow(light[regions], origin="lower", aspect="auto",
-                  extent=(gx.min(), gx.max(), gy.min(), gy.max()))  # fmt: skip
-    ax.scatter(X[:, 0], X[:, 1], c=colours[y], s=12, edgecolors="black", linewidths=0.3,
-               label="train")  # fmt: skip
+        ax.imshow(
+            light[regions],
+            origin="lower",
+            aspect="auto",
+            extent=(gx.min(), gx.max(), gy.min(), gy.max()),
+        )
+    ax.scatter(
+        X[:, 0], X[:, 1], c=colours[y], s=12, edgecolors="black", linewidths=0.3, label="train"
+    )
     if X_test is not None:
         X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
         wrong = network.predict(transform(X_test)) != y_test
-        ax.scatter(X_test[:, 0], X_test[:, 1], c=colours[y_test], s=16, marker="s",
-                   edgecolors="white", linewidths=0.4, label="test")  # fmt: skip
+        ax.scatter(
+            X_test[:, 0],
+            X_test[:, 1],
+            c=colours[y_test],
+            s=16,
+            marker="s",
+            edgecolors="white",
+            linewidths=0.4,
+            label="test",
+        )
         if wrong.any():
-            ax.scatter(X_test[wrong, 0], X_test[wrong, 1], s=60, marker="x", c="red",
-                       linewidths=1.5, label=f"wrong ({wrong.sum()})")  # fmt: skip
+            ax.scatter(
+                X_test[wrong, 0],
+                X_test[wrong, 1],
+                s=60,
+                marker="x",
+                c="red",
+                linewidths=1.5,
+                label=f"wrong ({wrong.sum()})",
+            )
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("network output" if graded else "decision regions")
     return ax
@@ -188,8 +212,9 @@ def decision_regions(
 def _image_figure(n: int, columns: int | None = None):
     columns = columns or min(n, max(1, math.ceil(math.sqrt(n))))
     rows = max(1, math.ceil(n / columns))
-    fig, axes = _pyplot().subplots(rows, columns, figsize=(1.2 * columns, 1.35 * rows),
-                                   squeeze=False)  # fmt: skip
+    fig, axes = _pyplot().subplots(
+        rows, columns, figsize=(1.2 * columns, 1.35 * rows), squeeze=False
+    )
     for ax in axes.ravel():
         ax.axis("off")
     return fig, axes.ravel()
@@ -332,9 +357,14 @@ def network_diagram(network: Network, ax: Any = None) -> Any:
         for i, start in enumerate(positions[c]):
             for j, end in enumerate(positions[c + 1]):
                 weight = W[i, j]
-                ax.plot([start[0], end[0]], [start[1], end[1]],
-                        color="#1f5fbf" if weight > 0 else "#c0392b",
-                        linewidth=0.3 + 4 * abs(weight) / largest, alpha=0.8, zorder=1)  # fmt: skip
+                ax.plot(
+                    [start[0], end[0]],
+                    [start[1], end[1]],
+                    color="#1f5fbf" if weight > 0 else "#c0392b",
+                    linewidth=0.3 + 4 * abs(weight) / largest,
+                    alpha=0.8,
+                    zorder=1,
+                )
     names = ["input"] + [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]
     for c, column in enumerate(positions):
         xs, ys = zip(*column, strict=True)
@@ -370,22 +400,40 @@ def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[s
         middle = np.nanmean([np.nanmin(grid), np.nanmax(grid)])
         for (i, j), value in np.ndenumerate(grid):
             if np.isfinite(value):  # dark text on the bright (high) end of viridis
-                ax.text(j, i, f"{value:.4f}", ha="center", va="center", fontsize=8,
-                        color="k" if value > middle else "w")  # fmt: skip
-        ax.set(xticks=range(len(xs)), xticklabels=xs, yticks=range(len(ys)), yticklabels=ys,
-               xlabel=keys[0], ylabel=keys[1],
-               title="validation score (mean over seeds)")  # fmt: skip
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.4f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="k" if value > middle else "w",
+                )
+        ax.set(
+            xticks=range(len(xs)),
+            xticklabels=xs,
+            yticks=range(len(ys)),
+            yticklabels=ys,
+            xlabel=keys[0],
+            ylabel=keys[1],
+            title="validation score (mean over seeds)",
+        )
         fig.colorbar(image, ax=ax)
         fig.tight_layout()
         return fig
-    fig, axes = plt.subplots(1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3.5),
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3.5), squeeze=False
+    )
     for ax, key in zip(axes[0], keys or [""], strict=False):
         values = sorted({r[0].get(key, "") for r in rows}, key=_as_number)
         for settings, score in rows:
             ax.plot(values.index(settings.get(key, "")), score, "o", color=_TRAIN, alpha=0.7)
-        ax.set(xticks=range(len(values)), xticklabels=values, xlabel=key or "recipe as is",
-               ylabel="validation score")  # fmt: skip
+        ax.set(
+            xticks=range(len(values)),
+            xticklabels=values,
+            xlabel=key or "recipe as is",
+            ylabel="validation score",
+        )
         ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -406,8 +454,11 @@ def search_curves(table: Sequence[dict[str, Any]]) -> Any:
         history = row["histories"][0]
         key = "val_accuracy" if "val_accuracy" in history else "val_r2"
         values = history.get(key, [])
-        ax.plot(range(1, len(values) + 1), values,
-                label=f"{rank}. {' '.join(row['overrides']) or 'recipe as is'}")  # fmt: skip
+        ax.plot(
+            range(1, len(values) + 1),
+            values,
+            label=f"{rank}. {' '.join(row['overrides']) or 'recipe as is'}",
+        )
     ax.set(xlabel="epoch", ylabel="validation score", title="best configurations")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

@@ -48,24 +48,38 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
         transform = data.preprocessor.transform
         for stem, graded in (("decision_regions", False), ("network_output", True)):
             figures[stem] = plots.decision_regions(
-                network, data.raw_train, data.y_train, data.raw_test, data.y_test,
-                graded=graded, transform=transform,
-            ).figure  # fmt: skip
+                network,
+                data.raw_train,
+                data.y_train,
+                data.raw_test,
+                data.y_test,
+                graded=graded,
+                transform=transform,
+            ).figure
         if plots.diagram_widths(network) is not None:
             figures["network"] = plots.network_diagram(network).figure
     if data.image_shape is not None:
         n = config["report"]["images"]
         shape = data.image_shape
         figures["samples"] = plots.image_grid(
-            data.raw_train, data.y_train, image_shape=shape, classes=data.classes, n=n,
+            data.raw_train,
+            data.y_train,
+            image_shape=shape,
+            classes=data.classes,
+            n=n,
             title="training samples",
-        )  # fmt: skip
+        )
         if plots.first_dense_kernel(network, shape) is not None:
             figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
         figures["misclassified"] = plots.misclassified(
-            network, data.X_test, data.y_test, images=data.raw_test, image_shape=shape,
-            classes=data.classes, n=n,
-        )  # fmt: skip
+            network,
+            data.X_test,
+            data.y_test,
+            images=data.raw_test,
+            image_shape=shape,
+            classes=data.classes,
+            n=n,
+        )
     return figures
 
 
@@ -102,10 +116,11 @@ def _results_table(metrics: dict[str, Any]) -> str:
             figures = metrics[split]
             accuracy = figures.get("accuracy")
             shown = "" if accuracy is None else f"{100 * accuracy:.2f}%"
-            rows.append(f"<tr><th>{split}</th><td class=num>{figures['loss']:.4f}</td>"
-                        f"<td class=num>{shown}</td></tr>")  # fmt: skip
-    return ("<table><tr><th></th><th>loss</th><th>accuracy</th></tr>"
-            + "".join(rows) + "</table>")  # fmt: skip
+            rows.append(
+                f"<tr><th>{split}</th><td class=num>{figures['loss']:.4f}</td>"
+                f"<td class=num>{shown}</td></tr>"
+            )
+    return "<table><tr><th></th><th>loss</th><th>accuracy</th></tr>" + "".join(rows) + "</table>"
 
 
 def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> str:
@@ -120,8 +135,9 @@ def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> 
         ("seed", metrics["seed"]),
         ("versions", ", ".join(f"{k} {v}" for k, v in metrics["versions"].items())),
     ]
-    fact_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                        for k, v in facts)  # fmt: skip
+    fact_rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts
+    )
     figures = "".join(
         f'<figure><img alt="{stem}" src="data:image/png;base64,'
         f'{base64.b64encode(png).decode("ascii")}"><figcaption>{stem.replace("_", " ")}'

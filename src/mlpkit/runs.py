@@ -137,17 +137,31 @@ class Parts:
             stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
         return cls(network, build_optimizer(config), build_loss(config), stopper)
 
-    def fit(self, config: dict[str, Any], data: RunData, callbacks: list[Any], rng: Any,
-            initial_epoch: int = 0) -> History:  # fmt: skip
+    def fit(
+        self,
+        config: dict[str, Any],
+        data: RunData,
+        callbacks: list[Any],
+        rng: Any,
+        initial_epoch: int = 0,
+    ) -> History:
         """Train on the training split as the recipe says, watching the validation split if any."""
         train = config["train"]
         return self.network.fit(
-            data.X_train, data.y_train, loss=self.loss, optimizer=self.optimizer,
-            epochs=train["epochs"], batch_size=train["batch_size"] or None,
+            data.X_train,
+            data.y_train,
+            loss=self.loss,
+            optimizer=self.optimizer,
+            epochs=train["epochs"],
+            batch_size=train["batch_size"] or None,
             validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
-            callbacks=callbacks, seed=rng, l2=train["l2"], l2_bias=train["l2_bias"],
-            initial_epoch=initial_epoch, augment=build_augment(config, data),
-        )  # fmt: skip
+            callbacks=callbacks,
+            seed=rng,
+            l2=train["l2"],
+            l2_bias=train["l2_bias"],
+            initial_epoch=initial_epoch,
+            augment=build_augment(config, data),
+        )
 
 
 def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, stop, started):
@@ -168,8 +182,9 @@ def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, sto
     n_batches = -(-len(data.X_train) // (batch_size or len(data.X_train)))
     progress = make_progress(train["epochs"], n_batches, initial_epoch, quiet)
     callbacks += [c for c in (progress, stop) if c is not None]
-    saver = Checkpoint(run_dir / "checkpoint.npz", optimizer, rng, train["checkpoint_every"],
-                       stopper, history)  # fmt: skip
+    saver = Checkpoint(
+        run_dir / "checkpoint.npz", optimizer, rng, train["checkpoint_every"], stopper, history
+    )
     callbacks.append(saver)  # last: it records the complete logs
     already_stopped = stopper is not None and state is not None and stopper.wait >= stopper.patience
     if initial_epoch < train["epochs"] and not already_stopped:

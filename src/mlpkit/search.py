@@ -33,9 +33,21 @@ from mlpkit.searchspace import (
     random_points,
 )
 
-__all__ = ["SearchResult", "Trial", "format_table", "grid_points", "parse_grid", "parse_range",
-           "parse_values", "random_points", "ranked_table", "run_search", "run_trial", "search",
-           "write_outputs"]  # fmt: skip
+__all__ = [
+    "SearchResult",
+    "Trial",
+    "format_table",
+    "grid_points",
+    "parse_grid",
+    "parse_range",
+    "parse_values",
+    "random_points",
+    "ranked_table",
+    "run_search",
+    "run_trial",
+    "search",
+    "write_outputs",
+]
 
 
 @dataclass
@@ -71,14 +83,19 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             callbacks = [parts.stopper] if parts.stopper else []
             history = parts.fit(trial_config, data, callbacks, shuffle_rng(trial_config))
             final = parts.network.evaluate(data.X_valid, data.y_valid)
-            threads = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"),
-                          default=0)  # fmt: skip
+            threads = max(
+                (p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=0
+            )
     except Exception as error:  # any failure is reported in the store; the search goes on
-        return {"status": "failed", "error": f"{type(error).__name__}: {error}",
-                "wall_time": time.perf_counter() - started}  # fmt: skip
+        return {
+            "status": "failed",
+            "error": f"{type(error).__name__}: {error}",
+            "wall_time": time.perf_counter() - started,
+        }
     score = final.get("accuracy", final.get("r2"))
-    columns = {k: [float(v) for v in values] for k, values in history.as_dict().items()
-               if k != "time"}  # fmt: skip
+    columns = {
+        k: [float(v) for v in values] for k, values in history.as_dict().items() if k != "time"
+    }
     return {
         "status": "done",
         "score": float(score),
@@ -206,8 +223,10 @@ def run_search(
     if int(seeds) < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds!r}")
     if scheduler and dask:
-        raise ValueError("--scheduler and --dask exclude each other: one names a running "
-                         "Dask cluster, the other starts one")  # fmt: skip
+        raise ValueError(
+            "--scheduler and --dask exclude each other: one names a running "
+            "Dask cluster, the other starts one"
+        )
     log = log or (lambda line: None)
     config = search_config(config, valid_size)
     for point in points:  # a bad value is an error now, not a failure in every trial
@@ -230,8 +249,10 @@ def run_search(
                 store.record(trial.overrides, trial.seed, result)
                 failed += result["status"] != "done"
                 shown = f"{result['score']:.4f}" if result["status"] == "done" else result["error"]
-                log(f"[{count}/{len(todo)}] {' '.join(trial.overrides) or '(recipe as is)'} "
-                    f"seed {trial.seed}: {shown} ({result['wall_time']:.1f} s)")  # fmt: skip
+                log(
+                    f"[{count}/{len(todo)}] {' '.join(trial.overrides) or '(recipe as is)'} "
+                    f"seed {trial.seed}: {shown} ({result['wall_time']:.1f} s)"
+                )
         table = ranked_table(store.trials("done"))
     return SearchResult(Path(db), table, len(todo), len(trials) - len(todo), failed)
 
@@ -261,8 +282,13 @@ class _Backend:
         if self.scheduler:
             self._client = Client(self.scheduler)
         else:
-            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None)  # fmt: skip
+            self._cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             self._client = Client(self._cluster)
         self._config = joblib.parallel_config(backend="dask")
         self._config.__enter__()
@@ -290,15 +316,19 @@ def ranked_table(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for key, members in groups.items():
         scores = [m["score"] for m in members]
-        rows.append({
-            "overrides": json.loads(key),
-            "mean": statistics.mean(scores),
-            "sd": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-            "seeds": sorted(m["seed"] for m in members),
-            "val_loss": statistics.mean(m["metrics"].get("val_loss", math.nan) for m in members),
-            "wall_time": statistics.mean(m["wall_time"] for m in members),
-            "histories": [m["history"] for m in sorted(members, key=lambda m: m["seed"])],
-        })  # fmt: skip
+        rows.append(
+            {
+                "overrides": json.loads(key),
+                "mean": statistics.mean(scores),
+                "sd": statistics.stdev(scores) if len(scores) > 1 else 0.0,
+                "seeds": sorted(m["seed"] for m in members),
+                "val_loss": statistics.mean(
+                    m["metrics"].get("val_loss", math.nan) for m in members
+                ),
+                "wall_time": statistics.mean(m["wall_time"] for m in members),
+                "histories": [m["history"] for m in sorted(members, key=lambda m: m["seed"])],
+            }
+        )
     rows.sort(key=lambda row: (-row["mean"], row["val_loss"], row["overrides"]))
     return rows
 
@@ -310,11 +340,20 @@ def format_table(table: list[dict[str, Any]], limit: int | None = None) -> str:
     lines = []
     for rank, row in enumerate(table[:limit], 1):
         values = _values(row["overrides"])
-        lines.append([str(rank), *(values.get(k, "") for k in keys),
-                      f"{row['mean']:.4f} ± {row['sd']:.4f}", str(len(row["seeds"])),
-                      f"{row['val_loss']:.4f}", f"{row['wall_time']:.1f}"])  # fmt: skip
-    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
-              for i, h in enumerate(header)]  # fmt: skip
+        lines.append(
+            [
+                str(rank),
+                *(values.get(k, "") for k in keys),
+                f"{row['mean']:.4f} ± {row['sd']:.4f}",
+                str(len(row["seeds"])),
+                f"{row['val_loss']:.4f}",
+                f"{row['wall_time']:.1f}",
+            ]
+        )
+    widths = [
+        max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
+        for i, h in enumerate(header)
+    ]
     rendered = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     rendered += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
     return "\n".join(rendered)

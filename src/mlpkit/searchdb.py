@@ -127,8 +127,17 @@ class TrialStore:
         )
         query += "FROM trials" + (" WHERE status = ?" if status else "") + " ORDER BY rowid"
         rows = self._db.execute(query, (status,) if status else ())
-        names = ("overrides", "seed", "status", "score", "metrics", "history", "wall_time",
-                 "error", "updated")  # fmt: skip
+        names = (
+            "overrides",
+            "seed",
+            "status",
+            "score",
+            "metrics",
+            "history",
+            "wall_time",
+            "error",
+            "updated",
+        )
         found = []
         for row in rows:
             trial = dict(zip(names, row, strict=True))

@@ -133,8 +133,10 @@ def axes_from(grid: dict[str, Any] | list[str] | None) -> list[list[str]]:
         axes = []
         for key, values in grid.items():
             is_list = isinstance(_default_of(key), list)
-            axis = [f"{key}={_toml_value([v] if is_list and not isinstance(v, list) else v)}"
-                    for v in values]  # fmt: skip
+            axis = [
+                f"{key}={_toml_value([v] if is_list and not isinstance(v, list) else v)}"
+                for v in values
+            ]
             if not axis:
                 raise RecipeError(f"grid[{key!r}] lists no values")
             axes.append(axis)

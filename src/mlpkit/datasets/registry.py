@@ -51,9 +51,17 @@ _NOTMNIST_SHA256 = (
     "1fa03836e01c862542f8eb83463bb951bebec6fcb3efa28dad748c6b38a9021b",
 )
 _FASHION_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-]  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 _DIGITS = [str(d) for d in range(10)]
 
 # Fixed seeds of the splits mlpkit defines, so that every user gets the same ones.
@@ -141,9 +149,15 @@ def _load_optdigits(info: DatasetInfo, download: bool) -> Dataset:
     with importlib.resources.as_file(package / "optdigits.tes.gz") as test_path:
         X_test, y_test = read_optdigits(test_path)
     return Dataset(
-        "optdigits", X_train.astype(np.float32), y_train, X_test.astype(np.float32), y_test,
-        classes=_DIGITS, image_shape=(8, 8), value_range=(0, 16),
-    )  # fmt: skip
+        "optdigits",
+        X_train.astype(np.float32),
+        y_train,
+        X_test.astype(np.float32),
+        y_test,
+        classes=_DIGITS,
+        image_shape=(8, 8),
+        value_range=(0, 16),
+    )
 
 
 def _read_idx_pair(images: Path, labels: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +172,15 @@ def _load_idx_set(info: DatasetInfo, download: bool, classes: list[str]) -> Data
     X_train, y_train = _read_idx_pair(paths[0], paths[1])
     X_test, y_test = _read_idx_pair(paths[2], paths[3])
     return Dataset(
-        info.name, _as_rows(X_train), y_train, _as_rows(X_test), y_test,
-        classes=classes, image_shape=X_train.shape[1:], value_range=(0, 255),
-    )  # fmt: skip
+        info.name,
+        _as_rows(X_train),
+        y_train,
+        _as_rows(X_test),
+        y_test,
+        classes=classes,
+        image_shape=X_train.shape[1:],
+        value_range=(0, 255),
+    )
 
 
 def _load_notmnist(info: DatasetInfo, download: bool) -> Dataset:
@@ -171,9 +191,17 @@ def _load_notmnist(info: DatasetInfo, download: bool) -> Dataset:
         _as_rows(X), y, split["valid"], split["test"], seed=split["seed"]
     )
     return Dataset(
-        "notmnist", X_train, y_train, X_test, y_test, X_valid, y_valid,
-        classes=list("ABCDEFGHIJ"), image_shape=(28, 28), value_range=(0, 255),
-    )  # fmt: skip
+        "notmnist",
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        X_valid,
+        y_valid,
+        classes=list("ABCDEFGHIJ"),
+        image_shape=(28, 28),
+        value_range=(0, 255),
+    )
 
 
 def _load_digits20(info: DatasetInfo, download: bool) -> Dataset:
@@ -199,9 +227,15 @@ def _load_digits20(info: DatasetInfo, download: bool) -> Dataset:
         X, y, len(y) - DIGITS20["train"], seed=DIGITS20["seed"]
     )
     return Dataset(
-        "digits20", X_train, y_train, X_test, y_test,
-        classes=_DIGITS, image_shape=(20, 20), value_range=(0, 1),
-    )  # fmt: skip
+        "digits20",
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        classes=_DIGITS,
+        image_shape=(20, 20),
+        value_range=(0, 1),
+    )
 
 
 def _read_ex4data1(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -225,9 +259,13 @@ def _load_synthetic(make: Callable[..., Any], name: str, defaults: dict) -> Call
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size, seed=seed)
         classes = [str(c) for c in range(int(y.max()) + 1)]
         return Dataset(
-            name, X_train.astype(np.float32), y_train, X_test.astype(np.float32), y_test,
+            name,
+            X_train.astype(np.float32),
+            y_train,
+            X_test.astype(np.float32),
+            y_test,
             classes=classes,
-        )  # fmt: skip
+        )
 
     return loader
 
@@ -237,20 +275,48 @@ def _idx_files(base: str, hashes: tuple[str, ...], names=_IDX_NAMES) -> tuple[Re
 
 
 _ENTRIES = [
-    DatasetInfo("optdigits", "UCI optical digits, 8x8 counts 0..16 (bundled)", (64,), 10,
-                _load_optdigits, source="bundled"),
-    DatasetInfo("mnist", "MNIST handwritten digits, 28x28 pixels", (784,), 10,
-                lambda info, download: _load_idx_set(info, download, _DIGITS),
-                _idx_files(_MNIST_URL, _MNIST_SHA256)),
-    DatasetInfo("fashion-mnist", "Zalando Fashion-MNIST, 28x28 pixels", (784,), 10,
-                lambda info, download: _load_idx_set(info, download, _FASHION_CLASSES),
-                _idx_files(_FASHION_URL, _FASHION_SHA256)),
-    DatasetInfo("notmnist", "notMNIST letters A-J, 10,000-image sample, 28x28", (784,), 10,
-                _load_notmnist, _idx_files(_NOTMNIST_URL, _NOTMNIST_SHA256, _IDX_NAMES[2:])),
-    DatasetInfo("digits20", "5,000 MNIST digits cropped to 20x20 (or ex4data1.mat)", (400,), 10,
-                _load_digits20, _idx_files(_MNIST_URL, _MNIST_SHA256[:2], _IDX_NAMES[:2]),
-                files_folder="mnist"),
-]  # fmt: skip
+    DatasetInfo(
+        "optdigits",
+        "UCI optical digits, 8x8 counts 0..16 (bundled)",
+        (64,),
+        10,
+        _load_optdigits,
+        source="bundled",
+    ),
+    DatasetInfo(
+        "mnist",
+        "MNIST handwritten digits, 28x28 pixels",
+        (784,),
+        10,
+        lambda info, download: _load_idx_set(info, download, _DIGITS),
+        _idx_files(_MNIST_URL, _MNIST_SHA256),
+    ),
+    DatasetInfo(
+        "fashion-mnist",
+        "Zalando Fashion-MNIST, 28x28 pixels",
+        (784,),
+        10,
+        lambda info, download: _load_idx_set(info, download, _FASHION_CLASSES),
+        _idx_files(_FASHION_URL, _FASHION_SHA256),
+    ),
+    DatasetInfo(
+        "notmnist",
+        "notMNIST letters A-J, 10,000-image sample, 28x28",
+        (784,),
+        10,
+        _load_notmnist,
+        _idx_files(_NOTMNIST_URL, _NOTMNIST_SHA256, _IDX_NAMES[2:]),
+    ),
+    DatasetInfo(
+        "digits20",
+        "5,000 MNIST digits cropped to 20x20 (or ex4data1.mat)",
+        (400,),
+        10,
+        _load_digits20,
+        _idx_files(_MNIST_URL, _MNIST_SHA256[:2], _IDX_NAMES[:2]),
+        files_folder="mnist",
+    ),
+]
 # Synthetic sets: 1000 points unless told otherwise; XOR as noisy clouds round the corners.
 for _name, _make, _k, _defaults in [
     ("moons", synthetic.make_moons, 2, {}),
@@ -260,9 +326,15 @@ for _name, _make, _k, _defaults in [
     ("xor", synthetic.make_xor, 2, {"noise": 0.15}),
 ]:
     _ENTRIES.append(
-        DatasetInfo(_name, f"synthetic 2-D {_name} (generated from a seed)", (2,), _k,
-                    _load_synthetic(_make, _name, _defaults), source="generated")
-    )  # fmt: skip
+        DatasetInfo(
+            _name,
+            f"synthetic 2-D {_name} (generated from a seed)",
+            (2,),
+            _k,
+            _load_synthetic(_make, _name, _defaults),
+            source="generated",
+        )
+    )
 
 REGISTRY: dict[str, DatasetInfo] = {entry.name: entry for entry in _ENTRIES}
 

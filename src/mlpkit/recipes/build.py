@@ -94,16 +94,23 @@ def prepare_data(config: dict[str, Any]) -> RunData:
         train, valid = _merged(train, valid), None
     value_range = None if data["name"] == "file" else _value_range(data)
     preprocessor = Preprocessor(data["preprocess"], value_range).fit(train[0])
-    prepared = [None if part is None else (preprocessor.transform(part[0]), part[1])
-                for part in (train, valid, test)]  # fmt: skip
+    prepared = [
+        None if part is None else (preprocessor.transform(part[0]), part[1])
+        for part in (train, valid, test)
+    ]
     return RunData(
-        X_train=prepared[0][0], y_train=prepared[0][1],
+        X_train=prepared[0][0],
+        y_train=prepared[0][1],
         X_valid=None if valid is None else prepared[1][0],
         y_valid=None if valid is None else prepared[1][1],
-        X_test=prepared[2][0], y_test=prepared[2][1],
-        raw_train=np.asarray(train[0]), raw_test=np.asarray(test[0]),
-        preprocessor=preprocessor, classes=classes, image_shape=image_shape,
-    )  # fmt: skip
+        X_test=prepared[2][0],
+        y_test=prepared[2][1],
+        raw_train=np.asarray(train[0]),
+        raw_test=np.asarray(test[0]),
+        preprocessor=preprocessor,
+        classes=classes,
+        image_shape=image_shape,
+    )
 
 
 def _merged(train: tuple, valid: tuple | None) -> tuple[np.ndarray, np.ndarray]:
