@@ -20,8 +20,12 @@ def mlpkit(*args, cwd=None, env=None, timeout=300):
     full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "mlpkit", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def assert_one_line_error(result, pattern):
@@ -74,8 +78,17 @@ def check_self_contained(path, n_images):
 
 
 def test_moons_run_draws_regions_and_the_network(tmp_path):
-    result = mlpkit("run", "moons-mlp", "--quiet", "--set", "train.epochs=5", "--seed", "3",
-                    "--out", tmp_path / "run")  # fmt: skip
+    result = mlpkit(
+        "run",
+        "moons-mlp",
+        "--quiet",
+        "--set",
+        "train.epochs=5",
+        "--seed",
+        "3",
+        "--out",
+        tmp_path / "run",
+    )
     assert result.returncode == 0, result.stderr
     pngs = {p.stem for p in (tmp_path / "run" / "plots").glob("*.png")}
     assert {"decision_regions", "network_output", "network", "learning_curves"} <= pngs
@@ -84,8 +97,16 @@ def test_moons_run_draws_regions_and_the_network(tmp_path):
 
 
 def test_progress_lines_when_not_a_terminal(tmp_path):
-    result = mlpkit("run", "moons-mlp", "--set", "train.epochs=3", "--set", "report.plots=false",
-                    "--out", tmp_path / "run")  # fmt: skip
+    result = mlpkit(
+        "run",
+        "moons-mlp",
+        "--set",
+        "train.epochs=3",
+        "--set",
+        "report.plots=false",
+        "--out",
+        tmp_path / "run",
+    )
     assert result.returncode == 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
     assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
@@ -107,8 +128,20 @@ def blobs_csv(tmp_path):
 def test_users_csv_then_predict_and_evaluate(tmp_path, blobs_csv):
     path, inputs, names = blobs_csv
     run = tmp_path / "run"
-    result = mlpkit("run", "--data", path, "--target", "colour", "--quiet", "--out", run,
-                    "--set", "model.hidden=[8]", "--set", "train.epochs=30")  # fmt: skip
+    result = mlpkit(
+        "run",
+        "--data",
+        path,
+        "--target",
+        "colour",
+        "--quiet",
+        "--out",
+        run,
+        "--set",
+        "model.hidden=[8]",
+        "--set",
+        "train.epochs=30",
+    )
     assert result.returncode == 0, result.stderr
     predicted = mlpkit("predict", run / "model.npz", inputs)
     assert predicted.returncode == 0, predicted.stderr
@@ -169,11 +202,15 @@ def test_corrupt_files_are_one_line(tmp_path, blobs_csv):
     images = np.zeros((10, 28, 28), np.uint8)
     header = bytes([0, 0, 8, 3]) + np.array(images.shape, ">u4").tobytes()
     (data / "train-images-idx3-ubyte.gz").write_bytes((header + images.tobytes())[:-50])
-    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                 "t10k-labels-idx1-ubyte.gz"):  # fmt: skip
+    for name in (
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ):
         (data / name).write_bytes(b"junk")
-    result = mlpkit("run", "mnist-mlp", "--quiet", cwd=tmp_path,
-                    env={"MLPKIT_DATA": str(tmp_path / "data")})  # fmt: skip
+    result = mlpkit(
+        "run", "mnist-mlp", "--quiet", cwd=tmp_path, env={"MLPKIT_DATA": str(tmp_path / "data")}
+    )
     assert_one_line_error(result, r"train-images-idx3-ubyte.gz is truncated or corrupt")
 
 
@@ -202,16 +239,28 @@ def test_gradcheck_command():
     assert "0.W" in result.stdout and "4.b" in result.stdout
 
 
-LONG_RUN = ["run", "optdigits-mlp", "--quiet", "--set", "train.epochs=14",
-            "--set", "report.plots=false", "--set", "train.batch_size=16"]  # fmt: skip
+LONG_RUN = [
+    "run",
+    "optdigits-mlp",
+    "--quiet",
+    "--set",
+    "train.epochs=14",
+    "--set",
+    "report.plots=false",
+    "--set",
+    "train.batch_size=16",
+]
 
 
 def start(run_dir):
     env = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.Popen(
         [sys.executable, "-m", "mlpkit", *LONG_RUN, "--out", str(run_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def wait_for_checkpoint(run_dir, epochs, process):
@@ -279,10 +328,23 @@ MNIST_PRESENT = os.environ.get("MLPKIT_DATA") and mk.datasets.get_info("mnist").
 
 @pytest.mark.skipif(not MNIST_PRESENT, reason="MNIST not found: set MLPKIT_DATA to hold mnist/")
 def test_mnist_two_epochs_end_to_end(tmp_path):
-    result = mlpkit("run", "mnist-mlp", "--set", "train.epochs=2", "--quiet",
-                    "--out", tmp_path / "run")  # fmt: skip
+    result = mlpkit(
+        "run", "mnist-mlp", "--set", "train.epochs=2", "--quiet", "--out", tmp_path / "run"
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and metrics["test"]["accuracy"] > 0.95
     assert metrics["valid"]["accuracy"] > 0.95
     check_self_contained(tmp_path / "run" / "report.html", 5)
+
+
+def test_python_m_mlpkit_cli_reaches_every_command(tmp_path):
+    """`python -m mlpkit.cli` runs main() after every command function is defined."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mlpkit.cli", "search", "--show", str(tmp_path / "none.sqlite")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        timeout=120,
+    )
+    assert_one_line_error(result, r"--show: no search database at .*none\.sqlite")

@@ -32,8 +32,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
     run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a recipe key, e.g. train.learning_rate=0.1")  # fmt: skip
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe key, e.g. train.learning_rate=0.1",
+    )
     run.add_argument("--out", type=Path, help="the run folder (default runs/<recipe>-<time>)")
     run.add_argument("--seed", type=int, help="the training seed (train.seed)")
     run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
@@ -64,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     gradcheck = commands.add_parser("gradcheck", help="check a recipe's gradients numerically")
     gradcheck.add_argument("recipe", nargs="?", default=DEFAULT_RECIPE)
     gradcheck.add_argument("--samples", type=int, default=16, help="data rows to use (16)")
-    gradcheck.add_argument("--entries", type=int, default=40,
-                           help="entries checked per parameter array (40)")  # fmt: skip
+    gradcheck.add_argument(
+        "--entries", type=int, default=40, help="entries checked per parameter array (40)"
+    )
     return parser
 
 
@@ -132,7 +139,7 @@ def _add_search_parser(commands: Any) -> None:
     )
     search.add_argument("--show", type=Path, metavar="DB", help="print a search's table again")
     search.add_argument("--top", type=int, default=20, help="rows of the table to print (20)")
-    search.add_argument("--no-plots", action="store_true", help="write no pictures")  # fmt: skip
+    search.add_argument("--no-plots", action="store_true", help="write no pictures")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,8 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlpkit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UsageError, ValueError, TypeError, FileNotFoundError, FloatingPointError,
-            ImportError, OSError) as error:  # fmt: skip
+    except (
+        UsageError,
+        ValueError,
+        TypeError,
+        FileNotFoundError,
+        FloatingPointError,
+        ImportError,
+        OSError,
+    ) as error:
         print(f"mlpkit: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -170,8 +184,9 @@ def _recipe_config(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--target goes with --data")
     config = apply_overrides(config, overrides)
     if args.data is not None:
-        config["data"].update(name="file", path=str(args.data), target=args.target or "",
-                              split="official", options={})  # fmt: skip
+        config["data"].update(
+            name="file", path=str(args.data), target=args.target or "", split="official", options={}
+        )
     return config
 
 
@@ -216,8 +231,10 @@ def _print_result(result: Any) -> None:
                 f"  accuracy {100 * figures['accuracy']:.2f}%" if "accuracy" in figures else ""
             )
             print(f"{split:5s}  loss {figures['loss']:.4f}{accuracy}")
-    print(f"{metrics['status']} after {metrics['epochs_run']} epochs "
-          f"({metrics['train_time_s']:.1f} s training)")  # fmt: skip
+    print(
+        f"{metrics['status']} after {metrics['epochs_run']} epochs "
+        f"({metrics['train_time_s']:.1f} s training)"
+    )
     print(f"report: {result.run_dir / 'report.html'}")
 
 
@@ -237,9 +254,15 @@ def _command_datasets(args: argparse.Namespace) -> int:
     rows = [("name", "features", "classes", "present", "where")]
     for info in REGISTRY.values():
         where = {"bundled": "inside the package", "generated": "generated from a seed"}
-        rows.append((info.name, "x".join(map(str, info.sample_shape)), str(info.n_classes),
-                     "yes" if info.present() else "no",
-                     where.get(info.source, str(info.folder))))  # fmt: skip
+        rows.append(
+            (
+                info.name,
+                "x".join(map(str, info.sample_shape)),
+                str(info.n_classes),
+                "yes" if info.present() else "no",
+                where.get(info.source, str(info.folder)),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print(
@@ -249,7 +272,7 @@ def _command_datasets(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: Path):
-    from mlpkit import load
+    from mlpkit.io import load
 
     return load(path)
 
@@ -317,19 +340,22 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     network = build_network(config, data.X_train.shape[1], len(data.classes))
     rows = slice(0, args.samples)
     errors = gradcheck(
-        network, data.X_train[rows].astype("float64"), data.y_train[rows], build_loss(config),
-        l2=config["train"]["l2"], l2_bias=config["train"]["l2_bias"], max_entries=args.entries,
-    )  # fmt: skip
+        network,
+        data.X_train[rows].astype("float64"),
+        data.y_train[rows],
+        build_loss(config),
+        l2=config["train"]["l2"],
+        l2_bias=config["train"]["l2_bias"],
+        max_entries=args.entries,
+    )
     for key, error in errors.items():
         print(f"{key:8s} relative error {error:.2e}")
     worst = max(errors.values())
-    print(f"{'passed' if worst < 1e-6 else 'FAILED'}: largest relative error {worst:.2e} "
-          "(threshold 1e-6)")  # fmt: skip
+    print(
+        f"{'passed' if worst < 1e-6 else 'FAILED'}: largest relative error {worst:.2e} "
+        "(threshold 1e-6)"
+    )
     return EXIT_OK if worst < 1e-6 else EXIT_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def _command_search(args: argparse.Namespace) -> int:
@@ -344,17 +370,33 @@ def _command_search(args: argparse.Namespace) -> int:
             table = search.ranked_table(store.trials("done"))
             counts = {s: len(store.trials(s)) for s in ("done", "running", "failed")}
         print(search.format_table(table, args.top))
-        print(f"{counts['done']} trials finished, {counts['failed']} failed, "
-              f"{counts['running']} unfinished (running now, or interrupted)")  # fmt: skip
+        print(
+            f"{counts['done']} trials finished, {counts['failed']} failed, "
+            f"{counts['running']} unfinished (running now, or interrupted)"
+        )
         return EXIT_OK
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
-    result = search.search(config, grid=args.grid, random=args.random, ranges=args.ranges,
-                           log_ranges=args.log_ranges, search_seed=args.search_seed, db=args.db,
-                           seeds=args.seeds, jobs=args.jobs, scheduler=args.scheduler,
-                           dask=args.dask, valid_size=args.valid_size)  # fmt: skip
+    result = search.search(
+        config,
+        grid=args.grid,
+        random=args.random,
+        ranges=args.ranges,
+        log_ranges=args.log_ranges,
+        search_seed=args.search_seed,
+        db=args.db,
+        seeds=args.seeds,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        dask=args.dask,
+        valid_size=args.valid_size,
+    )
     print(search.format_table(result.table, args.top))
     search.write_outputs(result, config, plots=not args.no_plots)
     for name, path in result.files.items():
         print(f"{name}: {path}")
     print(f"database: {result.db} (show again: mlpkit search --show {result.db})")
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
