@@ -115,14 +115,7 @@ def test_a_lone_relu_leaves_its_input_alone():
 
 def test_hidden_relus_of_a_network_work_in_place_with_the_same_results():
     net = mk.mlp([3, 5, 4, 2], hidden="relu", output="softmax", seed=0)
-    assert [getattr(layer, "inplace", None) for layer in net.layers] == [
-        None,
-        True,
-        None,
-        True,
-        None,
-        False,
-    ]
+    assert [layer.inplace for layer in net.layers] == [False, True, False, True, False, False]
     X = np.random.default_rng(1).normal(size=(6, 3)).astype(np.float32)
     T = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1, 0]]
     value, outputs = net.loss_and_gradients(X, T, mk.CrossEntropy())

@@ -10,7 +10,7 @@ call without reading mlpkit's source.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -204,6 +204,20 @@ def check_int(value: Any, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return int(value)
+
+
+def check_shape(value: Any, name: str) -> tuple[int, ...]:
+    """Return a shape (an int, or a sequence of positive ints) as a tuple of ints."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        value = (value,)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a tuple of ints such as (28, 28, 1), got {value!r}")
+    shape = tuple(value)
+    if not shape or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in shape
+    ):
+        raise ValueError(f"{name} must be a non-empty tuple of positive ints, got {shape}")
+    return tuple(int(s) for s in shape)
 
 
 def check_fraction(value: Any, name: str) -> float:

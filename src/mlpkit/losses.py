@@ -24,6 +24,7 @@ import numpy as np
 
 from mlpkit._validation import resolve
 from mlpkit.layers import activations
+from mlpkit.layers.base import Layer
 
 REDUCTIONS = ("mean", "mean_all", "sum")
 
@@ -163,6 +164,27 @@ class BinaryCrossEntropy(Loss):
         self.outputs = activations.sigmoid(Z)
         self._grad = scale * (self.outputs - D)
         return float(value) * scale
+
+
+def default_for(output: Layer) -> Loss:
+    """The loss that fuses with the ``output`` layer (softmax, sigmoid), else MSE."""
+    for cls in (CrossEntropy, BinaryCrossEntropy):
+        if cls.fused_with is not None and isinstance(output, cls.fused_with):
+            return cls()
+    return MSE()
+
+
+def check_output(loss: Loss, output: Layer, encoding: str) -> None:
+    """Raise unless ``loss`` suits a network ending in ``output`` with targets ``encoding``."""
+    if not isinstance(loss, CrossEntropy | BinaryCrossEntropy):
+        return
+    if not isinstance(output, activations.Softmax | activations.Sigmoid):
+        raise ValueError(
+            f"{loss.name} needs outputs in (0, 1), but the network ends in "
+            f"{type(output).__name__}; use output='softmax' (or 'sigmoid')"
+        )
+    if encoding != "one_hot":
+        raise ValueError(f"{loss.name} needs 0/1 targets; build the network with targets='one_hot'")
 
 
 LOSSES = {

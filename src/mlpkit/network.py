@@ -13,16 +13,16 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit import losses, training
-from mlpkit._validation import as_float_dtype, as_rng, check_array, check_labels
+from mlpkit._validation import as_float_dtype, as_rng, check_array, check_shape
 from mlpkit.layers import Layer, Shape, activations
-from mlpkit.layers.base import size_of
-from mlpkit.metrics import predicted_labels, r2
+from mlpkit.layers.base import build_layers, plan_inplace, size_of
+from mlpkit.metrics import r2
+from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of
 
 TASKS = ("classification", "regression")
-#: The target values (for the wrong classes, for the right class) of each encoding.
-TARGET_VALUES = {"one_hot": (0.0, 1.0), "signed": (-1.0, 1.0)}
 # Output activations whose range suits regression rather than class scores.
 _REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU)
 _PROBABILITY_OUTPUTS = (activations.Softmax, activations.Sigmoid)
@@ -79,7 +79,7 @@ class Network:
         self.dtype = as_float_dtype(dtype)
         self.input_shape = _input_shape(input_shape, layers[0])
         #: Each layer's per-sample output shape, in order.
-        self.shapes = self._build(as_rng(seed))
+        self.shapes = build_layers(layers, self.input_shape, as_rng(seed), self.dtype)
         self.output_shape = self.shapes[-1]
         if len(self.output_shape) != 1:
             raise ValueError(
@@ -87,19 +87,10 @@ class Network:
                 "be flat (k,): end with Flatten() and a Dense layer"
             )
         self.n_inputs, self.n_outputs = size_of(self.input_shape), self.output_shape[0]
-        self._plan_inplace()
+        plan_inplace(layers)
         # Below the lowest layer with params no gradient is needed (see _backward).
         self._lowest_trainable = next((i for i, lay in enumerate(layers) if lay.params), 0)
-        if task is None:
-            task = "regression" if isinstance(layers[-1], _REGRESSION_OUTPUTS) else "classification"
-        if task not in TASKS:
-            raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
-        if isinstance(layers[-1], activations.Softmax) and self.n_outputs == 1:
-            raise ValueError(
-                "a softmax over 1 output is always 1; use output='sigmoid' for a binary "
-                "classifier with one output, or 2 outputs with softmax"
-            )
-        self.task = task
+        self.task = self._check_task(task)
         if targets not in TARGET_VALUES:
             raise ValueError(f"targets must be 'one_hot' or 'signed', got {targets!r}")
         self.targets = targets
@@ -112,50 +103,19 @@ class Network:
         #: ``network.preprocessor.transform(X)`` first.
         self.preprocessor: Any = None
 
-    def _build(self, rng: np.random.Generator) -> list[Shape]:
-        """Build every layer for the shape it receives; return the output shapes."""
-        shape, shapes = self.input_shape, []
-        for index, layer in enumerate(self.layers):
-            try:
-                if not layer.built:
-                    layer.build(shape, rng, self.dtype)
-                elif layer.input_shape != shape:
-                    raise ValueError(f"it was built for inputs of shape {layer.input_shape}")
-                arrays = [*layer.params.values(), *layer.buffers.values()]
-                if any(array.dtype != self.dtype for array in arrays):
-                    raise ValueError(f"its arrays are not {np.dtype(self.dtype).name}")
-                shape = layer.output_shape(shape)
-            except ValueError as error:
-                raise ValueError(
-                    f"layer {index} ({type(layer).__name__}) cannot take samples of shape "
-                    f"{shape}: {error}"
-                ) from error
-            shapes.append(shape)
-        return shapes
-
-    def _plan_inplace(self) -> None:
-        """Let activations work in place where both neighbours hand over fresh arrays.
-
-        Forward, a layer may overwrite its input when the layer below returned
-        a new array it does not keep (``fresh_output``); backward, it may
-        overwrite ``dY`` when the layer above did the same (``fresh_input_grad``).
-        The network's input belongs to the user and ``dY`` of the top layer to
-        the loss: neither is fresh.
-        """
-        n = len(self.layers)
-        fresh_in, fresh_grad = [False] * n, [False] * n
-        fresh = False
-        for i, layer in enumerate(self.layers):
-            fresh_in[i] = fresh
-            fresh = layer.fresh_output or (layer.passes_through and fresh)
-        fresh = False
-        for i in range(n - 1, -1, -1):
-            fresh_grad[i] = fresh
-            layer = self.layers[i]
-            fresh = layer.fresh_input_grad or (layer.passes_through and fresh)
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, activations.Activation):
-                layer.inplace = layer.supports_inplace and fresh_in[i] and fresh_grad[i]
+    def _check_task(self, task: str | None) -> str:
+        """``task``, or the one the output activation suggests."""
+        last = self.layers[-1]
+        if task is None:
+            task = "regression" if isinstance(last, _REGRESSION_OUTPUTS) else "classification"
+        if task not in TASKS:
+            raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+        if isinstance(last, activations.Softmax) and self.n_outputs == 1:
+            raise ValueError(
+                "a softmax over 1 output is always 1; use output='sigmoid' for a binary "
+                "classifier with one output, or 2 outputs with softmax"
+            )
+        return task
 
     # -- checking what users pass --------------------------------------------------
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
@@ -167,53 +127,23 @@ class Network:
         return check_array(X, name, sample_shape=self.input_shape, dtype=self.dtype)
 
     def check_targets(
-        self, y: Any, *, n_samples: int, name: str = "y"
+        self, y: npt.ArrayLike, *, n_samples: int, name: str = "y"
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Validate ``y`` for this network; return ``(T, labels)``.
 
-        A classifier accepts integer class labels ``0..K-1`` of shape (n,),
-        encoded one-hot (with a single output, as a 0/1 column; -1/+1 instead
-        of 0/1 with ``targets='signed'``), or a target matrix of shape (n, K)
-        whose row-wise argmax gives the class. A regressor accepts values of
-        shape (n,) for one output or (n, K).
-
-        Returns
-        -------
-        T : ndarray of shape (n, n_outputs)
-            Targets of the network's dtype.
-        labels : ndarray of shape (n,) or None
-            The true classes for accuracy; ``None`` for a regressor.
+        Integer labels of shape (n,) are encoded as ``targets`` says; see
+        :func:`mlpkit.targets.encode_targets`. ``T`` has shape (n, n_outputs);
+        ``labels`` (n,) are the classes, None for a regressor.
         """
-        k, raw = self.n_outputs, np.asarray(y)
-        if raw.ndim not in (1, 2):
-            raise ValueError(
-                f"{name} must be 1-D labels or a 2-D target matrix, got shape {raw.shape}"
-            )
-        if len(raw) != n_samples:
-            x_name = "X" + name[1:]  # y -> X, y_val -> X_val
-            raise ValueError(
-                f"{x_name} and {name} have different lengths: {x_name} has {n_samples} "
-                f"samples, {name} has {len(raw)}"
-            )
-        classify = self.task == "classification"
-        if raw.ndim == 1 and classify:
-            labels = check_labels(raw, max(k, 2), name)
-            low, high = TARGET_VALUES[self.targets]
-            if k == 1:
-                return np.where(labels[:, None] == 1, high, low).astype(self.dtype), labels
-            T = np.full((len(labels), k), low, dtype=self.dtype)
-            T[np.arange(len(labels)), labels] = high  # one-hot rows
-            return T, labels
-        if raw.ndim == 1:
-            if k != 1:
-                raise ValueError(
-                    f"{name} is 1-D but the network has {k} outputs; pass targets of shape (n, {k})"
-                )
-            raw = raw[:, None]
-        if raw.shape[1] != k:
-            raise ValueError(f"{name} has {raw.shape[1]} columns but the network has {k} outputs")
-        T = check_array(raw, name, dtype=self.dtype)
-        return T, (self.labels_of(T) if classify else None)
+        return encode_targets(
+            y,
+            n_outputs=self.n_outputs,
+            classify=self.task == "classification",
+            encoding=self.targets,
+            dtype=self.dtype,
+            n_samples=n_samples,
+            name=name,
+        )
 
     # -- the two passes ----------------------------------------------------------
     def forward(self, X: Any, *, training: bool = False) -> np.ndarray:
@@ -251,6 +181,16 @@ class Network:
     def is_fused(self, loss: losses.Loss) -> bool:
         """Whether ``loss`` is computed on the logits below the output activation."""
         return loss.fused_with is not None and type(self.layers[-1]) is loss.fused_with
+
+    def _forward_loss(
+        self, X: np.ndarray, T: np.ndarray, loss: losses.Loss, training: bool
+    ) -> tuple[float, np.ndarray]:
+        """The loss of a batch and the outputs; a fused loss takes the logits below them."""
+        if self.is_fused(loss):
+            value = loss.forward_logits(self._forward(X, self.layers[:-1], training), T)
+            return value, loss.outputs  # the output activation, computed by the loss
+        outputs = self._forward(X, self.layers, training)
+        return loss.forward(outputs, T), outputs
 
     def loss_and_gradients(
         self,
@@ -291,16 +231,9 @@ class Network:
         outputs : ndarray of shape (n, n_outputs)
             The network's outputs for ``X``.
         """
-        if self.is_fused(loss):
-            Z = self._forward(X, self.layers[:-1], training)
-            value = loss.forward_logits(Z, T)
-            outputs = loss.outputs  # the output activation of Z, computed by the loss
-            layers = self.layers[:-1]
-        else:
-            outputs = self._forward(X, self.layers, training)
-            value = loss.forward(outputs, T)
-            layers = self.layers
+        value, outputs = self._forward_loss(X, T, loss, training)
         delta = loss.backward() if scale == 1 else scale * loss.backward()
+        layers = self.layers[:-1] if self.is_fused(loss) else self.layers
         self._backward(delta, layers, need_input_grad=False)
         if l2:
             value += self.add_l2(l2, l2_bias, scale)
@@ -372,8 +305,7 @@ class Network:
 
     def labels_of(self, outputs: np.ndarray) -> np.ndarray:
         """The classes that ``outputs`` (n, n_outputs) stand for: argmax, or a threshold."""
-        low, high = TARGET_VALUES[self.targets]
-        return predicted_labels(outputs, threshold=(low + high) / 2)
+        return labels_of(outputs, self.targets)
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels, shape (n,), for a classifier; values for a regressor.
@@ -419,13 +351,8 @@ class Network:
         total, outputs = 0.0, []
         for i in range(0, len(X), _PREDICT_BATCH):
             Xb, Tb = X[i : i + _PREDICT_BATCH], T[i : i + _PREDICT_BATCH]
-            if self.is_fused(loss):
-                Z = self._forward(Xb, self.layers[:-1], False)
-                value = loss.forward_logits(Z, Tb)
-                outputs.append(loss.outputs)
-            else:
-                outputs.append(self._forward(Xb, self.layers, False))
-                value = loss.forward(outputs[-1], Tb)
+            value, batch_outputs = self._forward_loss(Xb, Tb, loss, training=False)
+            outputs.append(batch_outputs)
             total += value * loss.divisor(Tb.shape)
         result = {"loss": total / loss.divisor(T.shape)}
         if labels is not None:
@@ -437,68 +364,17 @@ class Network:
 
     def default_loss(self) -> losses.Loss:
         """Cross-entropy after softmax, binary cross-entropy after sigmoid, else MSE."""
-        last = self.layers[-1]
-        if isinstance(last, activations.Softmax):
-            return losses.CrossEntropy()
-        if isinstance(last, activations.Sigmoid):
-            return losses.BinaryCrossEntropy()
-        return losses.MSE()
+        return losses.default_for(self.layers[-1])
 
     def resolve_loss(self, loss: str | losses.Loss | None) -> losses.Loss:
-        """Turn ``loss`` into a Loss and check that it suits the output layer."""
+        """Turn ``loss`` into a Loss (by default ``default_loss()``) that suits the output layer."""
         loss = self.default_loss() if loss is None else losses.get(loss)
-        needs_probabilities = isinstance(loss, losses.CrossEntropy | losses.BinaryCrossEntropy)
-        if needs_probabilities and not isinstance(self.layers[-1], _PROBABILITY_OUTPUTS):
-            raise ValueError(
-                f"{loss.name} needs outputs in (0, 1), but the network ends in "
-                f"{type(self.layers[-1]).__name__}; use output='softmax' (or 'sigmoid')"
-            )
-        if needs_probabilities and self.targets != "one_hot":
-            raise ValueError(
-                f"{loss.name} needs 0/1 targets; build the network with targets='one_hot'"
-            )
+        losses.check_output(loss, self.layers[-1], self.targets)
         return loss
 
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        *,
-        loss: str | losses.Loss | None = None,
-        optimizer: Any = "sgd",
-        epochs: int = 10,
-        batch_size: int | None = None,
-        validation: tuple[Any, Any] | None = None,
-        callbacks: Sequence[Any] = (),
-        seed: int | np.random.Generator | None = None,
-        shuffle: bool = True,
-        l2: float = 0.0,
-        l2_bias: bool = False,
-        initial_epoch: int = 0,
-        augment: Any = None,
-    ) -> training.History:
-        """Train the network by backpropagation; see :func:`mlpkit.training.fit`.
-
-        ``batch_size=None`` is full-batch gradient descent; ``validation=(X, y)``
-        is evaluated after every epoch; ``seed`` fixes the shuffling.
-        """
-        return training.fit(
-            self,
-            X,
-            y,
-            loss=loss,
-            optimizer=optimizer,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation=validation,
-            callbacks=callbacks,
-            seed=seed,
-            shuffle=shuffle,
-            l2=l2,
-            l2_bias=l2_bias,
-            initial_epoch=initial_epoch,
-            augment=augment,
-        )
+    #: Train by backpropagation: :func:`mlpkit.training.fit`, with this network as
+    #: ``network`` (``net.fit(X, y, epochs=10, batch_size=32)``).
+    fit = training.fit
 
     # -- description ---------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -543,21 +419,12 @@ class Network:
 
 
 def _input_shape(input_shape: int | Sequence[int] | None, first: Layer) -> Shape:
-    """The per-sample input shape as a tuple of positive ints."""
-    if input_shape is None:
-        if first.input_shape is None:
-            raise ValueError(
-                "Network needs input_shape, the shape of one sample: (n_features,) for a "
-                "table, (height, width, channels) for images"
-            )
-        return first.input_shape
-    if isinstance(input_shape, int | np.integer) and not isinstance(input_shape, bool):
-        input_shape = (int(input_shape),)
-    if isinstance(input_shape, str) or not isinstance(input_shape, Sequence):
-        raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}")
-    shape = tuple(input_shape)
-    if not shape or not all(
-        isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in shape
-    ):
-        raise ValueError(f"input_shape must be a non-empty tuple of positive ints, got {shape}")
-    return tuple(int(s) for s in shape)
+    """The per-sample input shape: as given, or the first layer's if it is built."""
+    if input_shape is not None:
+        return check_shape(input_shape, "input_shape")
+    if first.input_shape is None:
+        raise ValueError(
+            "Network needs input_shape, the shape of one sample: (n_features,) for a "
+            "table, (height, width, channels) for images"
+        )
+    return first.input_shape

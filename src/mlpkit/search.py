@@ -8,22 +8,22 @@ processes through joblib (local processes, or a Dask cluster through
 joblib's Dask backend) and land in an SQLite file (``searchdb``) as they
 finish; running the same search again skips the finished ones.
 
-What to try comes from ``searchspace`` (grids, random draws), re-exported here.
+What to try comes from ``searchspace`` (grids, random draws), what was found
+goes to ``searchresults`` (the ranked table, the best recipe, the plots); both
+are re-exported here.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlpkit.recipes import apply_overrides, load_recipe, to_toml
 from mlpkit.searchdb import TrialStore, trial_key
+from mlpkit.searchresults import SearchResult, format_table, ranked_table, write_outputs
 from mlpkit.searchspace import (
     grid_points,
     parse_grid,
@@ -111,18 +111,6 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
 
 
 # -- the search ------------------------------------------------------------------------
-@dataclass
-class SearchResult:
-    """What a search leaves: the ranked table and where its files are."""
-
-    db: Path
-    table: list[dict[str, Any]]
-    ran: int
-    skipped: int
-    failed: int
-    files: dict[str, Path] = field(default_factory=dict)
-
-
 def search_config(config: dict[str, Any], valid_size: float) -> dict[str, Any]:
     """``config`` made fit for search: a validation split, no test evaluation, no merging.
 
@@ -301,113 +289,3 @@ class _Backend:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
-
-
-# -- results ---------------------------------------------------------------------------
-def ranked_table(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Finished trials grouped by overrides (over seeds), best mean score first.
-
-    A database keeps every trial of its recipe, so a second search with other
-    values into the same file adds rows to the same table.
-    """
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for trial in trials:
-        groups.setdefault(json.dumps(trial["overrides"]), []).append(trial)
-    rows = []
-    for key, members in groups.items():
-        scores = [m["score"] for m in members]
-        rows.append(
-            {
-                "overrides": json.loads(key),
-                "mean": statistics.mean(scores),
-                "sd": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-                "seeds": sorted(m["seed"] for m in members),
-                "val_loss": statistics.mean(
-                    m["metrics"].get("val_loss", math.nan) for m in members
-                ),
-                "wall_time": statistics.mean(m["wall_time"] for m in members),
-                "histories": [m["history"] for m in sorted(members, key=lambda m: m["seed"])],
-            }
-        )
-    rows.sort(key=lambda row: (-row["mean"], row["val_loss"], row["overrides"]))
-    return rows
-
-
-def format_table(table: list[dict[str, Any]], limit: int | None = None) -> str:
-    """The ranked table as aligned text: rank, settings, mean ± sd, seeds, time."""
-    keys = _swept_keys(table)
-    header = ["rank", *keys, "val score", "seeds", "val loss", "s/trial"]
-    lines = []
-    for rank, row in enumerate(table[:limit], 1):
-        values = _values(row["overrides"])
-        lines.append(
-            [
-                str(rank),
-                *(values.get(k, "") for k in keys),
-                f"{row['mean']:.4f} ± {row['sd']:.4f}",
-                str(len(row["seeds"])),
-                f"{row['val_loss']:.4f}",
-                f"{row['wall_time']:.1f}",
-            ]
-        )
-    widths = [
-        max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
-        for i, h in enumerate(header)
-    ]
-    rendered = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    rendered += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    return "\n".join(rendered)
-
-
-def _values(overrides: list[str]) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in overrides)
-
-
-def _swept_keys(table: list[dict[str, Any]]) -> list[str]:
-    keys: list[str] = []
-    for row in table:
-        for key in _values(row["overrides"]):
-            if key not in keys:
-                keys.append(key)
-    return keys
-
-
-def write_outputs(result: SearchResult, config: dict[str, Any], plots: bool = True) -> None:
-    """The best configuration as a recipe, and the plots, next to the database.
-
-    ``<db>-best.toml`` always; with matplotlib, ``<db>-scores.png`` (a heat
-    map for two swept keys, one panel per key otherwise) and
-    ``<db>-curves.png`` (validation curves of the best three).
-    """
-    if not result.table:
-        return
-    stem = result.db.with_suffix("")
-    best = apply_overrides(config, result.table[0]["overrides"])
-    top = result.table[0]
-    best["description"] = (
-        f"Best of a search over {config['name']}: {' '.join(top['overrides']) or 'as is'} "
-        f"(validation {top['mean']:.4f} over {len(top['seeds'])} seed(s)); the base recipe "
-        f"was: {config.get('description', '')}"
-    )
-    path = Path(f"{stem}-best.toml")
-    path.write_text(to_toml(best))
-    result.files["best"] = path
-    if plots:
-        try:
-            from mlpkit import plots as plotting
-        except ImportError:
-            return
-        keys = _swept_keys(result.table)
-        rows = [(_values(r["overrides"]), r["mean"]) for r in result.table]
-        figure = plotting.search_scores(rows, keys)
-        result.files["scores"] = _save(figure, f"{stem}-scores.png")
-        figure = plotting.search_curves(result.table[:3])
-        result.files["curves"] = _save(figure, f"{stem}-curves.png")
-
-
-def _save(figure: Any, path: str) -> Path:
-    import matplotlib.pyplot as plt
-
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return Path(path)

@@ -7,7 +7,7 @@ the chain rule in ``backward``: ``dX = dY * f'(X)`` elementwise, except for
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -17,17 +17,6 @@ from mlpkit.layers.base import REGISTRY, Layer
 
 class Activation(Layer):
     """Base class of activation layers (no parameters)."""
-
-    #: Whether this activation can work in place (see ``inplace``).
-    supports_inplace: ClassVar[bool] = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
-        #: (saving memory passes and allocations). ``Network`` turns it on where
-        #: the layer below hands over a fresh output and the layer above a fresh
-        #: input gradient (see ``Layer.fresh_output``); off by default.
-        self.inplace = False
 
 
 class Sigmoid(Activation):

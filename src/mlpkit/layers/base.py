@@ -63,6 +63,8 @@ class Layer:
     #: ``forward`` and ``backward`` return their argument, a view of it, or a new
     #: array that the layer does not keep: fresh in, fresh out.
     passes_through: ClassVar[bool] = False
+    #: Whether this layer can work in place when ``plan_inplace`` allows it.
+    supports_inplace: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,6 +85,9 @@ class Layer:
         self.buffers: dict[str, np.ndarray] = {}
         #: The per-sample input shape, set by ``build``.
         self.input_shape: Shape | None = None
+        #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
+        #: (saving memory passes and allocations); set by ``plan_inplace``.
+        self.inplace = False
 
     @property
     def built(self) -> bool:
@@ -161,6 +166,57 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
             f"{valid}"
         )
     return cls(**arguments)
+
+
+def build_layers(
+    layers: list[Layer], input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
+) -> list[Shape]:
+    """Build each layer for the shape the one below hands it; return the output shapes.
+
+    A layer built already keeps its params if it was built for the same
+    shape and dtype. A misfit is a ``ValueError`` naming the layer and shapes.
+    """
+    shape, shapes = input_shape, []
+    for index, layer in enumerate(layers):
+        try:
+            if not layer.built:
+                layer.build(shape, rng, dtype)
+            elif layer.input_shape != shape:
+                raise ValueError(f"it was built for inputs of shape {layer.input_shape}")
+            arrays = [*layer.params.values(), *layer.buffers.values()]
+            if any(array.dtype != dtype for array in arrays):
+                raise ValueError(f"its arrays are not {np.dtype(dtype).name}")
+            shape = layer.output_shape(shape)
+        except ValueError as error:
+            raise ValueError(
+                f"layer {index} ({type(layer).__name__}) cannot take samples of shape "
+                f"{shape}: {error}"
+            ) from error
+        shapes.append(shape)
+    return shapes
+
+
+def plan_inplace(layers: list[Layer]) -> None:
+    """Let layers work in place where both neighbours hand over fresh arrays.
+
+    Forward, a layer may overwrite its input when the layer below returned a
+    new array it does not keep (``fresh_output``); backward, it may overwrite
+    ``dY`` when the layer above did the same (``fresh_input_grad``). A network's
+    input belongs to the user and the top layer's ``dY`` to the loss: neither
+    is fresh. Sets ``inplace`` on every layer that ``supports_inplace``.
+    """
+    n = len(layers)
+    fresh_in, fresh_grad = [False] * n, [False] * n
+    fresh = False
+    for i, layer in enumerate(layers):
+        fresh_in[i] = fresh
+        fresh = layer.fresh_output or (layer.passes_through and fresh)
+    fresh = False
+    for i in range(n - 1, -1, -1):
+        fresh_grad[i] = fresh
+        fresh = layers[i].fresh_input_grad or (layers[i].passes_through and fresh)
+    for layer, fresh_forward, fresh_backward in zip(layers, fresh_in, fresh_grad, strict=True):
+        layer.inplace = layer.supports_inplace and fresh_forward and fresh_backward
 
 
 def size_of(shape: Shape) -> int:
