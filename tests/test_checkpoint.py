@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import mlpkit as mk
+from helpers import MeanCentering
 from mlpkit.checkpoint import Checkpoint, load_checkpoint
 
 
@@ -23,13 +24,22 @@ class StopAfter(mk.Callback):
         return epoch + 1 == self.n
 
 
-def parts():
-    net = mk.mlp([2, 16, 16, 3], hidden="tanh", seed=0)
-    return net, mk.Adam(0.01), mk.EarlyStopping("val_loss", patience=50)
+def mlp():
+    return mk.mlp([2, 16, 16, 3], hidden="tanh", seed=0)
 
 
+def with_buffer():
+    """A network with non-trainable state: its moving mean must resume bit for bit too."""
+    layers = [MeanCentering(), mk.Dense(16), mk.Tanh(), mk.Dense(3), mk.Softmax()]
+    return mk.Network(layers, input_shape=(2,), seed=0)
+
+
+@pytest.mark.parametrize("build", [mlp, with_buffer])
 @pytest.mark.parametrize("every", [1, 2])
-def test_resume_matches_an_uninterrupted_run(tmp_path, data, every):
+def test_resume_matches_an_uninterrupted_run(tmp_path, data, every, build):
+    def parts():
+        return build(), mk.Adam(0.01), mk.EarlyStopping("val_loss", patience=50)
+
     X_train, X_test, y_train, y_test = data
     kwargs = {"batch_size": 32, "validation": (X_test, y_test), "epochs": 9}
 
@@ -66,8 +76,11 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, data, every):
         **kwargs,
     )
 
+    assert net.get_weights().keys() == expected.keys()
     for key, value in net.get_weights().items():
         np.testing.assert_array_equal(value, expected[key])
+    if build is with_buffer:
+        assert "0.moving_mean" in expected and expected["0.moving_mean"].any()
     assert saver.history.epochs == full.epochs
     assert saver.history.val_loss == full.val_loss
 

@@ -348,3 +348,29 @@ def test_python_m_mlpkit_cli_reaches_every_command(tmp_path):
         timeout=120,
     )
     assert_one_line_error(result, r"--show: no search database at .*none\.sqlite")
+
+
+def test_a_recipe_of_layer_tables_runs(tmp_path):
+    result = mlpkit(
+        "run", "optdigits-layers", "--set", "train.epochs=5", "--out", tmp_path / "run", "--quiet"
+    )
+    assert result.returncode == 0, result.stderr
+    network = mk.load(tmp_path / "run" / "model.npz")
+    assert network.input_shape == (8, 8, 1) and network.n_parameters == 1210
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] > 0.85
+    resumed = mlpkit("run", "--resume", tmp_path / "run", "--quiet")  # config.toml reads back
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_a_bad_layer_table_is_one_line(tmp_path):
+    result = mlpkit(
+        "run",
+        "optdigits-layers",
+        "--set",
+        'model.layers=[{type = "conv"}]',
+        "--out",
+        tmp_path / "run",
+    )
+    assert_one_line_error(result, r"model\.layers\[0\]: unknown layer type 'conv'; valid types")
+    assert not (tmp_path / "run").exists()

@@ -2,8 +2,10 @@
 
 import tomllib
 
+import numpy as np
 import pytest
 
+import mlpkit as mk
 from mlpkit import recipes
 from mlpkit.recipes import RecipeError, apply_overrides, load_recipe, to_toml
 
@@ -112,3 +114,96 @@ def test_merge_valid_without_a_validation_split_is_an_error():
     config = apply_overrides(load_recipe("optdigits-mlp"), ["data.merge_valid=true"])
     with pytest.raises(ValueError, match="merge_valid = true needs a validation split"):
         prepare_data(config)
+
+
+LAYERS_RECIPE = """
+[model]
+input_shape = [8, 8, 1]
+[[model.layers]]
+type = "flatten"
+[[model.layers]]
+type = "dense"
+units = 16
+[[model.layers]]
+type = "relu"
+[[model.layers]]
+type = "dense"
+units = 10
+[[model.layers]]
+type = "softmax"
+"""
+
+
+def layers_config(tmp_path, text=LAYERS_RECIPE, overrides=()):
+    path = tmp_path / "layers.toml"
+    path.write_text(text)
+    return apply_overrides(load_recipe(path), list(overrides))
+
+
+def test_model_layers_build_the_network_they_list(tmp_path):
+    from mlpkit.recipes.build import build_network
+
+    config = layers_config(tmp_path, overrides=["model.init=he_uniform"])
+    assert config["model"]["layers"][1] == {"type": "dense", "units": 16}
+    net = build_network(config, n_features=64, n_classes=10)
+    assert net.input_shape == (8, 8, 1) and net.n_parameters == 1210
+    assert [type(layer).__name__ for layer in net.layers] == [
+        "Flatten",
+        "Dense",
+        "ReLU",
+        "Dense",
+        "Softmax",
+    ]
+    assert repr(net.layers[1].init) == repr(mk.initializers.he_uniform())  # model.init
+    again = build_network(config, n_features=64, n_classes=10)
+    np.testing.assert_array_equal(again.layers[1].params["W"], net.layers[1].params["W"])
+
+
+def test_a_recipe_with_layers_survives_its_toml_round_trip(tmp_path):
+    config = layers_config(tmp_path)
+    assert tomllib.loads(to_toml(config))["model"] == config["model"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ['model.layers=[{type = "dens", units = 3}]'],
+            r"model\.layers\[0\]: unknown layer type 'dens'; valid types are .*dense",
+        ),
+        (
+            ['model.layers=[{type = "dense", units = 10, rate = 0.5}]'],
+            r"model\.layers\[0\]: unknown argument 'rate' for layer type 'dense'; valid arguments "
+            r"are units, init, bias_init",
+        ),
+        (["model.layers=[{units = 10}]"], r"model\.layers\[0\]: a layer must be a table"),
+        (["model.hidden=[32]"], r"model\.layers lists every layer, so model\.hidden does not"),
+        (["model.input_shape=[7, 7, 1]"], r"model\.input_shape \[7, 7, 1\] does not fit .* 64"),
+        (
+            ['model.layers=[{type = "flatten"}, {type = "dense", units = 12}]'],
+            r"model\.layers end with 12 outputs, but the data has 10 classes.*units = 10",
+        ),
+        (
+            ['model.layers=[{type = "dense", units = 10}]'],
+            r"model\.layers: layer 0 \(Dense\) cannot take samples of shape \(8, 8, 1\).*Flatten",
+        ),
+        (
+            ['model.layers=[{type = "dense", units = "ten"}]'],
+            r"model\.layers\[0\]: units must be an integer, got str",
+        ),
+    ],
+)
+def test_bad_model_layers_are_named(tmp_path, change, message):
+    from mlpkit.recipes.build import build_network
+
+    config = layers_config(tmp_path, overrides=change)
+    with pytest.raises((ValueError, TypeError), match=message):
+        build_network(config, n_features=64, n_classes=10)
+
+
+def test_input_shape_needs_model_layers():
+    from mlpkit.recipes.build import build_network
+
+    config = apply_overrides(load_recipe("optdigits-mlp"), ["model.input_shape=[8, 8, 1]"])
+    with pytest.raises(ValueError, match=r"model\.input_shape \[8, 8, 1\] needs \[\[model.layers"):
+        build_network(config, n_features=64, n_classes=10)

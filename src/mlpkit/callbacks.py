@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit._validation import check_int, check_positive
 from mlpkit.training import Callback, TrainableNetwork
@@ -110,7 +111,9 @@ class EvaluateSets(Callback):
     ``EvaluateSets({"test": (X_test, y_test)}, every=5)``.
     """
 
-    def __init__(self, sets: dict[str, tuple[Any, Any]], every: int = 1) -> None:
+    def __init__(
+        self, sets: dict[str, tuple[npt.ArrayLike, npt.ArrayLike]], every: int = 1
+    ) -> None:
         if not isinstance(sets, dict) or not sets:
             raise TypeError("sets must be a non-empty dict of name -> (X, y)")
         self.sets = sets

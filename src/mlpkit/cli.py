@@ -29,44 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mlpkit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
-    run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe key, e.g. train.learning_rate=0.1",
-    )
-    run.add_argument("--out", type=Path, help="the run folder (default runs/<recipe>-<time>)")
-    run.add_argument("--seed", type=int, help="the training seed (train.seed)")
-    run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
-    run.add_argument("--target", help="the label column of --data (a CSV)")
-    run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
-    run.add_argument("--quiet", action="store_true", help="no progress output")
-
+    _add_run_parser(commands)
     commands.add_parser("recipes", help="list the built-in recipes")
     commands.add_parser("datasets", help="list the datasets and whether their files are here")
-
-    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model")
-    evaluate.add_argument("model", type=Path)
-    source = evaluate.add_mutually_exclusive_group(required=True)
-    source.add_argument("--dataset", help="a dataset's test split")
-    source.add_argument("--data", type=Path, help="a .csv (with --target) or .npz file")
-    evaluate.add_argument("--target", help="the label column of a CSV")
-
-    predict = commands.add_parser("predict", help="predict classes for rows of a CSV")
-    predict.add_argument("model", type=Path)
-    predict.add_argument("input", type=Path, help="CSV with a header row and feature columns")
-    predict.add_argument("--proba", action="store_true", help="write class probabilities")
-
+    _add_model_parsers(commands)
     _add_search_parser(commands)
-
     download = commands.add_parser("download", help="fetch a dataset's files into the data folder")
     download.add_argument("name")
-
     gradcheck = commands.add_parser("gradcheck", help="check a recipe's gradients numerically")
     gradcheck.add_argument("recipe", nargs="?", default=DEFAULT_RECIPE)
     gradcheck.add_argument("--samples", type=int, default=16, help="data rows to use (16)")
@@ -76,17 +45,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_search_parser(commands: Any) -> None:
+def _repeatable(
+    parser: argparse.ArgumentParser, flag: str, dest: str, metavar: str, text: str
+) -> None:
+    """An option that may be given several times, collected in a list."""
+    parser.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=text)
+
+
+def _add_run_parser(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
+    run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
+    _repeatable(
+        run,
+        "--set",
+        "overrides",
+        "KEY=VALUE",
+        "override a recipe key, e.g. train.learning_rate=0.1",
+    )
+    run.add_argument("--out", type=Path, help="the run folder (default runs/<recipe>-<time>)")
+    run.add_argument("--seed", type=int, help="the training seed (train.seed)")
+    run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
+    run.add_argument("--target", help="the label column of --data (a CSV)")
+    run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _add_model_parsers(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model")
+    evaluate.add_argument("model", type=Path)
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="a dataset's test split")
+    source.add_argument("--data", type=Path, help="a .csv (with --target) or .npz file")
+    evaluate.add_argument("--target", help="the label column of a CSV")
+    predict = commands.add_parser("predict", help="predict classes for rows of a CSV")
+    predict.add_argument("model", type=Path)
+    predict.add_argument("input", type=Path, help="CSV with a header row and feature columns")
+    predict.add_argument("--proba", action="store_true", help="write class probabilities")
+
+
+def _add_search_parser(commands: argparse._SubParsersAction) -> None:
     search = commands.add_parser(
         "search", help="hyper-parameter search over a recipe, scored on validation data"
     )
     search.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
-    search.add_argument(
+    _repeatable(
+        search,
         "--grid",
-        action="append",
-        default=[],
-        metavar="KEY=V1,V2,...",
-        help="try each value; several --grid give every combination",
+        "grid",
+        "KEY=V1,V2,...",
+        "try each value; several --grid give every combination",
     )
     search.add_argument(
         "--random",
@@ -95,21 +102,9 @@ def _add_search_parser(commands: Any) -> None:
         metavar="N",
         help="N random points from the --range and --log-range keys",
     )
-    search.add_argument(
-        "--range",
-        dest="ranges",
-        action="append",
-        default=[],
-        metavar="KEY=LOW:HIGH",
-        help="uniform draws for --random",
-    )
-    search.add_argument(
-        "--log-range",
-        dest="log_ranges",
-        action="append",
-        default=[],
-        metavar="KEY=LOW:HIGH",
-        help="log-uniform draws for --random",
+    _repeatable(search, "--range", "ranges", "KEY=LOW:HIGH", "uniform draws for --random")
+    _repeatable(
+        search, "--log-range", "log_ranges", "KEY=LOW:HIGH", "log-uniform draws for --random"
     )
     search.add_argument("--search-seed", type=int, default=0, help="seeds the --random draws")
     search.add_argument("--seeds", type=int, default=1, help="training seeds per point (1)")
@@ -123,14 +118,7 @@ def _add_search_parser(commands: Any) -> None:
         help="start a local Dask cluster of --jobs workers and use it",
     )
     search.add_argument("--db", type=Path, help="the SQLite file (runs/<recipe>-search.sqlite)")
-    search.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a recipe key for every trial",
-    )
+    _repeatable(search, "--set", "overrides", "KEY=VALUE", "override a recipe key for every trial")
     search.add_argument(
         "--valid-size",
         type=float,

@@ -13,13 +13,16 @@ noise of its numerical estimate into a large relative error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit._validation import check_positive
 
 if TYPE_CHECKING:
+    from mlpkit.losses import Loss
     from mlpkit.network import Network
 
 _NORM_FLOOR = 1e-7
@@ -27,9 +30,9 @@ _NORM_FLOOR = 1e-7
 
 def gradcheck(
     network: Network,
-    X: Any,
-    y: Any,
-    loss: Any = None,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    loss: str | Loss | None = None,
     *,
     l2: float = 0.0,
     l2_bias: bool = False,
@@ -83,21 +86,11 @@ def gradcheck(
     errors = {}
     rng = np.random.default_rng(seed)
     for key, param, _ in network.parameters():
-        numeric = np.zeros_like(param)
         indices = list(np.ndindex(param.shape))
         if max_entries is not None and len(indices) > max_entries:
             chosen = rng.choice(len(indices), max_entries, replace=False)
             indices = [indices[i] for i in np.sort(chosen)]
-        mask = np.zeros(param.shape, dtype=bool)
-        for index in indices:
-            mask[index] = True
-            saved = param[index]
-            at = {}
-            for steps in (-2, -1, 1, 2):
-                param[index] = saved + steps * eps
-                at[steps] = objective()
-            param[index] = saved
-            numeric[index] = (8 * (at[1] - at[-1]) - (at[2] - at[-2])) / (12 * eps)
+        numeric, mask = _numeric_gradient(param, indices, objective, eps)
         backprop = np.where(mask, analytic[key], 0.0)
         scale = np.linalg.norm(numeric) + np.linalg.norm(backprop)
         difference = np.linalg.norm(numeric - backprop)
@@ -106,3 +99,27 @@ def gradcheck(
     for key, buffer in network.buffers():  # and the buffers as they were
         np.copyto(buffer, buffers[key])
     return errors
+
+
+def _numeric_gradient(
+    param: np.ndarray,
+    indices: list[tuple[int, ...]],
+    objective: Callable[[], float],
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fourth-order central differences of ``objective`` at ``indices`` of ``param``.
+
+    Returns the gradient estimate (zero elsewhere) and the mask of the entries checked.
+    """
+    numeric = np.zeros_like(param)
+    mask = np.zeros(param.shape, dtype=bool)
+    for index in indices:
+        mask[index] = True
+        saved = param[index]
+        at = {}
+        for steps in (-2, -1, 1, 2):
+            param[index] = saved + steps * eps
+            at[steps] = objective()
+        param[index] = saved
+        numeric[index] = (8 * (at[1] - at[-1]) - (at[2] - at[-2])) / (12 * eps)
+    return numeric, mask

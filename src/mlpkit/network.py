@@ -10,7 +10,7 @@ backward starts below the output activation.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,9 @@ from mlpkit.layers import Layer, Shape, activations
 from mlpkit.layers.base import build_layers, plan_inplace, size_of
 from mlpkit.metrics import r2
 from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of
+
+if TYPE_CHECKING:
+    from mlpkit.datasets.preprocessing import Preprocessor
 
 TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
@@ -101,7 +104,7 @@ class Network:
         #: A fitted ``datasets.Preprocessor`` for raw inputs (saved with the model;
         #: optional). The network's own methods never apply it: call
         #: ``network.preprocessor.transform(X)`` first.
-        self.preprocessor: Any = None
+        self.preprocessor: Preprocessor | None = None
 
     def _check_task(self, task: str | None) -> str:
         """``task``, or the one the output activation suggests."""
@@ -118,7 +121,7 @@ class Network:
         return task
 
     # -- checking what users pass --------------------------------------------------
-    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
+    def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray:
         """``X`` as a finite array of shape (n, *input_shape) in the network's dtype.
 
         Flat rows of ``prod(input_shape)`` values are reshaped; any other shape
@@ -146,7 +149,7 @@ class Network:
         )
 
     # -- the two passes ----------------------------------------------------------
-    def forward(self, X: Any, *, training: bool = False) -> np.ndarray:
+    def forward(self, X: npt.ArrayLike, *, training: bool = False) -> np.ndarray:
         """Return the outputs, shape (n, n_outputs), for inputs ``X`` of shape (n, *input_shape)."""
         return self._forward(self.check_inputs(X), self.layers, training)
 
@@ -295,7 +298,7 @@ class Network:
         return sum(param.size for _, param, _ in self.parameters())
 
     # -- using a trained network ---------------------------------------------------
-    def _outputs(self, X: Any) -> np.ndarray:
+    def _outputs(self, X: npt.ArrayLike) -> np.ndarray:
         X = self.check_inputs(X)
         chunks = [
             self._forward(X[i : i + _PREDICT_BATCH], self.layers, False)
@@ -307,7 +310,7 @@ class Network:
         """The classes that ``outputs`` (n, n_outputs) stand for: argmax, or a threshold."""
         return labels_of(outputs, self.targets)
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Class labels, shape (n,), for a classifier; values for a regressor.
 
         A regressor returns shape (n,) with one output and (n, n_outputs) otherwise.
@@ -317,7 +320,7 @@ class Network:
             return self.labels_of(outputs)
         return outputs[:, 0] if self.n_outputs == 1 else outputs
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n, n_classes).
 
         A softmax output gives one distribution per row; sigmoid outputs give
@@ -333,7 +336,9 @@ class Network:
         P = self._outputs(X)
         return np.hstack([1 - P, P]) if self.n_outputs == 1 else P
 
-    def evaluate(self, X: Any, y: Any, loss: str | losses.Loss | None = None) -> dict[str, float]:
+    def evaluate(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, loss: str | losses.Loss | None = None
+    ) -> dict[str, float]:
         """Loss (without any L2 penalty) and accuracy (classifier) or R² (regressor) on ``(X, y)``.
 
         Parameters

@@ -155,58 +155,61 @@ def decision_regions(
     everything = X if X_test is None else np.vstack([X, np.asarray(X_test, float)])
     gx, gy, points = _grid(everything, resolution)
     outputs = network.forward(transform(points))
-    k = max(network.n_outputs, 2)
-    colours = _class_colours(k)
+    colours = _class_colours(max(network.n_outputs, 2))
     _fig, ax = _axes(ax, figsize=(6, 5))
-    if graded:
+    if graded:  # class probabilities blended into colours
         weights = outputs if network.n_outputs > 1 else np.column_stack([1 - outputs, outputs])
         weights = np.clip(weights, 0, None)
         weights = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
-        shade = (weights @ colours).reshape(resolution, resolution, 3)
-        ax.imshow(
-            np.clip(0.35 + 0.65 * shade, 0, 1),
-            origin="lower",
-            aspect="auto",
-            extent=(gx.min(), gx.max(), gy.min(), gy.max()),
-        )
+        picture = np.clip(0.35 + 0.65 * (weights @ colours), 0, 1)
     else:
-        regions = network.labels_of(outputs).reshape(gx.shape)
-        light = 0.6 + 0.4 * colours
-        ax.imshow(
-            light[regions],
-            origin="lower",
-            aspect="auto",
-            extent=(gx.min(), gx.max(), gy.min(), gy.max()),
-        )
+        picture = (0.6 + 0.4 * colours)[network.labels_of(outputs)]
+    ax.imshow(
+        picture.reshape(resolution, resolution, 3),
+        origin="lower",
+        aspect="auto",
+        extent=(gx.min(), gx.max(), gy.min(), gy.max()),
+    )
     ax.scatter(
         X[:, 0], X[:, 1], c=colours[y], s=12, edgecolors="black", linewidths=0.3, label="train"
     )
     if X_test is not None:
-        X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
-        wrong = network.predict(transform(X_test)) != y_test
-        ax.scatter(
-            X_test[:, 0],
-            X_test[:, 1],
-            c=colours[y_test],
-            s=16,
-            marker="s",
-            edgecolors="white",
-            linewidths=0.4,
-            label="test",
-        )
-        if wrong.any():
-            ax.scatter(
-                X_test[wrong, 0],
-                X_test[wrong, 1],
-                s=60,
-                marker="x",
-                c="red",
-                linewidths=1.5,
-                label=f"wrong ({wrong.sum()})",
-            )
+        _test_points(ax, network, np.asarray(X_test, float), np.asarray(y_test), colours, transform)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title("network output" if graded else "decision regions")
     return ax
+
+
+def _test_points(
+    ax: Any,
+    network: Network,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    colours: np.ndarray,
+    transform: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    """Test points as squares, with a red cross on each one the network gets wrong."""
+    wrong = network.predict(transform(X_test)) != y_test
+    ax.scatter(
+        X_test[:, 0],
+        X_test[:, 1],
+        c=colours[y_test],
+        s=16,
+        marker="s",
+        edgecolors="white",
+        linewidths=0.4,
+        label="test",
+    )
+    if wrong.any():
+        ax.scatter(
+            X_test[wrong, 0],
+            X_test[wrong, 1],
+            s=60,
+            marker="x",
+            c="red",
+            linewidths=1.5,
+            label=f"wrong ({wrong.sum()})",
+        )
 
 
 def _image_figure(n: int, columns: int | None = None):

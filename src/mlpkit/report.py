@@ -33,35 +33,49 @@ figcaption { font-size: 0.9em; color: #555; }
 def make_plots(config, metrics, history, network: Network, data) -> dict[str, Any]:
     """The figures that apply to this run, by file stem; empty without matplotlib."""
     try:
-        from mlpkit import plots
-    except ImportError:  # pragma: no cover - plots itself imports nothing heavy
-        return {}
-    try:
         import matplotlib  # noqa: F401
     except ImportError:
         return {}
+    from mlpkit import plots
+
     figures: dict[str, Any] = {"learning_curves": plots.learning_curves(history)}
     figures["confusion_matrix"] = plots.confusion_matrix(
         metrics["confusion_matrix"], data.classes, title="test confusion matrix"
     ).figure
     if data.raw_train.shape[1] == 2:
-        transform = data.preprocessor.transform
-        for stem, graded in (("decision_regions", False), ("network_output", True)):
-            figures[stem] = plots.decision_regions(
-                network,
-                data.raw_train,
-                data.y_train,
-                data.raw_test,
-                data.y_test,
-                graded=graded,
-                transform=transform,
-            ).figure
-        if plots.diagram_widths(network) is not None:
-            figures["network"] = plots.network_diagram(network).figure
+        figures.update(_plane_plots(network, data))
     if data.image_shape is not None:
-        n = config["report"]["images"]
-        shape = data.image_shape
-        figures["samples"] = plots.image_grid(
+        figures.update(_image_plots(config["report"]["images"], network, data))
+    return figures
+
+
+def _plane_plots(network: Network, data) -> dict[str, Any]:
+    """Decision regions and the network's output over the plane of 2-D data; small networks."""
+    from mlpkit import plots
+
+    figures = {}
+    for stem, graded in (("decision_regions", False), ("network_output", True)):
+        figures[stem] = plots.decision_regions(
+            network,
+            data.raw_train,
+            data.y_train,
+            data.raw_test,
+            data.y_test,
+            graded=graded,
+            transform=data.preprocessor.transform,
+        ).figure
+    if plots.diagram_widths(network) is not None:
+        figures["network"] = plots.network_diagram(network).figure
+    return figures
+
+
+def _image_plots(n: int, network: Network, data) -> dict[str, Any]:
+    """Sample images, first-layer weights (a dense first layer) and misclassified images."""
+    from mlpkit import plots
+
+    shape = data.image_shape
+    figures = {
+        "samples": plots.image_grid(
             data.raw_train,
             data.y_train,
             image_shape=shape,
@@ -69,17 +83,18 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
             n=n,
             title="training samples",
         )
-        if plots.first_dense_kernel(network, shape) is not None:
-            figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
-        figures["misclassified"] = plots.misclassified(
-            network,
-            data.X_test,
-            data.y_test,
-            images=data.raw_test,
-            image_shape=shape,
-            classes=data.classes,
-            n=n,
-        )
+    }
+    if plots.first_dense_kernel(network, shape) is not None:
+        figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
+    figures["misclassified"] = plots.misclassified(
+        network,
+        data.X_test,
+        data.y_test,
+        images=data.raw_test,
+        image_shape=shape,
+        classes=data.classes,
+        n=n,
+    )
     return figures
 
 

@@ -158,40 +158,9 @@ def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[s
         ``settings`` maps each key to its value as written in the override.
     keys : sequence of str
     """
-    plt = _pyplot()
     if len(keys) == 2:
-        xs = sorted({r[0][keys[0]] for r in rows}, key=_as_number)
-        ys = sorted({r[0][keys[1]] for r in rows}, key=_as_number)
-        grid = np.full((len(ys), len(xs)), np.nan)
-        for settings, score in rows:
-            grid[ys.index(settings[keys[1]]), xs.index(settings[keys[0]])] = score
-        fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2))
-        image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
-        middle = np.nanmean([np.nanmin(grid), np.nanmax(grid)])
-        for (i, j), value in np.ndenumerate(grid):
-            if np.isfinite(value):  # dark text on the bright (high) end of viridis
-                ax.text(
-                    j,
-                    i,
-                    f"{value:.4f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="k" if value > middle else "w",
-                )
-        ax.set(
-            xticks=range(len(xs)),
-            xticklabels=xs,
-            yticks=range(len(ys)),
-            yticklabels=ys,
-            xlabel=keys[0],
-            ylabel=keys[1],
-            title="validation score (mean over seeds)",
-        )
-        fig.colorbar(image, ax=ax)
-        fig.tight_layout()
-        return fig
-    fig, axes = plt.subplots(
+        return _heat_map(rows, keys)
+    fig, axes = _pyplot().subplots(
         1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3.5), squeeze=False
     )
     for ax, key in zip(axes[0], keys or [""], strict=False):
@@ -205,6 +174,41 @@ def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[s
             ylabel="validation score",
         )
         ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _heat_map(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Any:
+    """One cell per pair of values of the two ``keys``, the mean score written in it."""
+    xs = sorted({r[0][keys[0]] for r in rows}, key=_as_number)
+    ys = sorted({r[0][keys[1]] for r in rows}, key=_as_number)
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for settings, score in rows:
+        grid[ys.index(settings[keys[1]]), xs.index(settings[keys[0]])] = score
+    fig, ax = _pyplot().subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2))
+    image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
+    middle = np.nanmean([np.nanmin(grid), np.nanmax(grid)])
+    for (i, j), value in np.ndenumerate(grid):
+        if np.isfinite(value):  # dark text on the bright (high) end of viridis
+            ax.text(
+                j,
+                i,
+                f"{value:.4f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="k" if value > middle else "w",
+            )
+    ax.set(
+        xticks=range(len(xs)),
+        xticklabels=xs,
+        yticks=range(len(ys)),
+        yticklabels=ys,
+        xlabel=keys[0],
+        ylabel=keys[1],
+        title="validation score (mean over seeds)",
+    )
+    fig.colorbar(image, ax=ax)
     fig.tight_layout()
     return fig
 

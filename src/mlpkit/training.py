@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit import optimizers
 from mlpkit._validation import as_rng, check_int, check_positive
@@ -23,6 +24,10 @@ from mlpkit.layers import Layer
 from mlpkit.losses import Loss
 
 _STANDARD_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "time")
+
+
+#: ``augment(X_batch, rng) -> X_batch``: a new batch drawn from the run's generator.
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
 class TrainableNetwork(Protocol):
@@ -35,10 +40,10 @@ class TrainableNetwork(Protocol):
     layers: list[Layer]
     loss: Loss | None
 
-    def check_inputs(self, X: Any, name: str = "X") -> np.ndarray: ...
+    def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray: ...
 
     def check_targets(
-        self, y: Any, *, n_samples: int, name: str = "y"
+        self, y: npt.ArrayLike, *, n_samples: int, name: str = "y"
     ) -> tuple[np.ndarray, np.ndarray | None]: ...
 
     def resolve_loss(self, loss: str | Loss | None) -> Loss: ...
@@ -55,7 +60,7 @@ class TrainableNetwork(Protocol):
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None: ...
 
-    def evaluate(self, X: Any, y: Any) -> dict[str, float]: ...
+    def evaluate(self, X: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, float]: ...
 
     def labels_of(self, outputs: np.ndarray) -> np.ndarray: ...
 
@@ -172,21 +177,21 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]
 
 def fit(
     network: TrainableNetwork,
-    X: Any,
-    y: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
     *,
-    loss: Any = None,
-    optimizer: Any = "sgd",
+    loss: str | Loss | None = None,
+    optimizer: str | optimizers.Optimizer = "sgd",
     epochs: int = 10,
     batch_size: int | None = None,
-    validation: tuple[Any, Any] | None = None,
-    callbacks: Sequence[Any] = (),
+    validation: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    callbacks: Sequence[Callback] = (),
     seed: int | np.random.Generator | None = None,
     shuffle: bool = True,
     l2: float = 0.0,
     l2_bias: bool = False,
     initial_epoch: int = 0,
-    augment: Any = None,
+    augment: Augment | None = None,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by backpropagation.
 
@@ -248,12 +253,7 @@ def fit(
     epochs = check_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else check_int(batch_size, "batch_size")
     l2 = check_positive(l2, "l2", allow_zero=True)
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise TypeError("validation must be a pair (X_val, y_val)")
-        X_val = network.check_inputs(validation[0], "X_val")
-        network.check_targets(validation[1], n_samples=len(X_val), name="y_val")
-        validation = (X_val, validation[1])
+    validation = _checked_validation(network, validation)
     rng = as_rng(seed)
     for layer in network.layers:  # dropout masks come from the run's generator
         if layer.stochastic:
@@ -262,14 +262,37 @@ def fit(
         network, X, T, labels, loss, optimizer, batch_size, rng, shuffle, l2, l2_bias, augment
     )
     network.loss = loss
-    history = History()
     callbacks = list(callbacks)
     trainer.batch_callbacks = [c for c in callbacks if _overrides(c, "on_batch_end")]
     initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
+    return _run_epochs(trainer, range(initial_epoch, epochs), validation, callbacks)
+
+
+def _checked_validation(
+    network: TrainableNetwork, validation: tuple[npt.ArrayLike, npt.ArrayLike] | None
+) -> tuple[np.ndarray, npt.ArrayLike] | None:
+    """``(X_val, y_val)`` with ``X_val`` checked and shaped, or None."""
+    if validation is None:
+        return None
+    if not isinstance(validation, tuple | list) or len(validation) != 2:
+        raise TypeError("validation must be a pair (X_val, y_val)")
+    X_val = network.check_inputs(validation[0], "X_val")
+    network.check_targets(validation[1], n_samples=len(X_val), name="y_val")
+    return X_val, validation[1]
+
+
+def _run_epochs(
+    trainer: _Trainer,
+    epochs: range,
+    validation: tuple[np.ndarray, npt.ArrayLike] | None,
+    callbacks: list[Callback],
+) -> History:
+    """The epochs of ``fit``: train, evaluate, call back, until done or told to stop."""
+    network, history = trainer.network, History()
     for callback in callbacks:
         getattr(callback, "on_train_begin", lambda net: None)(network)
     try:
-        for epoch in range(initial_epoch, epochs):
+        for epoch in epochs:
             logs = trainer.run_epoch(epoch, history)
             if logs is None:  # a batch callback stopped training mid-epoch
                 history.interrupted = True
@@ -309,8 +332,8 @@ class _Trainer:
     shuffle: bool
     l2: float
     l2_bias: bool
-    augment: Any = None
-    batch_callbacks: list[Any] = field(default_factory=list)
+    augment: Augment | None = None
+    batch_callbacks: list[Callback] = field(default_factory=list)
 
     def run_epoch(self, epoch: int, history: History) -> dict[str, float] | None:
         """One pass over the data; return the epoch's running loss and accuracy.
