@@ -39,3 +39,26 @@ class MeanCentering(Layer):
 
     def get_config(self):
         return {"momentum": self.momentum}
+
+
+def input_gradient(network, X, loss, T, *, training=False, h=1e-6):
+    """``(dL/dX by network.backward, dL/dX by central differences)`` for a float64 network.
+
+    ``loss`` is computed on the outputs (unfused), so backward runs through
+    every layer. Stochastic layers get the same generator state at every pass.
+    """
+
+    def value(inputs):
+        for layer in network.layers:
+            if layer.stochastic:
+                layer.rng = np.random.default_rng(0)
+        return loss.forward(network.forward(inputs, training=training), T)
+
+    value(X)
+    backprop = network.backward(loss.backward())
+    numeric = np.zeros_like(X)
+    for index in np.ndindex(X.shape):
+        step = np.zeros_like(X)
+        step[index] = h
+        numeric[index] = (value(X + step) - value(X - step)) / (2 * h)
+    return backprop, numeric

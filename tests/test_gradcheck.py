@@ -6,6 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import mlpkit as mk
+from helpers import input_gradient
 from mlpkit import activations, losses
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
@@ -153,14 +154,5 @@ def test_input_gradient_of_network_backward():
     D = rng.normal(size=(5, 3))
     loss = losses.MSE()
 
-    def value(inputs):
-        return loss.forward(net.forward(inputs), D)
-
-    value(X)
-    dX = net.backward(loss.backward())
-    numeric = np.zeros_like(X)
-    for index in np.ndindex(X.shape):
-        step = np.zeros_like(X)
-        step[index] = 1e-6
-        numeric[index] = (value(X + step) - value(X - step)) / 2e-6
+    dX, numeric = input_gradient(net, X, loss, D)
     np.testing.assert_allclose(dX, numeric, rtol=1e-6, atol=1e-9)

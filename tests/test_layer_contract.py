@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mlpkit as mk
-from helpers import MeanCentering
+from helpers import MeanCentering, input_gradient
 from mlpkit.layers import REGISTRY, Layer, layer_from_config
 from mlpkit.layers.base import plan_inplace
 
@@ -127,19 +127,8 @@ def test_reshape_and_flatten_pass_gradients_through(h, w, c, n, seed):
     X, y = rng.normal(size=(n, h * w * c)), rng.integers(0, 3, n)
     assert max(mk.gradcheck(net, X, y).values()) < 1e-6
     loss = mk.CrossEntropy()
-    T = np.eye(3)[y]
-
-    def value(inputs):
-        return loss.forward(net.forward(inputs), T)
-
-    value(X)
-    dX = net.backward(loss.backward())
+    dX, numeric = input_gradient(net, X, loss, np.eye(3)[y])
     assert dX.shape == X.shape
-    numeric = np.zeros_like(X)
-    for index in np.ndindex(X.shape):
-        step = np.zeros_like(X)
-        step[index] = 1e-6
-        numeric[index] = (value(X + step) - value(X - step)) / 2e-6
     np.testing.assert_allclose(dX, numeric, rtol=1e-5, atol=1e-9)
 
 
@@ -346,19 +335,5 @@ def test_gradients_of_every_layer_in_a_network(name):
     X, y = rng.normal(size=(7, 4)), rng.integers(0, 3, 7)
     errors = mk.gradcheck(net, X, y, l2=0.01)
     assert max(errors.values()) < 1e-6, errors
-    loss, T = mk.CrossEntropy(), np.eye(3)[y]
-
-    def value(inputs):
-        for layer in net.layers:  # the same dropout mask every time
-            if layer.stochastic:
-                layer.rng = np.random.default_rng(0)
-        return loss.forward(net.forward(inputs, training=True), T)
-
-    value(X)
-    dX = net.backward(loss.backward())
-    numeric = np.zeros_like(X)
-    for index in np.ndindex(X.shape):
-        step = np.zeros_like(X)
-        step[index] = 1e-6
-        numeric[index] = (value(X + step) - value(X - step)) / 2e-6
+    dX, numeric = input_gradient(net, X, mk.CrossEntropy(), np.eye(3)[y], training=True)
     np.testing.assert_allclose(dX, numeric, rtol=1e-5, atol=1e-8)
