@@ -27,15 +27,19 @@ def test_readme_first_screen_has_the_setup_and_test_commands():
     assert 'pip install -e ".[dev]" && .venv/bin/python -m pytest' in first_screen
 
 
-def test_readme_recipe_example_is_a_valid_recipe(tmp_path):
+def test_readme_recipe_examples_are_valid_recipes(tmp_path):
     from mlpkit.recipes import load_recipe
+    from mlpkit.recipes.build import build_network
 
     blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
-    assert len(blocks) == 1
-    path = tmp_path / "example.toml"
-    path.write_text(blocks[0])
-    config = load_recipe(path)
-    assert config["data"]["options"] == {"n_samples": 2000, "noise": 0.1}
+    assert len(blocks) == 2
+    configs = []
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"example{i}.toml"
+        path.write_text(block)
+        configs.append(load_recipe(path))
+    assert configs[0]["data"]["options"] == {"n_samples": 2000, "noise": 0.1}
+    assert build_network(configs[1], n_features=64, n_classes=10).n_parameters == 1210
 
 
 def test_readme_report_picture_exists():
