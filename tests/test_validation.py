@@ -154,3 +154,5 @@ def test_layers_must_connect():
     mk.Network([dense], input_shape=(4,))
     with pytest.raises(ValueError, match=r"built for inputs of shape \(4,\)"):
         mk.Network([dense], input_shape=(5,))
+    with pytest.raises(ValueError, match="layer 0 .Dense. holds float32 arrays but the network is"):
+        mk.Network([dense], input_shape=(4,), dtype="float64")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 
 
-def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+def _pair(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -33,13 +32,15 @@ def predicted_labels(outputs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return np.argmax(outputs, axis=1)
 
 
-def accuracy(y_true: Any, y_pred: Any) -> float:
+def accuracy(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """The fraction of labels predicted exactly; arrays of shape (n,)."""
     y_true, y_pred = _pair(y_true, y_pred)
     return float(np.mean(y_true == y_pred))
 
 
-def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
+def confusion_matrix(
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike, n_classes: int | None = None
+) -> np.ndarray:
     """Counts ``C[i, j]`` of samples of true class ``i`` predicted as class ``j``.
 
     Parameters
@@ -67,7 +68,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
 
 
 def precision_recall_f1(
-    y_true: Any, y_pred: Any, n_classes: int | None = None
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike, n_classes: int | None = None
 ) -> dict[str, np.ndarray]:
     """Per-class precision, recall, F1 and support.
 
@@ -89,13 +90,13 @@ def precision_recall_f1(
     return {"precision": precision, "recall": recall, "f1": f1, "support": support}
 
 
-def mse(y_true: Any, y_pred: Any) -> float:
+def mse(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Mean squared error over all entries."""
     y_true, y_pred = _pair(y_true, y_pred)
     return float(np.mean((np.asarray(y_true, float) - y_pred) ** 2))
 
 
-def r2(y_true: Any, y_pred: Any) -> float:
+def r2(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over outputs.
 
     Parameters

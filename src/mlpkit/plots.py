@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit.layers import Layer
 from mlpkit.network import Network
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from mlpkit.training import History
 
 _TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
 
@@ -37,7 +44,7 @@ def _finite(values: Sequence[float], epochs: Sequence[int]) -> tuple[list[int], 
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def learning_curves(history: Any, fig: Any = None) -> Any:
+def learning_curves(history: History, fig: Figure | None = None) -> Figure:
     """Loss and accuracy per epoch for train, validation and test, side by side.
 
     Parameters
@@ -72,8 +79,11 @@ def learning_curves(history: Any, fig: Any = None) -> Any:
 
 
 def confusion_matrix(
-    matrix: Any, classes: Sequence[str] | None = None, ax: Any = None, title: str = ""
-) -> Any:
+    matrix: npt.ArrayLike,
+    classes: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "",
+) -> Axes:
     """A heat map of a confusion matrix with the count in each cell.
 
     Parameters
@@ -118,16 +128,16 @@ def _class_colours(k: int) -> np.ndarray:
 
 def decision_regions(
     network: Network,
-    X: Any,
-    y: Any,
-    X_test: Any = None,
-    y_test: Any = None,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    X_test: npt.ArrayLike | None = None,
+    y_test: npt.ArrayLike | None = None,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     graded: bool = False,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     resolution: int = 200,
-) -> Any:
+) -> Axes:
     """The classes a 2-input network assigns over the plane, with the data on top.
 
     Parameters
@@ -181,7 +191,7 @@ def decision_regions(
 
 
 def _test_points(
-    ax: Any,
+    ax: Axes,
     network: Network,
     X_test: np.ndarray,
     y_test: np.ndarray,
@@ -224,14 +234,14 @@ def _image_figure(n: int, columns: int | None = None):
 
 
 def image_grid(
-    images: Any,
-    labels: Any = None,
+    images: npt.ArrayLike,
+    labels: npt.ArrayLike | None = None,
     *,
     image_shape: tuple[int, int],
     classes: Sequence[str] | None = None,
     n: int = 36,
     title: str = "",
-) -> Any:
+) -> Figure:
     """The first ``n`` images (rows of ``images`` reshaped to ``image_shape``) with labels."""
     images = np.asarray(images)[:n]
     fig, axes = _image_figure(len(images))
@@ -248,7 +258,7 @@ def image_grid(
 
 def first_layer_weights(
     network: Network, *, image_shape: tuple[int, int], n_units: int = 36, title: str = ""
-) -> Any:
+) -> Figure:
     """Each first-layer hidden unit's incoming weights drawn as an image.
 
     Red is positive, blue negative, on a colour scale symmetric about zero
@@ -275,14 +285,14 @@ def first_layer_weights(
 
 def misclassified(
     network: Network,
-    X: Any,
-    y: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
     *,
-    images: Any,
+    images: npt.ArrayLike,
     image_shape: tuple[int, int],
     classes: Sequence[str] | None = None,
     n: int = 36,
-) -> Any:
+) -> Figure:
     """The test images the network gets wrong, titled ``true -> predicted``.
 
     ``X`` are the network's (preprocessed) inputs; ``images`` the same rows
@@ -338,7 +348,7 @@ def diagram_widths(network: Network) -> list[int] | None:
     return widths if max(widths[1:-1], default=0) <= MAX_DRAWN_UNITS else None
 
 
-def network_diagram(network: Network, ax: Any = None) -> Any:
+def network_diagram(network: Network, ax: Axes | None = None) -> Axes:
     """Draw a small network: units as circles, weights as lines.
 
     A line's width grows with the weight's magnitude; blue is positive, red

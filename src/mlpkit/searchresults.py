@@ -14,11 +14,14 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mlpkit.recipes import apply_overrides, to_toml
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _POINT = "#1f77b4"
 
@@ -145,7 +148,7 @@ def _save(figure: Any, path: str) -> Path:
 
 
 # -- plots ------------------------------------------------------------------------------
-def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Any:
+def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Figure:
     """Validation score against the swept settings of a search.
 
     Two swept keys give a heat map (one cell per pair of values, the mean
@@ -178,7 +181,7 @@ def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[s
     return fig
 
 
-def _heat_map(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Any:
+def _heat_map(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str]) -> Figure:
     """One cell per pair of values of the two ``keys``, the mean score written in it."""
     xs = sorted({r[0][keys[0]] for r in rows}, key=_as_number)
     ys = sorted({r[0][keys[1]] for r in rows}, key=_as_number)
@@ -221,7 +224,7 @@ def _as_number(text: str) -> Any:
         return (1, 0.0, text)
 
 
-def search_curves(table: Sequence[dict[str, Any]]) -> Any:
+def search_curves(table: Sequence[dict[str, Any]]) -> Figure:
     """Validation curves (seed 0's) of the best configurations of a search, best first."""
     fig, ax = _pyplot().subplots(figsize=(7, 4))
     for rank, row in enumerate(table, 1):

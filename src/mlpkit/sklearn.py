@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -85,7 +86,9 @@ class _MLPEstimator(BaseEstimator):
         self.random_state = random_state
 
     # -- what subclasses define -----------------------------------------------
-    def _encode(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
+    def _encode(
+        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         """Targets as the network trains on them (class indices or float rows).
 
         ``first``: a new network is about to be built, so learn the classes
@@ -196,7 +199,7 @@ class _MLPEstimator(BaseEstimator):
             )
         self.n_iter_ += len(history)
 
-    def fit(self, X: Any, y: Any) -> _MLPEstimator:
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> _MLPEstimator:
         """Train a new network for ``epochs`` epochs (fewer with early stopping).
 
         Parameters
@@ -215,7 +218,9 @@ class _MLPEstimator(BaseEstimator):
         self._train(X, T, self.epochs, self.early_stopping)
         return self
 
-    def _partial_fit(self, X: Any, y: Any, classes: Any = None) -> _MLPEstimator:
+    def _partial_fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, classes: npt.ArrayLike | None = None
+    ) -> _MLPEstimator:
         first = not hasattr(self, "network_")
         if first:
             self._check_settings()
@@ -226,7 +231,9 @@ class _MLPEstimator(BaseEstimator):
         self._train(X, T, 1, early_stopping=False)
         return self
 
-    def _validate(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _validate(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, reset: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
         return validate_data(
             self,
             X,
@@ -237,7 +244,7 @@ class _MLPEstimator(BaseEstimator):
             y_numeric=self._task == "regression",
         )
 
-    def _inputs(self, X: Any) -> np.ndarray:
+    def _inputs(self, X: npt.ArrayLike) -> np.ndarray:
         check_is_fitted(self, "network_")
         return validate_data(self, X, reset=False, dtype=self.dtype)
 
@@ -305,7 +312,9 @@ class MLPClassifier(ClassifierMixin, _MLPEstimator):
     def _n_outputs(self) -> int:
         return len(self.classes_)
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
+    def partial_fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, classes: npt.ArrayLike | None = None
+    ) -> MLPClassifier:
         """One epoch over ``(X, y)``; the first call needs ``classes`` (all labels that exist)."""
         if not hasattr(self, "network_") and classes is None:
             raise ValueError(
@@ -314,7 +323,9 @@ class MLPClassifier(ClassifierMixin, _MLPEstimator):
             )
         return self._partial_fit(X, y, classes)
 
-    def _encode(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
+    def _encode(
+        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         check_classification_targets(y)
         if first:
             found = np.unique(y if classes is None else np.asarray(classes))
@@ -333,12 +344,12 @@ class MLPClassifier(ClassifierMixin, _MLPEstimator):
             )
         return index
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
         X = self._inputs(X)
         return self.network_.predict_proba(X)
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """The most probable class of each sample, shape (n_samples,)."""
         X = self._inputs(X)  # before touching fitted attributes: raises NotFittedError
         return self.classes_[self.network_.predict(X)]
@@ -379,7 +390,9 @@ class MLPRegressor(RegressorMixin, _MLPEstimator):
     def _n_outputs(self) -> int:
         return self.n_outputs_
 
-    def _encode(self, y: np.ndarray, first: bool, classes: Any = None) -> np.ndarray:
+    def _encode(
+        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         T = np.asarray(y, dtype=self.dtype).reshape(len(y), -1)
         if first:
             self.n_outputs_ = T.shape[1]
@@ -389,11 +402,11 @@ class MLPRegressor(RegressorMixin, _MLPEstimator):
             )
         return T
 
-    def partial_fit(self, X: Any, y: Any) -> MLPRegressor:
+    def partial_fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> MLPRegressor:
         """One epoch over ``(X, y)``, continuing from the current weights."""
         return self._partial_fit(X, y)
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted targets: shape (n_samples,) for a 1-D ``y``, else (n_samples, n_outputs)."""
         X = self._inputs(X)
         outputs = self.network_.predict(X)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mlpkit._validation import as_rng, check_array, check_labels, check_same_length
 
@@ -39,8 +40,8 @@ def _stratified_test_indices(y: np.ndarray, count: int, rng: np.random.Generator
 
 
 def train_test_split(
-    X: Any,
-    y: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
     test_size: float | int = 0.25,
     *,
     stratify: bool = True,
@@ -95,7 +96,7 @@ class Standardizer:
     scale_ : ndarray of shape (n_features,)
     """
 
-    def fit(self, X: Any) -> Standardizer:
+    def fit(self, X: npt.ArrayLike) -> Standardizer:
         """Learn the per-feature mean and standard deviation of ``X`` (n, n_features)."""
         X = check_array(X, "X", dtype=np.float64)
         self.mean_ = X.mean(axis=0)
@@ -103,7 +104,7 @@ class Standardizer:
         self.scale_ = np.where(std > 0, std, 1.0)
         return self
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
         """Return ``(X - mean_) / scale_``, keeping ``X``'s float dtype (float64 otherwise)."""
         if not hasattr(self, "mean_"):
             raise RuntimeError("this Standardizer is not fitted yet: call fit(X_train) first")
@@ -112,11 +113,11 @@ class Standardizer:
         X = check_array(X, "X", n_features=len(self.mean_), dtype=dtype, owner="the Standardizer")
         return ((X - self.mean_) / self.scale_).astype(dtype, copy=False)
 
-    def fit_transform(self, X: Any) -> np.ndarray:
+    def fit_transform(self, X: npt.ArrayLike) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, Z: Any) -> np.ndarray:
+    def inverse_transform(self, Z: npt.ArrayLike) -> np.ndarray:
         """Map standardised data back to the original units."""
         Z = check_array(
             Z, "Z", n_features=len(self.mean_), dtype=np.float64, owner="the Standardizer"
@@ -124,7 +125,9 @@ class Standardizer:
         return Z * self.scale_ + self.mean_
 
 
-def one_hot(labels: Any, n_classes: int | None = None, dtype: Any = np.float32) -> np.ndarray:
+def one_hot(
+    labels: npt.ArrayLike, n_classes: int | None = None, dtype: Any = np.float32
+) -> np.ndarray:
     """One-hot rows for integer ``labels``.
 
     Parameters
@@ -152,8 +155,8 @@ def one_hot(labels: Any, n_classes: int | None = None, dtype: Any = np.float32) 
 
 
 def train_valid_test_split(
-    X: Any,
-    y: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
     valid_size: float | int,
     test_size: float | int,
     *,
@@ -184,7 +187,9 @@ def train_valid_test_split(
 
 
 def rescale(
-    X: Any, data_range: tuple[float, float], feature_range: tuple[float, float] = (0.0, 1.0)
+    X: npt.ArrayLike,
+    data_range: tuple[float, float],
+    feature_range: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:
     """Map values from ``data_range`` (e.g. pixels 0..255) linearly onto ``feature_range``.
 
@@ -205,7 +210,7 @@ def rescale(
     return ((X.astype(dtype) - low) * dtype(scale) + dtype(new_low)).astype(dtype, copy=False)
 
 
-def zscore_rows(X: Any) -> np.ndarray:
+def zscore_rows(X: npt.ArrayLike) -> np.ndarray:
     """Standardise each sample on its own: subtract its mean, divide by its std.
 
     A constant row (a blank image) is only centred.
@@ -220,7 +225,7 @@ def zscore_rows(X: Any) -> np.ndarray:
     return (X - mean) / np.where(std > 0, std, 1)
 
 
-def flatten_images(images: Any) -> np.ndarray:
+def flatten_images(images: npt.ArrayLike) -> np.ndarray:
     """Turn images of shape (n, height, width) into rows of shape (n, height * width)."""
     images = np.asarray(images)
     if images.ndim < 2:
@@ -254,7 +259,7 @@ class Preprocessor:
         self.value_range = None if value_range is None else tuple(map(float, value_range))
         self.standardizer: Standardizer | None = None
 
-    def fit(self, X: Any) -> Preprocessor:
+    def fit(self, X: npt.ArrayLike) -> Preprocessor:
         """Learn what the step needs from the training data ``X`` (n, n_features)."""
         if self.kind == "standardize":
             self.standardizer = Standardizer().fit(X)
@@ -263,7 +268,7 @@ class Preprocessor:
             self.value_range = (float(X.min()), float(X.max()))
         return self
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
         """Apply the step; returns float32 rows."""
         if self.kind == "standardize":
             if self.standardizer is None:

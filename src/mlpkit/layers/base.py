@@ -178,20 +178,21 @@ def build_layers(
     """
     shape, shapes = input_shape, []
     for index, layer in enumerate(layers):
+        where = f"layer {index} ({type(layer).__name__})"
         try:
             if not layer.built:
                 layer.build(shape, rng, dtype)
             elif layer.input_shape != shape:
                 raise ValueError(f"it was built for inputs of shape {layer.input_shape}")
-            arrays = [*layer.params.values(), *layer.buffers.values()]
-            if any(array.dtype != dtype for array in arrays):
-                raise ValueError(f"its arrays are not {np.dtype(dtype).name}")
             shape = layer.output_shape(shape)
         except ValueError as error:
+            raise ValueError(f"{where} cannot take samples of shape {shape}: {error}") from error
+        found = {a.dtype.name for a in (*layer.params.values(), *layer.buffers.values())}
+        if found - {np.dtype(dtype).name}:
             raise ValueError(
-                f"layer {index} ({type(layer).__name__}) cannot take samples of shape "
-                f"{shape}: {error}"
-            ) from error
+                f"{where} holds {', '.join(sorted(found))} arrays but the network is "
+                f"{np.dtype(dtype).name}: build the network with the layers' dtype"
+            )
         shapes.append(shape)
     return shapes
 
