@@ -106,6 +106,9 @@ def test_random_shapes(n_samples, n_in, widths, n_out, hidden, loss_output, l2, 
     # that crosses z = 0 measures an average of two slopes. Keep clear of kinks.
     assume(distance_to_kinks(net, X) > 1e-2)
     errors = mk.gradcheck(net, X, y, loss, l2=l2)
+    # A gradient under ~1e-4 (several leaky slopes of 0.01 in a row) is as small as the
+    # rounding noise of a difference quotient with h = 1e-4 allows: nothing to test there.
+    assume(min(np.linalg.norm(grad) for _, _, grad in net.parameters()) > 1e-4)
     assert max(errors.values()) < TOLERANCE, errors
 
 
