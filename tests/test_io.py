@@ -203,3 +203,14 @@ def test_buffers_are_saved_and_loaded(tmp_path):
     np.testing.assert_array_equal(loaded.layers[0].buffers["moving_mean"], moving_mean)
     np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
     assert loaded.layers[0].momentum == net.layers[0].momentum
+
+
+class Unnamed(mk.Tanh):
+    """A subclass that keeps its parent's name: saving it would load a Tanh."""
+
+
+def test_a_layer_without_its_own_name_is_not_saved(tmp_path):
+    net = mk.Network([mk.Dense(3), Unnamed(), mk.Dense(2), mk.Softmax()], input_shape=(2,))
+    with pytest.raises(ValueError, match=r"layer 1 \(Unnamed\) has no registry name of its own"):
+        mk.save(net, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()

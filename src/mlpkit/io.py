@@ -30,6 +30,7 @@ from mlpkit._version import __version__
 from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
 from mlpkit.layers import REGISTRY
+from mlpkit.layers.base import registry_key
 from mlpkit.network import Network
 
 FORMAT_NAME = "mlpkit-model"
@@ -59,6 +60,12 @@ def save(network: Network, path: str | os.PathLike) -> None:
     """Write ``network`` (architecture, params and buffers) to ``path`` atomically."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be a mlpkit Network, got {type(network).__name__}")
+    for index, layer in enumerate(network.layers):
+        if REGISTRY.get(registry_key(layer.name)) is not type(layer):
+            raise ValueError(
+                f"layer {index} ({type(layer).__name__}) has no registry name of its own, so "
+                "load could not rebuild it: give its class a unique `name`"
+            )
     config = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
