@@ -319,6 +319,11 @@ BETWEEN_DENSE = {
     "leaky_relu": lambda: [mk.LeakyReLU(0.2)],
     "linear": lambda: [mk.Linear()],
     "softmax": lambda: [mk.Softmax()],
+    "conv2d": lambda: [mk.Reshape((2, 3, 1)), mk.Conv2D(2, 2, padding="same"), mk.Flatten()],
+    "max_pool2d": lambda: [mk.Reshape((2, 3, 1)), mk.MaxPool2D(2, 1, "same"), mk.Flatten()],
+    "avg_pool2d": lambda: [mk.Reshape((2, 3, 1)), mk.AvgPool2D(2, 1, "same"), mk.Flatten()],
+    "global_avg_pool2d": lambda: [mk.Reshape((1, 2, 3)), mk.GlobalAvgPool2D()],
+    "batch_norm": lambda: [mk.Tanh(), mk.BatchNorm()],  # a bias right before it does nothing
 }
 
 

@@ -238,7 +238,7 @@ class Network:
         delta = loss.backward() if scale == 1 else scale * loss.backward()
         layers = self.layers[:-1] if self.is_fused(loss) else self.layers
         self._backward(delta, layers, need_input_grad=False)
-        if l2:
+        if self.has_l2(l2):
             value += self.add_l2(l2, l2_bias, scale)
         return value, outputs
 
@@ -247,16 +247,27 @@ class Network:
 
         Call after a backward pass (with the same ``scale``). ``W`` runs over
         each layer's ``regularized`` params, and its ``biases`` with ``l2_bias``;
-        never over buffers.
+        never over buffers. A layer's own ``l2`` adds ``layer.l2 * sum(W**2)``
+        over its ``regularized`` params.
         """
-        penalty = 0.0
+        penalty, own = 0.0, 0.0
         for layer in self.layers:
             penalized = (*layer.regularized, *layer.biases) if l2_bias else layer.regularized
             for name, param in layer.params.items():  # in params order, as parameters()
-                if name in penalized:
-                    penalty += float(np.vdot(param, param))
+                if name not in penalized:
+                    continue
+                squares = float(np.vdot(param, param))
+                if l2:
+                    penalty += squares
                     layer.grads[name] += (2.0 * l2 * scale) * param
-        return l2 * penalty
+                if layer.l2 and name in layer.regularized:
+                    own += layer.l2 * squares
+                    layer.grads[name] += (2.0 * layer.l2 * scale) * param
+        return l2 * penalty + own
+
+    def has_l2(self, l2: float = 0.0) -> bool:
+        """Whether ``add_l2(l2)`` has anything to add (``l2``, or a layer's own)."""
+        return bool(l2) or any(layer.l2 for layer in self.layers)
 
     # -- parameters --------------------------------------------------------------
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:

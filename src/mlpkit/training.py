@@ -54,6 +54,8 @@ class TrainableNetwork(Protocol):
 
     def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float: ...
 
+    def has_l2(self, l2: float = 0.0) -> bool: ...
+
     def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]: ...
 
     def get_weights(self) -> dict[str, np.ndarray]: ...
@@ -348,6 +350,7 @@ class _Trainer:
         order = self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
         weighted_loss, correct, penalty = 0.0, 0, 0.0
         parameters = list(network.parameters())  # (key, param, grad), once per epoch
+        penalize = network.has_l2(self.l2)  # fit's l2, or a layer's own
         with np.errstate(over="ignore", invalid="ignore"):
             for batch, index in enumerate(_batches(n, self.batch_size, order)):
                 Xb, Tb = self.X[index], self.T[index]
@@ -355,7 +358,7 @@ class _Trainer:
                     Xb = self.augment(Xb, self.rng)
                 scale = self.optimizer.gradient_scale()
                 value, outputs = network.loss_and_gradients(Xb, Tb, loss, scale=scale)
-                if self.l2:
+                if penalize:
                     penalty = network.add_l2(self.l2, self.l2_bias, scale)
                 if not math.isfinite(value + penalty):
                     network.set_weights(start_weights)
@@ -375,7 +378,7 @@ class _Trainer:
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
         if self.labels is not None:
             logs["accuracy"] = correct / n
-        if self.l2:
+        if penalize:
             logs["l2_penalty"] = penalty  # at the epoch's last step
         logs["time"] = time.perf_counter() - started
         return logs

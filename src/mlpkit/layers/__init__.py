@@ -18,19 +18,27 @@ from mlpkit.layers.activations import (
     Tanh,
 )
 from mlpkit.layers.base import REGISTRY, Layer, Shape, layer_class, layer_from_config
+from mlpkit.layers.conv import Conv2D
 from mlpkit.layers.dense import Dense
 from mlpkit.layers.dropout import Dropout
+from mlpkit.layers.normalization import BatchNorm
+from mlpkit.layers.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from mlpkit.layers.reshape import Flatten, Reshape
 
 __all__ = [
     "REGISTRY",
     "Activation",
+    "AvgPool2D",
+    "BatchNorm",
+    "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool2D",
     "Layer",
     "LeakyReLU",
     "Linear",
+    "MaxPool2D",
     "ReLU",
     "Reshape",
     "Shape",

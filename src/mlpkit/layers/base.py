@@ -88,6 +88,9 @@ class Layer:
         #: Whether ``forward`` may overwrite its input and ``backward`` its ``dY``
         #: (saving memory passes and allocations); set by ``plan_inplace``.
         self.inplace = False
+        #: This layer's own L2 weight on its ``regularized`` params, added to the
+        #: ``l2`` of ``fit`` (Keras's ``kernel_regularizer``).
+        self.l2 = 0.0
 
     @property
     def built(self) -> bool:
@@ -125,8 +128,27 @@ class Layer:
         return sum(p.size for p in self.params.values())
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+        """The class and the arguments that differ from their defaults: ``Dense(units=16)``."""
+        defaults = {
+            p.name: p.default
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.default is not p.empty
+        }
+        shown = [
+            f"{key}={value!r}"
+            for key, value in self.get_config().items()
+            if key not in defaults or not _same_value(value, defaults[key])
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    """Whether a config value equals a default written another way (3 for [3, 3])."""
+    if isinstance(value, list | tuple):
+        if isinstance(default, int) and not isinstance(default, bool):
+            return all(v == default for v in value)
+        return isinstance(default, list | tuple) and list(value) == list(default)
+    return value == default
 
 
 def _full_name(cls: type) -> str:

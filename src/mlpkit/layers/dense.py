@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from mlpkit import initializers
-from mlpkit._validation import check_int
+from mlpkit._validation import check_int, check_positive
 from mlpkit.layers.base import Layer, Shape
 
 _DEFAULT_INIT, _DEFAULT_BIAS_INIT = "glorot_uniform", "zeros"
@@ -25,6 +25,9 @@ class Dense(Layer):
         How to draw ``W`` (default Glorot uniform).
     bias_init : str or Initializer
         How to draw ``b`` (default zeros).
+    l2 : float
+        This layer's own L2 weight on ``W`` (Keras's ``kernel_regularizer``),
+        added to the ``l2`` of ``fit``.
 
     Notes
     -----
@@ -45,6 +48,7 @@ class Dense(Layer):
         *,
         init: str | initializers.Initializer = _DEFAULT_INIT,
         bias_init: str | initializers.Initializer = _DEFAULT_BIAS_INIT,
+        l2: float = 0.0,
     ) -> None:
         super().__init__()
         self.units = check_int(units, "units")
@@ -52,6 +56,7 @@ class Dense(Layer):
         self.bias_init = bias_init
         self._weight_init = initializers.get(init)  # fail now on a bad name, not at build
         self._bias_init = initializers.get(bias_init)
+        self.l2 = check_positive(l2, "l2", allow_zero=True)
         self._X: np.ndarray | None = None
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -97,4 +102,6 @@ class Dense(Layer):
             config["init"] = self.init
         if isinstance(self.bias_init, str) and self.bias_init != _DEFAULT_BIAS_INIT:
             config["bias_init"] = self.bias_init
+        if self.l2:
+            config["l2"] = self.l2
         return config

@@ -1,0 +1,109 @@
+"""``BatchNorm``: batch normalisation over the last axis (features, or image channels).
+
+Training, per channel over the batch (and over positions, for images)::
+
+    mean, var = mean(X), mean((X - mean)**2)          (biased variance, as Keras)
+    xhat = (X - mean) / sqrt(var + epsilon)           Y = gamma * xhat + beta
+    moving = momentum * moving + (1 - momentum) * batch statistic
+
+Backward, with ``M`` values per channel and sums over the same axes::
+
+    dbeta = sum(dY)      dgamma = sum(dY * xhat)
+    dX = gamma / sqrt(var + epsilon) * (dY - dbeta / M - xhat * dgamma / M)
+
+At inference the moving statistics (buffers) replace the batch's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mlpkit._validation import check_fraction, check_positive
+from mlpkit.layers.base import Layer, Shape
+
+
+class BatchNorm(Layer):
+    """Batch normalisation with Keras's defaults, for dense and image inputs.
+
+    Parameters
+    ----------
+    momentum : float
+        Weight of the old value in the moving statistics (Keras 0.99; PyTorch's
+        ``momentum`` is ``1 - momentum``).
+    epsilon : float
+        Added to the variance before the square root.
+
+    Attributes
+    ----------
+    params : ``gamma`` (scale, ones) and ``beta`` (offset, zeros), shape (channels,);
+        never penalised by L2.
+    buffers : ``moving_mean`` (zeros) and ``moving_variance`` (ones), shape (channels,).
+    """
+
+    name = "batch_norm"
+    aliases = ("batchnorm", "batch_normalization", "batchnormalization")
+    fresh_output = True
+    fresh_input_grad = True
+
+    def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
+        super().__init__()
+        self.momentum = check_fraction(momentum, "momentum")
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+
+    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
+        super().build(input_shape, rng, dtype)
+        channels = input_shape[-1]
+        self.params = {"gamma": np.ones(channels, dtype), "beta": np.zeros(channels, dtype)}
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        self.buffers = {
+            "moving_mean": np.zeros(channels, dtype),
+            "moving_variance": np.ones(channels, dtype),
+        }
+
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
+        axes = tuple(range(X.ndim - 1))  # all but the channels
+        if training:
+            mean = X.mean(axis=axes)
+            centred = X - mean
+            variance = np.mean(centred * centred, axis=axes)
+            self._update_moving(mean, variance)
+        else:
+            mean, variance = self.buffers["moving_mean"], self.buffers["moving_variance"]
+            centred = X - mean
+        inverse = 1 / np.sqrt(variance + X.dtype.type(self.epsilon))
+        xhat = centred
+        xhat *= inverse  # in place: centred is not needed any more
+        self._cache = (xhat, inverse, training)
+        return xhat * self.params["gamma"] + self.params["beta"]
+
+    def _update_moving(self, mean: np.ndarray, variance: np.ndarray) -> None:
+        keep = self.momentum
+        for key, value in (("moving_mean", mean), ("moving_variance", variance)):
+            moving = self.buffers[key]
+            moving *= keep
+            moving += (1 - keep) * value
+
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray | None:
+        if self._cache is None:
+            raise RuntimeError("BatchNorm.backward called before forward")
+        xhat, inverse, training = self._cache
+        axes = tuple(range(dY.ndim - 1))
+        dY.sum(axis=axes, out=self.grads["beta"])
+        np.sum(dY * xhat, axis=axes, out=self.grads["gamma"])
+        if not need_input_grad:
+            return None
+        scale = self.params["gamma"] * inverse
+        if not training:  # the statistics were constants
+            return dY * scale
+        count = dY.size // dY.shape[-1]
+        dX = xhat * (self.grads["gamma"] / count)
+        np.subtract(dY, dX, out=dX)
+        dX -= self.grads["beta"] / count
+        dX *= scale
+        return dX
+
+    def get_config(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "epsilon": self.epsilon}
