@@ -195,3 +195,12 @@ def test_random_shifts_move_whole_images():
     assert seen == {(r, c) for r in range(3) for c in range(3)}  # every shift of up to 1
     with pytest.raises(ValueError, match="max_shift must be a non-negative integer"):
         datasets.random_shifts((4, 4), -1)
+
+
+def test_random_shifts_keep_the_shape_of_image_batches():
+    shift = datasets.random_shifts((4, 4), max_shift=1)
+    images = np.random.default_rng(1).random((5, 4, 4, 1))
+    flat = images.reshape(5, 16)
+    moved = shift(images, np.random.default_rng(2))
+    assert moved.shape == (5, 4, 4, 1)
+    np.testing.assert_array_equal(moved.reshape(5, 16), shift(flat, np.random.default_rng(2)))

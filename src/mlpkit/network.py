@@ -29,7 +29,11 @@ TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
 _REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU)
 _PROBABILITY_OUTPUTS = (activations.Softmax, activations.Sigmoid)
-_PREDICT_BATCH = 8192  # rows per forward pass at inference: bounds memory
+# Inference runs in chunks of rows whose arrays (every layer's output and work space)
+# hold at most this many values: 2**24 floats are 64 MB in float32. Never more than
+# 8192 rows, which is what MLPs always used.
+INFERENCE_BUDGET = 2**24
+_MAX_CHUNK = 8192
 
 
 class Network:
@@ -91,6 +95,14 @@ class Network:
             )
         self.n_inputs, self.n_outputs = size_of(self.input_shape), self.output_shape[0]
         plan_inplace(layers)
+        per_sample = sum(
+            size_of(shape) + layer.workspace(inputs)
+            for layer, shape, inputs in zip(
+                layers, self.shapes, [self.input_shape, *self.shapes[:-1]], strict=True
+            )
+        )
+        #: Rows per forward pass at inference (``predict``, ``evaluate``): bounded memory.
+        self.chunk_rows = max(1, min(_MAX_CHUNK, INFERENCE_BUDGET // per_sample))
         # Below the lowest layer with params no gradient is needed (see _backward).
         self._lowest_trainable = next((i for i, lay in enumerate(layers) if lay.params), 0)
         self.task = self._check_task(task)
@@ -312,8 +324,8 @@ class Network:
     def _outputs(self, X: npt.ArrayLike) -> np.ndarray:
         X = self.check_inputs(X)
         chunks = [
-            self._forward(X[i : i + _PREDICT_BATCH], self.layers, False)
-            for i in range(0, len(X), _PREDICT_BATCH)
+            self._forward(X[i : i + self.chunk_rows], self.layers, False)
+            for i in range(0, len(X), self.chunk_rows)
         ]
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
@@ -365,8 +377,8 @@ class Network:
         T, labels = self.check_targets(y, n_samples=len(X))
         loss = self.resolve_loss(loss if loss is not None else self.loss)
         total, outputs = 0.0, []
-        for i in range(0, len(X), _PREDICT_BATCH):
-            Xb, Tb = X[i : i + _PREDICT_BATCH], T[i : i + _PREDICT_BATCH]
+        for i in range(0, len(X), self.chunk_rows):
+            Xb, Tb = X[i : i + self.chunk_rows], T[i : i + self.chunk_rows]
             value, batch_outputs = self._forward_loss(Xb, Tb, loss, training=False)
             outputs.append(batch_outputs)
             total += value * loss.divisor(Tb.shape)

@@ -311,7 +311,8 @@ def random_shifts(image_shape: tuple[int, int], max_shift: int = 2):
 
     Returns
     -------
-    callable ``(X_batch, rng) -> X_batch`` with X_batch of shape (n, height * width)
+    callable ``(X_batch, rng) -> X_batch``, X_batch of shape (n, height * width) or
+    (n, height, width, 1): the result has the shape of the batch it is given.
     """
     height, width = image_shape
     if not isinstance(max_shift, int) or max_shift < 0:
@@ -326,6 +327,6 @@ def random_shifts(image_shape: tuple[int, int], max_shift: int = 2):
         dy, dx = rng.integers(0, 2 * s + 1, size=(2, n))
         rows = (dy[:, None] + np.arange(height))[:, :, None]
         cols = (dx[:, None] + np.arange(width))[:, None, :]
-        return padded[np.arange(n)[:, None, None], rows, cols].reshape(n, -1)
+        return padded[np.arange(n)[:, None, None], rows, cols].reshape(X.shape)
 
     return shift

@@ -110,6 +110,10 @@ class Layer:
         """The per-sample output shape for ``input_shape`` (the same by default)."""
         return tuple(input_shape)
 
+    def workspace(self, input_shape: Shape) -> int:
+        """Values per sample that ``forward`` holds besides its output (im2col patches)."""
+        return 0
+
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         """Return the output for ``X`` of shape ``(n, *input_shape)``."""
         raise NotImplementedError

@@ -86,6 +86,16 @@ class Conv2D(Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         return (*self._geometry(input_shape).output_shape, self.filters)
 
+    def workspace(self, input_shape: Shape) -> int:
+        windows = self._geometry(input_shape)
+        return (
+            windows.out_h
+            * windows.out_w
+            * self.kernel_size[0]
+            * self.kernel_size[1]
+            * (input_shape[-1])
+        )
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         self._windows = self._geometry(input_shape)

@@ -65,14 +65,17 @@ class BatchNorm(Layer):
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         axes = tuple(range(X.ndim - 1))  # all but the channels
-        if training:
-            mean = X.mean(axis=axes)
-            centred = X - mean
-            variance = np.mean(centred * centred, axis=axes)
-            self._update_moving(mean, variance)
-        else:
-            mean, variance = self.buffers["moving_mean"], self.buffers["moving_variance"]
-            centred = X - mean
+        if not training:  # constants: Y = X * scale + shift, two passes
+            inverse = 1 / np.sqrt(self.buffers["moving_variance"] + X.dtype.type(self.epsilon))
+            scale = self.params["gamma"] * inverse
+            self._cache = (X, inverse, False)
+            Y = X * scale
+            Y += self.params["beta"] - self.buffers["moving_mean"] * scale
+            return Y
+        mean = X.mean(axis=axes)
+        centred = X - mean
+        variance = np.mean(centred * centred, axis=axes)
+        self._update_moving(mean, variance)
         inverse = 1 / np.sqrt(variance + X.dtype.type(self.epsilon))
         xhat = centred
         xhat *= inverse  # in place: centred is not needed any more
@@ -90,6 +93,8 @@ class BatchNorm(Layer):
         if self._cache is None:
             raise RuntimeError("BatchNorm.backward called before forward")
         xhat, inverse, training = self._cache
+        if not training:  # the cache holds X: xhat from the moving statistics
+            xhat = (xhat - self.buffers["moving_mean"]) * inverse
         axes = tuple(range(dY.ndim - 1))
         dY.sum(axis=axes, out=self.grads["beta"])
         np.sum(dY * xhat, axis=axes, out=self.grads["gamma"])

@@ -8,6 +8,7 @@ not counted), as Keras does.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -34,12 +35,18 @@ class _Pool2D(Layer):
         self.padding = check_padding(padding)
         self._windows: Windows | None = None
         self._shape: tuple[int, ...] = ()
+        self._argmax: np.ndarray | None = None
 
     def _geometry(self, input_shape: Shape) -> Windows:
         return Windows(tuple(input_shape), self.pool_size, self.strides, self.padding)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (*self._geometry(input_shape).output_shape, input_shape[-1])
+
+    def workspace(self, input_shape: Shape) -> int:
+        """The stacked windows (max) or padded copy: one value per window position."""
+        windows = self._geometry(input_shape)
+        return windows.out_h * windows.out_w * input_shape[-1] * math.prod(self.pool_size)
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
@@ -68,16 +75,25 @@ class MaxPool2D(_Pool2D):
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         windows = self._ready()
         padded = windows.pad(X, fill=-np.inf)
-        n, (kh, kw) = len(X), self.pool_size
-        stacked = np.empty((kh * kw, n, windows.out_h, windows.out_w, X.shape[-1]), X.dtype)
-        for i, j, rows, cols in windows.offsets():
-            stacked[i * kw + j] = padded[:, rows, cols, :]
-        self._argmax = stacked.argmax(axis=0)  # the first maximum in row-major window order
-        self._shape = X.shape
-        return np.take_along_axis(stacked, self._argmax[None], axis=0)[0]
+        views = [padded[:, rows, cols, :] for _, _, rows, cols in windows.offsets()]
+        Y = views[0].copy()
+        for view in views[1:]:
+            np.maximum(Y, view, out=Y)
+        if training:
+            # Which window position holds the maximum; the first one on ties, found
+            # by passing from the last position to the first (faster than argmax
+            # along a strided axis).
+            self._argmax = np.zeros(Y.shape, np.uint8 if len(views) < 256 else np.int32)
+            for k in range(len(views) - 1, 0, -1):
+                np.copyto(self._argmax, k, where=views[k] == Y)
+            np.copyto(self._argmax, 0, where=views[0] == Y)
+            self._shape = X.shape
+        return Y
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         windows, kw = self._ready(), self.pool_size[1]
+        if self._argmax is None:
+            raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True")
         total = np.zeros((self._shape[0], *windows.padded_shape, self._shape[-1]), dY.dtype)
         for i, j, rows, cols in windows.offsets():
             total[:, rows, cols, :] += np.where(self._argmax == i * kw + j, dY, 0)

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
         "test_size": 0.25,  # with split = "random" or for files and synthetic sets
         "valid_size": 0.0,  # carved from the training data unless the dataset has its own
         "merge_valid": False,  # train on train + valid (once settings were chosen on valid)
+        "train_subset": 0,  # > 0: train on a stratified sample of this many (quick runs)
         "split_seed": 0,
         "preprocess": "standardize",  # standardize | rescale01 | rescale11 | zscore_rows | none
         "options": {},  # synthetic sets: n_samples, noise, ...

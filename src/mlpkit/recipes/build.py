@@ -92,6 +92,7 @@ def prepare_data(config: dict[str, Any]) -> RunData:
         train, valid = (X_train, y_train), (X_valid, y_valid)
     if data["merge_valid"]:
         train, valid = _merged(train, valid), None
+    train = _subset(train, data["train_subset"], data["split_seed"])
     value_range = None if data["name"] == "file" else _value_range(data)
     preprocessor = Preprocessor(data["preprocess"], value_range).fit(train[0])
     prepared = [
@@ -111,6 +112,16 @@ def prepare_data(config: dict[str, Any]) -> RunData:
         classes=classes,
         image_shape=image_shape,
     )
+
+
+def _subset(train: tuple, size: int, seed: int) -> tuple:
+    """A stratified sample of ``size`` training rows (``data.train_subset``), or all of them."""
+    if size < 0:
+        raise ValueError(f"data.train_subset must be 0 (all) or a number of rows, got {size}")
+    if size == 0 or size >= len(train[1]):
+        return train
+    _, X, _, y = train_test_split(*train, size, seed=seed)
+    return X, y
 
 
 def _merged(train: tuple, valid: tuple | None) -> tuple[np.ndarray, np.ndarray]:
