@@ -374,3 +374,30 @@ def test_a_bad_layer_table_is_one_line(tmp_path):
     )
     assert_one_line_error(result, r"model\.layers\[0\]: unknown layer type 'conv'; valid types")
     assert not (tmp_path / "run").exists()
+
+
+SMALL_CNN_RECIPE = """
+description = "a small CNN on optdigits images"
+[data]
+name = "optdigits"
+preprocess = "rescale01"
+[model]
+input_shape = [8, 8, 1]
+layers = [{type = "conv2d", filters = 4, kernel_size = 3, padding = "same"}, {type = "relu"},
+          {type = "batch_norm"}, {type = "max_pool2d"}, {type = "flatten"},
+          {type = "dense", units = 10}, {type = "softmax"}]
+[train]
+optimizer = "adam"
+learning_rate = 0.01
+epochs = 3
+"""
+
+
+def test_gradcheck_of_a_convolutional_recipe(tmp_path):
+    path = tmp_path / "cnn.toml"
+    path.write_text(SMALL_CNN_RECIPE)
+    result = mlpkit("gradcheck", path, "--samples", "4", "--entries", "8")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0.W " in result.stdout and "2.gamma" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("passed")
+    assert_one_line_error(mlpkit("gradcheck", path, "--entries", "0"), "at least 1")

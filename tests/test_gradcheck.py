@@ -159,3 +159,18 @@ def test_input_gradient_of_network_backward():
 
     dX, numeric = input_gradient(net, X, loss, D)
     np.testing.assert_allclose(dX, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_entries_whose_steps_cross_a_kink_are_skipped_and_counted():
+    """Blank inputs put every unit of a zero-bias ReLU layer exactly on its kink."""
+    net = mk.mlp([6, 50, 3], hidden="relu", seed=0, dtype="float64")
+    net.layers[0].params["b"][:25] = 0.5  # half the units away from it
+    X = np.zeros((4, 6))
+    X[:2] = np.random.default_rng(0).normal(size=(2, 6))
+    report = {}
+    errors = mk.gradcheck(net, X, [0, 1, 2, 0], report=report)
+    assert report["skipped"]["0.b"] == 25 and report["checked"]["0.b"] == 25
+    assert sum(report["checked"].values()) + sum(report["skipped"].values()) == sum(
+        p.size for _, p, _ in net.parameters()
+    )
+    assert max(errors.values()) < TOLERANCE, errors

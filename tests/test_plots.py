@@ -2,6 +2,7 @@
 
 import matplotlib.image
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import mlpkit as mk
@@ -128,3 +129,28 @@ def test_network_diagram_refuses_big_networks():
         plots.network_diagram(mk.mlp([2, 9, 2]))
     assert plots.diagram_widths(mk.mlp([2, 8, 3])) == [2, 8, 3]
     assert plots.diagram_widths(mk.mlp([3, 2, 2])) is None
+
+
+def small_cnn():
+    layers = [
+        mk.Conv2D(4, 3, padding="same"),
+        mk.ReLU(),
+        mk.Conv2D(3, 3),
+        mk.MaxPool2D(),
+        mk.Flatten(),
+        mk.Dense(10),
+        mk.Softmax(),
+    ]
+    return mk.Network(layers, input_shape=(8, 8, 1), seed=0)
+
+
+def test_conv_filters_and_feature_maps(tmp_path):
+    net = small_cnn()
+    fig = plots.conv_filters(net)
+    assert len([ax for ax in fig.axes if ax.images]) == 4
+    saved(fig, tmp_path / "filters.png")
+    fig = plots.feature_maps(net, np.random.default_rng(0).random(64))
+    assert len([ax for ax in fig.axes if ax.images]) == 4 + 3  # a row per conv layer
+    saved(fig, tmp_path / "maps.png")
+    with pytest.raises(ValueError, match="conv_filters draws a Conv2D layer"):
+        plots.conv_filters(mk.mlp([64, 5, 10]))

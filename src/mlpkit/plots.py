@@ -386,3 +386,55 @@ def network_diagram(network: Network, ax: Axes | None = None) -> Axes:
     ax.set_axis_off()
     ax.set_title("weights: blue positive, red negative, width = size")
     return ax
+
+
+def _conv_layers(network: Network) -> list[tuple[int, Layer]]:
+    return [(i, layer) for i, layer in enumerate(network.layers) if layer.name == "conv2d"]
+
+
+def conv_filters(network: Network, n: int = 32, title: str = "") -> Figure:
+    """The first convolution's filters as small images (averaged over input channels).
+
+    Red is positive, blue negative, each filter on its own scale symmetric about zero.
+    """
+    convolutions = _conv_layers(network)
+    if not convolutions:
+        raise ValueError(f"conv_filters draws a Conv2D layer; this network has {network.layers!r}")
+    W = convolutions[0][1].params["W"].mean(axis=2)[:, :, :n]  # (kh, kw, filters)
+    fig, axes = _image_figure(W.shape[-1])
+    for f, ax in enumerate(axes[: W.shape[-1]]):
+        limit = np.abs(W[:, :, f]).max() or 1.0
+        ax.imshow(W[:, :, f], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"filter {f}", fontsize=7)
+    fig.suptitle(title or f"first-layer filters ({W.shape[0]}x{W.shape[1]})")
+    fig.tight_layout()
+    return fig
+
+
+def feature_maps(network: Network, x: npt.ArrayLike, channels: int = 8) -> Figure:
+    """The feature maps of one sample ``x`` after each Conv2D layer: a row per layer.
+
+    ``x`` is one network input (preprocessed), of shape ``input_shape`` or flat.
+    """
+    convolutions = _conv_layers(network)
+    if not convolutions:
+        raise ValueError(f"feature_maps needs Conv2D layers; this network has {network.layers!r}")
+    out = network.check_inputs(np.asarray(x).reshape(1, -1), "x")
+    maps = {}
+    for index, layer in enumerate(network.layers[: convolutions[-1][0] + 1]):
+        out = layer.forward(out)
+        if layer.name == "conv2d":
+            maps[index] = out[0].copy()  # (h, w, filters)
+    shown = min(channels, max(m.shape[-1] for m in maps.values()))
+    fig, axes = _pyplot().subplots(
+        len(maps), shown, figsize=(1.3 * shown, 1.5 * len(maps)), squeeze=False
+    )
+    for row, (index, fmap) in zip(axes, maps.items(), strict=True):
+        for c, ax in enumerate(row):
+            ax.axis("off")
+            if c < fmap.shape[-1]:
+                ax.imshow(fmap[:, :, c], cmap="viridis")
+                ax.set_title(f"layer {index} ch {c}", fontsize=7)
+    fig.suptitle("feature maps of one test image after each convolution")
+    fig.tight_layout()
+    return fig

@@ -86,6 +86,9 @@ def _image_plots(n: int, network: Network, data) -> dict[str, Any]:
     }
     if plots.first_dense_kernel(network, shape) is not None:
         figures["weights"] = plots.first_layer_weights(network, image_shape=shape, n_units=n)
+    if any(layer.name == "conv2d" for layer in network.layers):
+        figures["filters"] = plots.conv_filters(network, n=n)
+        figures["feature_maps"] = plots.feature_maps(network, data.X_test[0])
     figures["misclassified"] = plots.misclassified(
         network,
         data.X_test,

@@ -60,6 +60,9 @@ class ReLU(Activation):
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return np.multiply(dY, self._mask, out=dY if self.inplace else None)
 
+    def choices(self) -> np.ndarray | None:
+        return getattr(self, "_mask", None)
+
 
 _ZEROS: dict[tuple, np.ndarray] = {}
 
@@ -98,6 +101,9 @@ class LeakyReLU(Activation):
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         return np.where(self._mask, dY, self.alpha * dY)
+
+    def choices(self) -> np.ndarray | None:
+        return getattr(self, "_mask", None)
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}

@@ -110,6 +110,15 @@ class Layer:
         """The per-sample output shape for ``input_shape`` (the same by default)."""
         return tuple(input_shape)
 
+    def choices(self) -> np.ndarray | None:
+        """The piecewise choices of the last ``forward`` (which side of a ReLU's kink,
+        which window position a max-pool took), or None for a smooth layer.
+
+        ``gradcheck`` skips an entry whose finite-difference steps change them:
+        a difference quotient across a kink measures neither slope.
+        """
+        return None
+
     def workspace(self, input_shape: Shape) -> int:
         """Values per sample that ``forward`` holds besides its output (im2col patches)."""
         return 0

@@ -90,6 +90,9 @@ class MaxPool2D(_Pool2D):
             self._shape = X.shape
         return Y
 
+    def choices(self) -> np.ndarray | None:
+        return self._argmax
+
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         windows, kw = self._ready(), self.pool_size[1]
         if self._argmax is None:
