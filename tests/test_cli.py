@@ -401,3 +401,41 @@ def test_gradcheck_of_a_convolutional_recipe(tmp_path):
     assert "0.W " in result.stdout and "2.gamma" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith("passed")
     assert_one_line_error(mlpkit("gradcheck", path, "--entries", "0"), "at least 1")
+
+
+def test_a_killed_cnn_run_resumes_to_the_uninterrupted_weights_and_moving_statistics(tmp_path):
+    recipe = tmp_path / "cnn.toml"
+    recipe.write_text(SMALL_CNN_RECIPE.replace("epochs = 3", "epochs = 8\nbatch_size = 16"))
+    args = [recipe, "--quiet", "--set", "report.plots=false"]
+    full = mlpkit("run", *args, "--out", tmp_path / "full")
+    assert full.returncode == 0, full.stderr
+    run_dir = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlpkit", "run", *map(str, args), "--out", str(run_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    wait_for_checkpoint(run_dir, 2, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 2 <= load_checkpoint(run_dir / "checkpoint.npz").epochs_done < 8
+    resumed = mlpkit("run", "--resume", run_dir, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    expected = weights(tmp_path / "full" / "model.npz")
+    found = weights(run_dir / "model.npz")
+    assert "2.moving_mean" in found and "2.moving_variance" in found
+    assert found.keys() == expected.keys()
+    for key, value in found.items():
+        np.testing.assert_array_equal(value, expected[key])
+    # A saved CNN predicts from a CSV of raw pixels (its preprocessing travels with it).
+    data = mk.datasets.load("optdigits")
+    csv_path = tmp_path / "digits.csv"
+    header = ",".join(f"p{i}" for i in range(64))
+    np.savetxt(csv_path, data.X_test[:20], delimiter=",", header=header, comments="", fmt="%g")
+    predicted = mlpkit("predict", run_dir / "model.npz", csv_path)
+    assert predicted.returncode == 0, predicted.stderr
+    network = mk.load(run_dir / "model.npz")
+    expected_labels = network.predict(network.preprocessor.transform(data.X_test[:20]))
+    assert predicted.stdout.split()[1:] == [network.classes[k] for k in expected_labels]
