@@ -361,5 +361,45 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     return EXIT_OK if worst < 1e-6 else EXIT_FAILED
 
 
+def _command_search(args: argparse.Namespace) -> int:
+    from mlpkit import search
+    from mlpkit.recipes import apply_overrides, load_recipe
+    from mlpkit.searchdb import TrialStore
+
+    if args.show is not None:
+        if not args.show.is_file():
+            raise FileNotFoundError(f"--show: no search database at {args.show}")
+        with TrialStore(args.show) as store:
+            table = search.ranked_table(store.trials("done"))
+            counts = {s: len(store.trials(s)) for s in ("done", "running", "failed")}
+        print(search.format_table(table, args.top))
+        print(
+            f"{counts['done']} trials finished, {counts['failed']} failed, "
+            f"{counts['running']} unfinished (running now, or interrupted)"
+        )
+        return EXIT_OK
+    config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
+    result = search.search(
+        config,
+        grid=args.grid,
+        random=args.random,
+        ranges=args.ranges,
+        log_ranges=args.log_ranges,
+        search_seed=args.search_seed,
+        db=args.db,
+        seeds=args.seeds,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        dask=args.dask,
+        valid_size=args.valid_size,
+    )
+    print(search.format_table(result.table, args.top))
+    search.write_outputs(result, config, plots=not args.no_plots)
+    for name, path in result.files.items():
+        print(f"{name}: {path}")
+    print(f"database: {result.db} (show again: mlpkit search --show {result.db})")
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
 if __name__ == "__main__":
     sys.exit(main())
