@@ -1,6 +1,7 @@
 """Run the classic and the better recipes over 3 seeds and write docs/RESULTS.md.
 
     MLPKIT_DATA=../shared/datasets python scripts/results.py [--only PREFIX ...]
+    python scripts/results.py --cnn-table    # the E3 CNN section from the runs finished so far
 
 Each run goes to runs/results/<recipe>-seed<N>/ (``mlpkit run RECIPE --seed N``);
 a run whose metrics.json exists is not run again, so the script can be
@@ -22,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "results"
 DOCS = ROOT / "docs"
+# Each finished run's metrics.json and history.csv, kept in the repository (runs/ is
+# not): long runs are done once, across sessions, and the tables are rebuilt from these.
+RECORDS = DOCS / "results"
 SEEDS = (0, 1, 2)
 
 # (row label, recipe, classic test %, what differs from the classic's data)
@@ -71,18 +75,33 @@ def run_recipe(recipe: str, seed: int) -> dict:
     from mlpkit import recipes, runs
 
     run_dir = RUNS / f"{recipe}-seed{seed}"
-    metrics_path = run_dir / "metrics.json"
-    if metrics_path.is_file():
-        return json.loads(metrics_path.read_text())
+    recorded = record(recipe, seed)
+    if recorded is not None:
+        return recorded
     if (run_dir / "config.toml").is_file():  # stopped or killed: go on from its checkpoint
         print(f"resuming {recipe} seed {seed}", file=sys.stderr, flush=True)
-        return runs.resume(run_dir, quiet=True).metrics
+        runs.resume(run_dir, quiet=True)
+        return record(recipe, seed)
     if run_dir.exists():
         shutil.rmtree(run_dir)  # made but never started
     overrides = [f"train.seed={seed}"] + ([] if seed == 0 else ["report.plots=false"])
     config = recipes.apply_overrides(recipes.load_recipe(recipe), overrides)
     print(f"running {recipe} seed {seed}", file=sys.stderr, flush=True)
-    return runs.run(config, run_dir, quiet=True).metrics
+    runs.run(config, run_dir, quiet=True)
+    return record(recipe, seed)
+
+
+def record(recipe: str, seed: int) -> dict | None:
+    """The metrics of a finished run, from docs/results/ or copied there from runs/."""
+    kept = RECORDS / f"{recipe}-seed{seed}.json"
+    if not kept.is_file():
+        run_dir = RUNS / f"{recipe}-seed{seed}"
+        if not (run_dir / "metrics.json").is_file():
+            return None
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(run_dir / "metrics.json", kept)
+        shutil.copyfile(run_dir / "history.csv", RECORDS / f"{recipe}-seed{seed}-history.csv")
+    return json.loads(kept.read_text())
 
 
 def history(recipe: str, seed: int = 0) -> dict[str, list[float]]:
@@ -119,7 +138,13 @@ def epochs_to(values: list[float], level: float) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", nargs="*", default=[], help="recipes starting with these")
+    parser.add_argument(
+        "--cnn-table", action="store_true", help="rewrite the CNN section from finished runs only"
+    )
     args = parser.parse_args()
+    if args.cnn_table:
+        update_section(DOCS / "RESULTS.md", "cnn", cnn_section())
+        return
     rows = [r for r in CLASSIC + CNN + BETTER if not args.only or r[1].startswith(tuple(args.only))]
     for seed in SEEDS:  # every recipe's seed 0 first: a long invocation fills the table early
         for row in rows:
@@ -131,6 +156,56 @@ def main() -> None:
     if not args.only:
         write_figures()
         write_results()
+    elif any(r in CNN for r in rows):
+        update_section(DOCS / "RESULTS.md", "cnn", cnn_section())
+
+
+def finished_seeds(recipe: str) -> list[dict]:
+    """The metrics of the seeds of ``recipe`` that have finished (without running any)."""
+    return [m for m in (record(recipe, s) for s in SEEDS) if m is not None]
+
+
+def cnn_section() -> list[str]:
+    """The E3 CNN table: the Keras figures beside mlpkit's, with the seeds done so far."""
+    lines = [
+        "<!-- cnn:start -->",
+        "## The E3 CNN (Keras in the classic, NumPy here)",
+        "",
+        "Test accuracy in percent: mean ± standard deviation over the seeds that have",
+        "finished (of 0, 1, 2); `python scripts/results.py --only e3-cnn` runs the",
+        "missing ones and rewrites this section. The classic trained on 10000 letters",
+        "and tested on 2724; mlpkit's sample has 8000 training and 1000 test letters.",
+        "",
+        "| network | Keras (classic) | mlpkit test | seeds | recipe | wall time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, recipe, classic, _ in CNN:
+        done = finished_seeds(recipe)
+        if not done:
+            lines.append(f"| {label} | {classic:.2f} | not run yet | 0 | `{recipe}` | - |")
+            continue
+        values = [100 * m["test"]["accuracy"] for m in done]
+        shown = summary(values) if len(values) > 1 else f"{values[0]:.2f}"
+        wall = statistics.mean(m["wall_time_s"] for m in done)
+        lines.append(
+            f"| {label} | {classic:.2f} | {shown} | {len(done)} | `mlpkit run {recipe}` "
+            f"| {wall / 60:.0f} min |"
+        )
+    return [*lines, "<!-- cnn:end -->"]
+
+
+def update_section(path: Path, name: str, lines: list[str]) -> None:
+    """Replace the ``name`` section of ``path`` (between its markers), or add it before
+    the better recipes."""
+    text = path.read_text()
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = "\n".join(lines)
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.replace("## Better recipes", block + "\n\n## Better recipes", 1)
+    path.write_text(text)
 
 
 def write_figures() -> None:
@@ -212,6 +287,7 @@ def write_results() -> None:
             f"| {label} | {shown} | {summary(values)} | `mlpkit run {recipe}` "
             f"| {data} | {wall_time(recipe)} |"
         )
+    lines += ["", *cnn_section()]
     lines += [
         "",
         "## Better recipes",
