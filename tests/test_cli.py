@@ -368,11 +368,11 @@ def test_a_bad_layer_table_is_one_line(tmp_path):
         "run",
         "optdigits-layers",
         "--set",
-        'model.layers=[{type = "conv"}]',
+        "model.layers=[{type = 'conv3d'}]",
         "--out",
         tmp_path / "run",
     )
-    assert_one_line_error(result, r"model\.layers\[0\]: unknown layer type 'conv'; valid types")
+    assert_one_line_error(result, r"model\.layers\[0\]: unknown layer type 'conv3d'; valid types")
     assert not (tmp_path / "run").exists()
 
 

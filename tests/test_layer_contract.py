@@ -55,6 +55,8 @@ def test_an_unknown_argument_lists_the_valid_ones():
         layer_from_config({"type": "dense", "units": 3, "filters": 8})
     with pytest.raises(ValueError, match="a layer must be a table with a 'type' key"):
         layer_from_config({"units": 3})
+    with pytest.raises(ValueError, match="layer type 'conv2d' needs filters, kernel_size"):
+        layer_from_config({"type": "conv2d", "padding": "same"})
 
 
 def test_a_layer_name_cannot_be_taken_twice():

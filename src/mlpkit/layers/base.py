@@ -188,11 +188,12 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
         raise ValueError(f"a layer must be a table with a 'type' key, got {config!r}")
     arguments = dict(config)
     cls = layer_class(arguments.pop("type"))
-    accepted = [
-        p.name
+    parameters = [
+        p
         for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
+    accepted = [p.name for p in parameters]
     unknown = sorted(set(arguments) - set(accepted))
     if unknown:
         valid = ", ".join(accepted) or "none"
@@ -200,6 +201,9 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
             f"unknown argument {unknown[0]!r} for layer type {cls.name!r}; valid arguments are "
             f"{valid}"
         )
+    missing = [p.name for p in parameters if p.default is p.empty and p.name not in arguments]
+    if missing:
+        raise ValueError(f"layer type {cls.name!r} needs {', '.join(missing)}")
     return cls(**arguments)
 
 
