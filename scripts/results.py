@@ -64,6 +64,7 @@ BETTER = [
     ("notMNIST sample (train + valid)", "better-notmnist", None, "E3 reproduction + 1.5 points"),
     ("moons (E4's data)", "better-moons", 99.8, "E4 reproduction"),
     ("MNIST (official 60000/10000)", "better-mnist", 98.3, "E5 reproduction"),
+    ("optdigits, CNN on 8x8x1 images", "better-optdigits-cnn", 98.5, "better-optdigits (MLP)"),
 ]
 # E3's early-stopped rows equal the 200-epoch run's test curve at that epoch
 # (same seed, same steps); they are read from it, and one run of each checks it.
