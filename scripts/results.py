@@ -176,6 +176,8 @@ def cnn_section() -> list[str]:
         "finished (of 0, 1, 2); `python scripts/results.py --only e3-cnn` runs the",
         "missing ones and rewrites this section. The classic trained on 10000 letters",
         "and tested on 2724; mlpkit's sample has 8000 training and 1000 test letters.",
+        "Wall times were measured while other jobs shared the 2 cores; an undisturbed",
+        "epoch of `e3-cnn` takes about 20 s, 50 epochs about 17 minutes.",
         "",
         "| network | Keras (classic) | mlpkit test | seeds | recipe | wall time |",
         "|---|---|---|---|---|---|",
