@@ -191,3 +191,16 @@ def test_sgd_asks_for_its_learning_rate_and_adam_for_none():
     assert mk.SGD(0.3).gradient_scale() == 0.3
     assert mk.SGD(mk.StepDecay(0.4, factor=0.5, every=1)).gradient_scale() == 0.4
     assert mk.Adam(0.1).gradient_scale() == 1.0
+
+
+@pytest.mark.parametrize("optimizer", [lambda: mk.SGD(0.1, momentum=0.9), lambda: mk.Adam(0.001)])
+def test_weights_that_decay_to_nearly_zero_are_flushed_before_turning_subnormal(optimizer):
+    opt = optimizer()
+    tiny = np.finfo(np.float32).tiny
+    w = np.array([1e-36, -5e-33, 1e-20, 0.5], np.float32)  # a subnormal, two tiny, one normal
+    kept = w[2:].copy()
+    for _ in range(64):
+        opt.step([("0.W", w, np.zeros(4, np.float32))])
+    assert w[0] == 0 and w[1] == 0  # below 2**20 * tiny: flushed
+    np.testing.assert_array_equal(w[2:], kept)  # far above it: untouched
+    assert not np.any((w != 0) & (np.abs(w) < tiny))

@@ -30,6 +30,8 @@ ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
 
 #: State entries below ``SUBNORMAL_GUARD * finfo(dtype).tiny`` are flushed to zero.
 SUBNORMAL_GUARD = 2.0**20
+#: Steps between flushes of the weights themselves (see ``Optimizer.step``).
+WEIGHT_FLUSH_EVERY = 64
 
 
 class Schedule:
@@ -129,9 +131,26 @@ class Optimizer:
         """
         self.iterations += 1
         lr = self.learning_rate
+        params_and_grads = list(params_and_grads)
         for key, param, grad in params_and_grads:
             self._update(key, param, grad, lr, grad_scale)
         self._flush_subnormals()
+        if self.iterations % WEIGHT_FLUSH_EVERY == 0:
+            self._flush_weights(params_and_grads)
+
+    def _flush_weights(self, params_and_grads: ParamsAndGrads) -> None:
+        """Zero the weights that decay has made tiny, before they turn subnormal.
+
+        Weights that only a penalty moves (an L2 term on inputs that are always
+        zero) shrink geometrically under Adam: in the E3 CNN with L2 0.01, 14% of
+        the dense kernel had become subnormal after 30 epochs and an epoch took
+        four times as long. Below ``SUBNORMAL_GUARD * tiny`` (about 1e-32 in
+        float32) a weight moves no output.
+        """
+        for key, param, _ in params_and_grads:
+            below = self._scratch_for(key, param)
+            np.abs(param, out=below)
+            np.copyto(param, 0, where=below < SUBNORMAL_GUARD * np.finfo(param.dtype).tiny)
 
     def _update(
         self, key: str, param: np.ndarray, grad: np.ndarray, lr: float, grad_scale: float
