@@ -16,9 +16,15 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit import losses, training
-from mlpkit._validation import as_float_dtype, as_rng, check_array, check_shape
-from mlpkit.layers import Layer, Shape, activations
-from mlpkit.layers.base import build_layers, plan_inplace, size_of
+from mlpkit._validation import as_float_dtype, as_rng, check_array
+from mlpkit.layers import Layer, activations
+from mlpkit.layers.base import (
+    build_layers,
+    input_shape_of,
+    plan_inplace,
+    size_of,
+    values_per_sample,
+)
 from mlpkit.metrics import r2
 from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of
 
@@ -84,7 +90,7 @@ class Network:
             raise TypeError("layers must be a non-empty sequence of Layer objects")
         self.layers = layers
         self.dtype = as_float_dtype(dtype)
-        self.input_shape = _input_shape(input_shape, layers[0])
+        self.input_shape = input_shape_of(layers, input_shape)
         #: Each layer's per-sample output shape, in order.
         self.shapes = build_layers(layers, self.input_shape, as_rng(seed), self.dtype)
         self.output_shape = self.shapes[-1]
@@ -95,12 +101,7 @@ class Network:
             )
         self.n_inputs, self.n_outputs = size_of(self.input_shape), self.output_shape[0]
         plan_inplace(layers)
-        per_sample = sum(
-            size_of(shape) + layer.workspace(inputs)
-            for layer, shape, inputs in zip(
-                layers, self.shapes, [self.input_shape, *self.shapes[:-1]], strict=True
-            )
-        )
+        per_sample = values_per_sample(layers, self.input_shape, self.shapes)
         #: Rows per forward pass at inference (``predict``, ``evaluate``): bounded memory.
         self.chunk_rows = max(1, min(_MAX_CHUNK, INFERENCE_BUDGET // per_sample))
         # Below the lowest layer with params no gradient is needed (see _backward).
@@ -113,9 +114,8 @@ class Network:
         self.loss: losses.Loss | None = None
         #: Class names, index = label (saved with the model; optional).
         self.classes: list[str] | None = None
-        #: A fitted ``datasets.Preprocessor`` for raw inputs (saved with the model;
-        #: optional). The network's own methods never apply it: call
-        #: ``network.preprocessor.transform(X)`` first.
+        #: A fitted ``datasets.Preprocessor`` for raw inputs (saved with the model; optional):
+        #: the network's methods never apply it, call ``preprocessor.transform(X)`` first.
         self.preprocessor: Preprocessor | None = None
 
     def _check_task(self, task: str | None) -> str:
@@ -444,15 +444,3 @@ class Network:
             f"Network({self.layers!r}, input_shape={self.input_shape!r}, task={self.task!r}, "
             f"targets={self.targets!r})"
         )
-
-
-def _input_shape(input_shape: int | Sequence[int] | None, first: Layer) -> Shape:
-    """The per-sample input shape: as given, or the first layer's if it is built."""
-    if input_shape is not None:
-        return check_shape(input_shape, "input_shape")
-    if first.input_shape is None:
-        raise ValueError(
-            "Network needs input_shape, the shape of one sample: (n_features,) for a "
-            "table, (height, width, channels) for images"
-        )
-    return first.input_shape

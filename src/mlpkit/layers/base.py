@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+
+from mlpkit._validation import check_shape
 
 Shape = tuple[int, ...]
 
@@ -207,6 +210,18 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
     return cls(**arguments)
 
 
+def input_shape_of(layers: list[Layer], input_shape: int | Sequence[int] | None) -> Shape:
+    """The per-sample input shape of a stack: as given, or the first layer's if it is built."""
+    if input_shape is not None:
+        return check_shape(input_shape, "input_shape")
+    if layers[0].input_shape is None:
+        raise ValueError(
+            "Network needs input_shape, the shape of one sample: (n_features,) for a "
+            "table, (height, width, channels) for images"
+        )
+    return layers[0].input_shape
+
+
 def build_layers(
     layers: list[Layer], input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
 ) -> list[Shape]:
@@ -257,6 +272,15 @@ def plan_inplace(layers: list[Layer]) -> None:
         fresh = layers[i].fresh_input_grad or (layers[i].passes_through and fresh)
     for layer, fresh_forward, fresh_backward in zip(layers, fresh_in, fresh_grad, strict=True):
         layer.inplace = layer.supports_inplace and fresh_forward and fresh_backward
+
+
+def values_per_sample(layers: list[Layer], input_shape: Shape, shapes: list[Shape]) -> int:
+    """Values one sample occupies in a forward pass: each layer's output and workspace."""
+    inputs = [tuple(input_shape), *shapes[:-1]]
+    return sum(
+        size_of(shape) + layer.workspace(before)
+        for layer, shape, before in zip(layers, shapes, inputs, strict=True)
+    )
 
 
 def size_of(shape: Shape) -> int:
