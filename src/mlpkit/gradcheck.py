@@ -91,6 +91,11 @@ def gradcheck(
     objective()
     analytic = {key: grad.copy() for key, _, grad in network.parameters()}
     base = _choices(network)
+
+    def smooth() -> bool:
+        """Whether the last evaluation made the same piecewise choices as the first."""
+        return all(np.array_equal(a, b) for a, b in zip(_choices(network), base, strict=True))
+
     errors, checked, skipped = {}, {}, {}
     rng = np.random.default_rng(seed)
     for key, param, _ in network.parameters():
@@ -98,9 +103,6 @@ def gradcheck(
         if max_entries is not None and len(indices) > max_entries:
             chosen = rng.choice(len(indices), max_entries, replace=False)
             indices = [indices[i] for i in np.sort(chosen)]
-
-        def smooth() -> bool:
-            return all(np.array_equal(a, b) for a, b in zip(_choices(network), base, strict=True))
 
         numeric, mask = _numeric_gradient(param, indices, objective, smooth, eps)
         checked[key], skipped[key] = int(mask.sum()), len(indices) - int(mask.sum())
