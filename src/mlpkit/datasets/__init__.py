@@ -1,12 +1,12 @@
 """Data: datasets by name, synthetic problems, file readers, splits and preprocessing."""
 
+from mlpkit.datasets.augment import random_affine, random_shifts
 from mlpkit.datasets.files import ChecksumError, DataNotFoundError, data_dir
 from mlpkit.datasets.preprocessing import (
     Preprocessor,
     Standardizer,
     flatten_images,
     one_hot,
-    random_shifts,
     rescale,
     train_test_split,
     train_valid_test_split,
@@ -39,6 +39,7 @@ __all__ = [
     "make_spirals",
     "make_xor",
     "one_hot",
+    "random_affine",
     "random_shifts",
     "read_features",
     "read_idx",

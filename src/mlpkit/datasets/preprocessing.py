@@ -300,33 +300,3 @@ class Preprocessor:
 
     def __repr__(self) -> str:
         return f"Preprocessor({self.kind!r})"
-
-
-def random_shifts(image_shape: tuple[int, int], max_shift: int = 2):
-    """An ``augment`` function for ``fit``: shift each image by up to ``max_shift`` pixels.
-
-    Each row of a batch is an image of ``image_shape``; it moves by a random
-    whole number of pixels in each direction, and the uncovered border takes
-    the image's smallest value (its background).
-
-    Returns
-    -------
-    callable ``(X_batch, rng) -> X_batch``, X_batch of shape (n, height * width) or
-    (n, height, width, 1): the result has the shape of the batch it is given.
-    """
-    height, width = image_shape
-    if not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative integer, got {max_shift!r}")
-
-    def shift(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n, s = len(X), max_shift
-        images = X.reshape(n, height, width)
-        padded = np.empty((n, height + 2 * s, width + 2 * s), dtype=X.dtype)
-        padded[:] = images.min(axis=(1, 2))[:, None, None]
-        padded[:, s : s + height, s : s + width] = images
-        dy, dx = rng.integers(0, 2 * s + 1, size=(2, n))
-        rows = (dy[:, None] + np.arange(height))[:, :, None]
-        cols = (dx[:, None] + np.arange(width))[:, None, :]
-        return padded[np.arange(n)[:, None, None], rows, cols].reshape(X.shape)
-
-    return shift

@@ -65,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
         "checkpoint_every": 1,
         "evaluate_test_every": 0,  # log test loss/accuracy every k epochs (0 = only at the end)
         "augment_shift": 0,  # images: shift each training image by up to this many pixels
+        "augment_rotate": 0.0,  # images: rotate by up to this many degrees (bilinear)
+        "augment_scale": 0.0,  # images: scale by a factor within 1 -+ this
     },
     "report": {
         "plots": True,

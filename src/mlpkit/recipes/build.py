@@ -12,6 +12,7 @@ from mlpkit.builders import mlp, network_from_config
 from mlpkit.datasets import (
     Preprocessor,
     load,
+    random_affine,
     random_shifts,
     read_table,
     train_test_split,
@@ -284,10 +285,23 @@ def shuffle_rng(config: dict[str, Any]) -> np.random.Generator:
 
 
 def build_augment(config: dict[str, Any], data: RunData) -> Any:
-    """The recipe's batch augmentation (random image shifts), or None."""
-    shift = config["train"]["augment_shift"]
-    if not shift:
+    """The recipe's batch augmentation, or None.
+
+    Whole-pixel shifts alone (``augment_shift``) move pixels without blending
+    them; a rotation or scaling (``augment_rotate``, ``augment_scale``) turns
+    on ``random_affine``, which also shifts by fractions of a pixel.
+    """
+    train = config["train"]
+    shift, rotate, scale = train["augment_shift"], train["augment_rotate"], train["augment_scale"]
+    if not (shift or rotate or scale):
         return None
     if data.image_shape is None:
-        raise ValueError("train.augment_shift needs an image dataset")
-    return random_shifts(tuple(data.image_shape), shift)
+        given = [f"train.{k}" for k in ("augment_shift", "augment_rotate", "augment_scale")]
+        given = [k for k, v in zip(given, (shift, rotate, scale), strict=True) if v]
+        raise ValueError(f"{', '.join(given)} needs an image dataset")
+    image_shape = tuple(data.image_shape)
+    if not (rotate or scale):
+        return random_shifts(image_shape, shift)
+    return random_affine(
+        image_shape, max_rotation=float(rotate), max_scale=float(scale), max_shift=float(shift)
+    )
