@@ -20,6 +20,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "results"
 DOCS = ROOT / "docs"
@@ -106,7 +108,10 @@ def record(recipe: str, seed: int) -> dict | None:
 
 
 def history(recipe: str, seed: int = 0) -> dict[str, list[float]]:
-    with open(RUNS / f"{recipe}-seed{seed}" / "history.csv") as handle:
+    """A finished run's history, from docs/results/ (or runs/ for runs not recorded there)."""
+    kept = RECORDS / f"{recipe}-seed{seed}-history.csv"
+    path = kept if kept.is_file() else RUNS / f"{recipe}-seed{seed}" / "history.csv"
+    with open(path) as handle:
         rows = list(csv.DictReader(handle))
     return {key: [float(row[key]) for row in rows] for key in rows[0]}
 
@@ -184,6 +189,13 @@ def cnn_section() -> list[str]:
         "| network | Keras (classic) | mlpkit test | seeds | recipe | wall time |",
         "|---|---|---|---|---|---|",
     ]
+    lines.extend(cnn_table_rows())
+    lines.extend(cnn_figures())
+    return [*lines, "<!-- cnn:end -->"]
+
+
+def cnn_table_rows() -> list[str]:
+    lines = []
     for label, recipe, classic, _ in CNN:
         done = finished_seeds(recipe)
         if not done:
@@ -196,7 +208,49 @@ def cnn_section() -> list[str]:
             f"| {label} | {classic:.2f} | {shown} | {len(done)} | `mlpkit run {recipe}` "
             f"| {wall / 60:.0f} min |"
         )
-    return [*lines, "<!-- cnn:end -->"]
+    return lines
+
+
+def cnn_figures() -> list[str]:
+    """Draw the E3 CNN curves (seed 0 of each finished recipe) and copy e3-cnn's pictures.
+
+    Returns the Markdown lines that show them.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = ["", "### Test accuracy per epoch (seed 0), Keras's final figure as a dot", ""]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    groups = (("L2 on the dense layers", "e3-cnn-l2"), ("dropout after the 784 layer", "e3-cnn-d"))
+    for ax, (title, prefix) in zip(axes, groups, strict=True):
+        for label, recipe, classic, _ in CNN:
+            if (recipe != "e3-cnn" and not recipe.startswith(prefix)) or not record(recipe, 0):
+                continue
+            h = history(recipe)
+            short = label.removeprefix("E3 CNN, ").removeprefix("E3 CNN") or "no regularisation"
+            (line,) = ax.plot([e + 1 for e in h["epoch"]], 100 * np.array(h["test_accuracy"]))
+            line.set_label(short)
+            ax.plot([len(h["epoch"])], [classic], "o", color=line.get_color())
+        ax.set(title=title, xlabel="epoch", ylim=(85, 96))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("test accuracy (%)")
+    fig.tight_layout()
+    fig.savefig(DOCS / "e3-cnn-curves.png", dpi=80)
+    plt.close(fig)
+    lines += ["![E3 CNN test accuracy per epoch](e3-cnn-curves.png)", ""]
+    for stem, title in (
+        ("filters", "First-layer filters of `e3-cnn` (seed 0)"),
+        ("feature_maps", "Feature maps of one test letter after the conv layer"),
+    ):
+        source = RUNS / "e3-cnn-seed0" / "plots" / f"{stem}.png"
+        if source.is_file():
+            shutil.copy(source, DOCS / f"e3-cnn-{stem}.png")
+        if (DOCS / f"e3-cnn-{stem}.png").is_file():
+            lines += [f"### {title}", "", f"![{title}](e3-cnn-{stem}.png)", ""]
+    return lines[:-1]
 
 
 def update_section(path: Path, name: str, lines: list[str]) -> None:
