@@ -96,3 +96,36 @@ def test_recipe_rotation_needs_images(tmp_path):
     data = prepare_data(config)
     with pytest.raises(ValueError, match=r"train\.augment_rotate needs an image dataset"):
         build_augment(config, data)
+
+
+def test_random_flips_mirror_about_half_of_the_images_and_nothing_else():
+    flip = datasets.random_flips((3, 4))
+    X = np.random.default_rng(0).random((400, 12))
+    out = flip(X, np.random.default_rng(1)).reshape(400, 3, 4)
+    images = X.reshape(400, 3, 4)
+    same = np.all(out == images, axis=(1, 2))
+    mirrored = np.all(out == images[:, :, ::-1], axis=(1, 2))
+    assert np.all(same | mirrored)
+    assert 150 < mirrored.sum() < 250
+
+
+def test_recipe_augmentations_chain_flips_before_the_affine_map():
+    from mlpkit import recipes
+    from mlpkit.recipes.build import build_augment
+
+    config = recipes.apply_overrides(
+        recipes.load_recipe("better-optdigits-cnn"),
+        ["train.augment_flip=true", "train.augment_rotate=5"],
+    )
+
+    class Data:
+        image_shape = (8, 8)
+
+    augment = build_augment(config, Data())
+    X = np.random.default_rng(2).random((6, 64))
+    expected_rng, rng = np.random.default_rng(3), np.random.default_rng(3)
+    flipped = datasets.random_flips((8, 8))(X, expected_rng)
+    expected = datasets.random_affine((8, 8), max_rotation=5, max_scale=0, max_shift=0)(
+        flipped, expected_rng
+    )
+    np.testing.assert_array_equal(augment(X, rng), expected)

@@ -1,6 +1,6 @@
 """Data: datasets by name, synthetic problems, file readers, splits and preprocessing."""
 
-from mlpkit.datasets.augment import random_affine, random_shifts
+from mlpkit.datasets.augment import random_affine, random_flips, random_shifts
 from mlpkit.datasets.files import ChecksumError, DataNotFoundError, data_dir
 from mlpkit.datasets.preprocessing import (
     Preprocessor,
@@ -40,6 +40,7 @@ __all__ = [
     "make_xor",
     "one_hot",
     "random_affine",
+    "random_flips",
     "random_shifts",
     "read_features",
     "read_idx",

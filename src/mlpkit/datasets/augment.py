@@ -50,6 +50,37 @@ def random_shifts(image_shape: tuple[int, int], max_shift: int = 2) -> Augment:
     return shift
 
 
+def random_flips(image_shape: tuple[int, int]) -> Augment:
+    """Mirror each image left to right with probability 1/2 (for classes that a mirror keeps:
+    clothes, not digits or letters).
+
+    Returns
+    -------
+    callable ``(X_batch, rng) -> X_batch``
+    """
+    height, width = image_shape
+
+    def flip(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        images = X.reshape(len(X), height, width)
+        mirrored = rng.random(len(X)) < 0.5
+        out = images.copy()
+        out[mirrored] = images[mirrored, :, ::-1]
+        return out.reshape(X.shape)
+
+    return flip
+
+
+def chain(*augments: Augment) -> Augment:
+    """One ``augment`` applying each of ``augments`` in turn, all drawing from one generator."""
+
+    def apply(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        for augment in augments:
+            X = augment(X, rng)
+        return X
+
+    return apply
+
+
 def random_affine(
     image_shape: tuple[int, int],
     *,

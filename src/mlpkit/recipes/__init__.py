@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
         "augment_shift": 0,  # images: shift each training image by up to this many pixels
         "augment_rotate": 0.0,  # images: rotate by up to this many degrees (bilinear)
         "augment_scale": 0.0,  # images: scale by a factor within 1 -+ this
+        "augment_flip": False,  # images: mirror half of them left to right
     },
     "report": {
         "plots": True,

@@ -13,10 +13,12 @@ from mlpkit.datasets import (
     Preprocessor,
     load,
     random_affine,
+    random_flips,
     random_shifts,
     read_table,
     train_test_split,
 )
+from mlpkit.datasets.augment import chain
 from mlpkit.network import Network
 from mlpkit.recipes import DEFAULTS
 
@@ -289,19 +291,27 @@ def build_augment(config: dict[str, Any], data: RunData) -> Any:
 
     Whole-pixel shifts alone (``augment_shift``) move pixels without blending
     them; a rotation or scaling (``augment_rotate``, ``augment_scale``) turns
-    on ``random_affine``, which also shifts by fractions of a pixel.
+    on ``random_affine``, which also shifts by fractions of a pixel. Mirroring
+    (``augment_flip``) comes first.
     """
-    train = config["train"]
-    shift, rotate, scale = train["augment_shift"], train["augment_rotate"], train["augment_scale"]
-    if not (shift or rotate or scale):
+    keys = ("augment_flip", "augment_shift", "augment_rotate", "augment_scale")
+    flip, shift, rotate, scale = (config["train"][key] for key in keys)
+    given = [f"train.{key}" for key in keys if config["train"][key]]
+    if not given:
         return None
     if data.image_shape is None:
-        given = [f"train.{k}" for k in ("augment_shift", "augment_rotate", "augment_scale")]
-        given = [k for k, v in zip(given, (shift, rotate, scale), strict=True) if v]
         raise ValueError(f"{', '.join(given)} needs an image dataset")
     image_shape = tuple(data.image_shape)
-    if not (rotate or scale):
-        return random_shifts(image_shape, shift)
-    return random_affine(
-        image_shape, max_rotation=float(rotate), max_scale=float(scale), max_shift=float(shift)
-    )
+    steps = [random_flips(image_shape)] if flip else []
+    if rotate or scale:
+        steps.append(
+            random_affine(
+                image_shape,
+                max_rotation=float(rotate),
+                max_scale=float(scale),
+                max_shift=float(shift),
+            )
+        )
+    elif shift:
+        steps.append(random_shifts(image_shape, shift))
+    return steps[0] if len(steps) == 1 else chain(*steps)
