@@ -150,6 +150,22 @@ def test_max_pool_matches_pytorch(n, h, w, c, pool, stride, padding):
     np.testing.assert_allclose(dX, Xt.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-12)
 
 
+def test_max_pool_keeps_its_training_pass_across_other_batch_sizes():
+    """The reused buffers: an inference pass on a larger batch, then a smaller training
+    batch, then backward, give the gradient of that training batch alone."""
+    rng = np.random.default_rng(6)
+    X_big, X_small = rng.normal(size=(9, 6, 6, 2)), rng.normal(size=(3, 6, 6, 2))
+    G = rng.normal(size=(3, 3, 3, 2))
+    fresh = built(mk.MaxPool2D(2), (6, 6, 2))
+    fresh.forward(X_small, training=True)
+    expected = fresh.backward(G)
+    layer = built(mk.MaxPool2D(2), (6, 6, 2))
+    layer.forward(X_big, training=True)
+    layer.forward(X_small, training=True)
+    layer.forward(X_big)  # inference must not disturb the training pass's masks
+    np.testing.assert_array_equal(layer.backward(G), expected)
+
+
 def naive_pool(X, pool, stride, padding, reduce):
     """Pooling by loops over positions; padding is left out of every window."""
     n, h, w, c = X.shape
