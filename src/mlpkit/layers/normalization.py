@@ -12,6 +12,11 @@ Backward, with ``M`` values per channel and sums over the same axes::
     dX = gamma / sqrt(var + epsilon) * (dY - dbeta / M - xhat * dgamma / M)
 
 At inference the moving statistics (buffers) replace the batch's.
+
+Speed: every sum over the batch is a product with a vector of ones on the
+``(M, channels)`` view of the array, one BLAS pass; NumPy's own reduction
+over the leading axes of a channels-last image runs an inner loop of only
+``channels`` values per position and is about six times slower.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class BatchNorm(Layer):
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive(epsilon, "epsilon")
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+        self._ones = np.ones(0)
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
@@ -64,7 +70,6 @@ class BatchNorm(Layer):
         }
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
-        axes = tuple(range(X.ndim - 1))  # all but the channels
         if not training:  # constants: Y = X * scale + shift, two passes
             inverse = 1 / np.sqrt(self.buffers["moving_variance"] + X.dtype.type(self.epsilon))
             scale = self.params["gamma"] * inverse
@@ -72,15 +77,27 @@ class BatchNorm(Layer):
             Y = X * scale
             Y += self.params["beta"] - self.buffers["moving_mean"] * scale
             return Y
-        mean = X.mean(axis=axes)
-        centred = X - mean
-        variance = np.mean(centred * centred, axis=axes)
+        rows = X.reshape(-1, X.shape[-1])  # (M, channels)
+        mean = self._column_sums(rows)
+        mean /= len(rows)
+        centred = rows - mean
+        squares = centred * centred
+        variance = self._column_sums(squares)
+        variance /= len(rows)
         self._update_moving(mean, variance)
         inverse = 1 / np.sqrt(variance + X.dtype.type(self.epsilon))
         xhat = centred
         xhat *= inverse  # in place: centred is not needed any more
         self._cache = (xhat, inverse, training)
-        return xhat * self.params["gamma"] + self.params["beta"]
+        Y = np.multiply(xhat, self.params["gamma"], out=squares)  # squares are summed: reuse
+        Y += self.params["beta"]
+        return Y.reshape(X.shape)
+
+    def _column_sums(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``rows.sum(axis=0)`` for rows (M, channels), as one matrix-vector product."""
+        if len(self._ones) != len(rows) or self._ones.dtype != rows.dtype:
+            self._ones = np.ones(len(rows), rows.dtype)
+        return np.matmul(self._ones, rows, out=out)
 
     def _update_moving(self, mean: np.ndarray, variance: np.ndarray) -> None:
         keep = self.momentum
@@ -95,20 +112,23 @@ class BatchNorm(Layer):
         xhat, inverse, training = self._cache
         if not training:  # the cache holds X: xhat from the moving statistics
             xhat = (xhat - self.buffers["moving_mean"]) * inverse
-        axes = tuple(range(dY.ndim - 1))
-        dY.sum(axis=axes, out=self.grads["beta"])
-        np.sum(dY * xhat, axis=axes, out=self.grads["gamma"])
+        shape = dY.shape
+        dY = dY.reshape(-1, shape[-1])  # (M, channels), as xhat
+        xhat = xhat.reshape(dY.shape)
+        self._column_sums(dY, out=self.grads["beta"])
+        product = dY * xhat
+        self._column_sums(product, out=self.grads["gamma"])
         if not need_input_grad:
             return None
         scale = self.params["gamma"] * inverse
         if not training:  # the statistics were constants
-            return dY * scale
-        count = dY.size // dY.shape[-1]
-        dX = xhat * (self.grads["gamma"] / count)
+            return (dY * scale).reshape(shape)
+        count = len(dY)
+        dX = np.multiply(xhat, self.grads["gamma"] / count, out=product)
         np.subtract(dY, dX, out=dX)
         dX -= self.grads["beta"] / count
         dX *= scale
-        return dX
+        return dX.reshape(shape)
 
     def get_config(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "epsilon": self.epsilon}
