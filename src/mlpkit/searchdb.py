@@ -9,6 +9,7 @@ every trial that had finished, and a rerun of the same command skips them.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -31,6 +32,47 @@ CREATE TABLE IF NOT EXISTS trials (
 """
 
 
+_TRIAL_COLUMNS = {
+    "key",
+    "overrides",
+    "seed",
+    "status",
+    "score",
+    "metrics",
+    "history",
+    "wall_time",
+    "error",
+    "updated",
+}
+
+
+def _create(path: Path) -> None:
+    """Make a new database with its schema, so that no reader ever sees it without one.
+
+    The schema is written to a temporary file in the same folder, which is
+    then hard-linked into place: the name appears complete or not at all. If
+    another process made ``path`` meanwhile, its database is kept.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    connection = sqlite3.connect(temporary)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")  # kept in the file
+        with connection:
+            connection.executescript(_SCHEMA)
+    finally:
+        connection.close()
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another search created it first: use that one
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def trial_key(overrides: list[str], seed: int) -> str:
     return json.dumps([list(overrides), int(seed)])
 
@@ -46,16 +88,26 @@ class TrialStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create(self.path)
         self._db = sqlite3.connect(self.path, timeout=30)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
+            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+            if columns != _TRIAL_COLUMNS or "meta" not in tables:
+                raise ValueError(
+                    f"{self.path} is not an mlpkit search database (it has no search tables); "
+                    "pass another --db (nothing was changed in it)"
+                )
             self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._db:
-                self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise ValueError(f"{self.path} is not a search database ({error})") from error
+            raise ValueError(
+                f"{self.path} is not a search database ({error}); nothing was changed in it"
+            ) from error
+        except ValueError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
