@@ -98,3 +98,95 @@ def test_a_database_made_meanwhile_by_another_search_is_kept(tmp_path, monkeypat
     with TrialStore(path) as store:
         assert store.meta("recipe") == "theirs"
     assert not list(tmp_path.glob(".*.new"))
+
+
+# -- evaluate: the model's own classes and targets, not the file's ---------------------
+
+
+def run_cli(*args, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "mlpkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def sign_classifier(path, classes):
+    """A saved 2-input model that says classes[1] when x0 > 0, else classes[0]."""
+    import numpy as np
+
+    import mlpkit as mk
+
+    network = mk.mlp([2, 2], output="softmax", seed=0, dtype="float64")
+    network.set_weights({"0.W": np.array([[-5.0, 5.0], [0.0, 0.0]]), "0.b": np.zeros(2)})
+    network.classes = list(classes)
+    mk.save(network, path)
+    return path
+
+
+def test_evaluate_numbers_labels_as_the_model_did_when_the_file_has_one_class(tmp_path):
+    model = sign_classifier(tmp_path / "m.npz", ["cat", "dog"])
+    data = tmp_path / "dogs.csv"
+    data.write_text("x0,x1,label\n1,0,dog\n2,1,dog\n0.5,3,dog\n")
+    result = run_cli("evaluate", model, "--data", data, "--target", "label")
+    assert result.returncode == 0, result.stderr
+    assert "accuracy 1.000000" in result.stdout
+
+
+def test_evaluate_matches_numeric_labels_by_value(tmp_path):
+    model = sign_classifier(tmp_path / "m.npz", ["3", "7"])
+    data = tmp_path / "d.csv"
+    data.write_text("x0,x1,label\n1,0,7.0\n-2,1,3\n")
+    result = run_cli("evaluate", model, "--data", data, "--target", "label")
+    assert result.returncode == 0, result.stderr
+    assert "accuracy 1.000000" in result.stdout
+
+
+def test_evaluate_refuses_labels_the_model_does_not_know(tmp_path):
+    model = sign_classifier(tmp_path / "m.npz", ["cat", "dog"])
+    data = tmp_path / "d.csv"
+    data.write_text("x0,x1,label\n1,0,dog\n-1,0,cow\n")
+    result = run_cli("evaluate", model, "--data", data, "--target", "label")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "labels ['cow'] are not among the model's classes ['cat', 'dog']" in result.stderr
+
+
+def test_evaluate_a_regression_model_keeps_real_targets(tmp_path):
+    import numpy as np
+
+    import mlpkit as mk
+
+    network = mk.mlp([1, 1], output="linear", seed=0, dtype="float64")
+    network.set_weights({"0.W": np.array([[2.0]]), "0.b": np.array([1.0])})
+    mk.save(network, tmp_path / "r.npz")
+    x = np.linspace(-1, 1, 20)
+    y = 2 * x + 1 + 0.01 * np.cos(7 * x)
+    rows = "\n".join(f"{a:.17g},{b:.17g}" for a, b in zip(x, y, strict=True))
+    (tmp_path / "r.csv").write_text("x,y\n" + rows + "\n")
+    result = run_cli("evaluate", tmp_path / "r.npz", "--data", tmp_path / "r.csv", "--target", "y")
+    assert result.returncode == 0, result.stderr
+    r2 = float(
+        next(line for line in result.stdout.splitlines() if line.startswith("r2")).split()[1]
+    )
+    residual = 0.01 * np.cos(7 * x)
+    expected = 1 - np.sum(residual**2) / np.sum((y - y.mean()) ** 2)
+    assert r2 == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([0.5, 1.25, 2.0, 3.75], "holds numbers with fractions (0.5, 4 distinct values)"),
+        (["a", "a", "a", "a"], "the labels hold 1 class; a classifier needs at least 2"),
+        ([4, 4, 4, 4], "the labels hold 1 class; a classifier needs at least 2"),
+    ],
+)
+def test_a_recipe_refuses_labels_that_are_not_classes(tmp_path, labels, message):
+    from mlpkit import datasets
+
+    rows = "\n".join(f"{i},{i % 2},{label}" for i, label in enumerate(labels))
+    (tmp_path / "d.csv").write_text("a,b,label\n" + rows + "\n")
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        datasets.read_table(tmp_path / "d.csv", "label")

@@ -277,8 +277,11 @@ def _command_evaluate(args: argparse.Namespace) -> int:
     if args.dataset:
         data = datasets.load(args.dataset)
         X, y = data.X_test, data.y_test
-    else:
-        X, y, _ = datasets.read_table(args.data, args.target)
+    elif network.task == "regression":
+        X, y, _ = datasets.read_table(args.data, args.target, regression=True)
+    else:  # labels numbered as the model numbered its classes, not as the file sorts them
+        classes = network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
+        X, y, _ = datasets.read_table(args.data, args.target, classes=classes)
     result = network.evaluate(_model_inputs(network, X), y)
     for key, value in result.items():
         print(f"{key} {value:.6f}")

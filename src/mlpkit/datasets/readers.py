@@ -78,7 +78,13 @@ def read_optdigits(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return X.astype(np.uint8), y
 
 
-def read_table(path: str | Path, target: str | None = None):
+def read_table(
+    path: str | Path,
+    target: str | None = None,
+    *,
+    classes: list[str] | None = None,
+    regression: bool = False,
+):
     """Read a user's data file: a CSV with a header row, or an NPZ with ``X`` and ``y``.
 
     Parameters
@@ -88,33 +94,45 @@ def read_table(path: str | Path, target: str | None = None):
     target : str
         For a CSV, the name of the label column; every other column is a
         feature and must be numeric.
+    classes : list of str, optional
+        The classes of a trained model: labels are numbered by their place in
+        this list (numbers matched by value), and a label not in it is an
+        error. By default labels are numbered from the file itself.
+    regression : bool
+        Targets are real numbers, kept as they are (``classes`` is then None).
 
     Returns
     -------
     X : ndarray of shape (n, n_features), float64
     y : ndarray of shape (n,)
-        Integer classes; text labels are numbered in sorted order.
-    classes : list of str
+        Integer classes (text labels numbered in sorted order, unless
+        ``classes`` gives the order), or float64 values for regression.
+    classes : list of str or None
         The class names, in label order.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no data file at {path}")
     if path.suffix == ".npz":
-        return _read_npz(path)
-    if target is None:
-        raise ValueError(f"{path}: name the label column with --target (data.target)")
-    header, rows = _csv_rows(path)
-    if target not in header:
-        raise ValueError(f"{path} has no column {target!r}; its columns are {header}")
-    column = header.index(target)
-    X = _numbers(path, header, rows, [i for i in range(len(header)) if i != column])
-    labels = [row[column].strip() for row in rows]
-    y, classes = _encode_labels(np.array(labels), path)
-    return X, y, classes
+        X, raw = _read_npz(path)
+    else:
+        if target is None:
+            raise ValueError(f"{path}: name the label column with --target (data.target)")
+        header, rows = _csv_rows(path)
+        if target not in header:
+            raise ValueError(f"{path} has no column {target!r}; its columns are {header}")
+        column = header.index(target)
+        X = _numbers(path, header, rows, [i for i in range(len(header)) if i != column])
+        raw = np.array([row[column].strip() for row in rows])
+    if regression:
+        return X, _real_targets(raw, path), None
+    if classes is not None:
+        return X, _labels_among(raw, list(classes), path), list(classes)
+    y, found = _encode_labels(raw, path)
+    return X, y, found
 
 
-def _read_npz(path: Path):
+def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not {"X", "y"} <= set(archive.files):
@@ -126,8 +144,45 @@ def _read_npz(path: Path):
         raise ValueError(f"{path}: X must be (n, n_features) and y (n,); got {X.shape}, {y.shape}")
     if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
         raise ValueError(f"{path}: X must hold finite numbers")
-    labels, classes = _encode_labels(y, path)
-    return X.astype(np.float64), labels, classes
+    return X.astype(np.float64), y
+
+
+def _number(label: object) -> float | None:
+    """``label`` as a float, or None if it is not a number."""
+    try:
+        return float(label)
+    except (TypeError, ValueError):
+        return None
+
+
+def _real_targets(raw: np.ndarray, path: Path) -> np.ndarray:
+    try:
+        values = raw.astype(np.float64)
+    except ValueError:
+        values = None
+    if values is None or not np.isfinite(values).all():
+        raise ValueError(f"{path}: a regression model needs finite numbers in the target column")
+    return values
+
+
+def _labels_among(raw: np.ndarray, classes: list[str], path: Path) -> np.ndarray:
+    """Each label's place in ``classes``; numbers match by value ("3" and "3.0")."""
+    by_name = {name: i for i, name in enumerate(classes)}
+    by_value = {_number(name): i for i, name in enumerate(classes) if _number(name) is not None}
+    distinct, inverse = np.unique(raw, return_inverse=True)
+    places, unknown = [], []
+    for label in distinct:
+        value = _number(label)
+        place = by_value.get(value) if value is not None else None
+        place = by_name.get(str(label)) if place is None else place
+        places.append(-1 if place is None else place)
+        if place is None:
+            unknown.append(str(label))
+    if unknown:
+        raise ValueError(
+            f"{path}: labels {unknown[:5]} are not among the model's classes {classes[:20]}"
+        )
+    return np.asarray(places, dtype=np.int64)[inverse.ravel()]
 
 
 def _encode_labels(raw: np.ndarray, path: Path) -> tuple[np.ndarray, list[str]]:
@@ -140,14 +195,28 @@ def _encode_labels(raw: np.ndarray, path: Path) -> tuple[np.ndarray, list[str]]:
         if np.isnan(numeric).any():
             raise ValueError(f"{path}: the label column has empty or NaN cells")
         values = np.unique(numeric)
-        if np.all(values == np.round(values)) and np.array_equal(values, np.arange(len(values))):
+        if not np.all(values == np.round(values)):
+            fractional = values[values != np.round(values)]
+            raise ValueError(
+                f"{path}: the label column holds numbers with fractions ({fractional[0]:g}, "
+                f"{len(values)} distinct values): a regression target, but recipes classify; "
+                "label classes with integers or names"
+            )
+        _check_classes(len(values), path)
+        if np.array_equal(values, np.arange(len(values))):
             return numeric.astype(np.int64), [str(int(v)) for v in values]
         classes, y = np.unique(numeric, return_inverse=True)
         return y.astype(np.int64), [f"{v:g}" for v in classes]
     if (raw == "").any():
         raise ValueError(f"{path}: the label column has empty cells")
     classes, y = np.unique(raw, return_inverse=True)
+    _check_classes(len(classes), path)
     return y.astype(np.int64), [str(c) for c in classes]
+
+
+def _check_classes(count: int, path: Path) -> None:
+    if count < 2:
+        raise ValueError(f"{path}: the labels hold {count} class; a classifier needs at least 2")
 
 
 def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray, list[str]]:
