@@ -190,3 +190,34 @@ def test_a_recipe_refuses_labels_that_are_not_classes(tmp_path, labels, message)
     (tmp_path / "d.csv").write_text("a,b,label\n" + rows + "\n")
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         datasets.read_table(tmp_path / "d.csv", "label")
+
+
+# -- run folders ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["folder with a model", "file"])
+def test_run_out_never_writes_into_a_folder_holding_other_files(tmp_path, kind):
+    out = tmp_path / "out"
+    if kind == "file":
+        out.write_text("my notes\n")
+        before = {out: digest(out)}
+    else:
+        out.mkdir()
+        (out / "model.npz").write_bytes(b"the user's own model")
+        before = {p: digest(p) for p in out.iterdir()}
+    result = run_cli("run", "e4-moons", "--set", "train.epochs=1", "--out", out)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "give a new or empty folder (nothing was written)" in result.stderr
+    if kind == "file":
+        assert digest(out) == before[out]
+    else:
+        assert {p: digest(p) for p in out.iterdir()} == before
+
+
+def test_run_out_accepts_an_empty_folder(tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    result = run_cli("run", "e4-moons", "--set", "train.epochs=1", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (out / "model.npz").is_file()

@@ -94,6 +94,11 @@ def run(
     run_dir = Path(run_dir)
     if (run_dir / "config.toml").exists():
         raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        what = "is a file" if not run_dir.is_dir() else "holds other files"
+        raise ValueError(
+            f"the run folder {run_dir} {what}; give a new or empty folder (nothing was written)"
+        )
     # Everything is built before the folder is made: a bad recipe leaves nothing behind.
     data = prepare_data(config)
     parts = Parts.build(config, data)
