@@ -221,3 +221,29 @@ def test_run_out_accepts_an_empty_folder(tmp_path):
     result = run_cli("run", "e4-moons", "--set", "train.epochs=1", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     assert (out / "model.npz").is_file()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("train.epochs=0", "train.epochs must be at least 1, got 0"),
+        ("train.epochs=-3", "train.epochs must be at least 1, got -3"),
+        ("train.learning_rate=0", "train.learning_rate must be above 0, got 0.0"),
+        ("train.learning_rate=nan", "train.learning_rate must be above 0, got nan"),
+        ("train.momentum=1", "train.momentum must be at least 0 and below 1, got 1.0"),
+        ("train.decay_every=0", "train.decay_every must be at least 1, got 0"),
+        ("train.batch_size=-1", "train.batch_size must be at least 0, got -1"),
+        ("train.l2=-0.1", "train.l2 must be at least 0, got -0.1"),
+        ("train.checkpoint_every=0", "train.checkpoint_every must be at least 1, got 0"),
+        ("train.augment_scale=1", "train.augment_scale must be at least 0 and below 1, got 1.0"),
+    ],
+)
+def test_run_refuses_training_values_out_of_range_before_making_the_folder(
+    tmp_path, override, message
+):
+    out = tmp_path / "out"
+    result = run_cli("run", "e4-moons", "--set", override, "--out", out)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert not out.exists()

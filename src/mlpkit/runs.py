@@ -37,6 +37,7 @@ from mlpkit.recipes.build import (
     build_loss,
     build_network,
     build_optimizer,
+    check_train,
     prepare_data,
     shuffle_rng,
 )
@@ -135,6 +136,7 @@ class Parts:
     @classmethod
     def build(cls, config: dict[str, Any], data: RunData) -> Parts:
         train = config["train"]
+        check_train(config)
         network = build_network(config, data.X_train.shape[1], len(data.classes))
         network.classes, network.preprocessor = list(data.classes), data.preprocessor
         stopper = None

@@ -249,6 +249,35 @@ def _from_layer_tables(
     return network
 
 
+#: train.<key>: (lowest allowed, whether the lowest itself is allowed, upper bound or None).
+_TRAIN_BOUNDS = {
+    "epochs": (1, True, None),
+    "batch_size": (0, True, None),
+    "learning_rate": (0, False, None),
+    "momentum": (0, True, 1),
+    "decay": (0, False, None),
+    "decay_every": (1, True, None),
+    "l2": (0, True, None),
+    "early_stopping": (0, True, None),
+    "checkpoint_every": (1, True, None),
+    "evaluate_test_every": (0, True, None),
+    "augment_shift": (0, True, None),
+    "augment_rotate": (0, True, None),
+    "augment_scale": (0, True, 1),
+}
+
+
+def check_train(config: dict[str, Any]) -> None:
+    """Refuse ``train`` values out of range, naming the recipe key, before anything is made."""
+    for key, (low, inclusive, high) in _TRAIN_BOUNDS.items():
+        value = config["train"][key]
+        above = value >= low if inclusive else value > low
+        if not (above and (high is None or value < high)):
+            bound = f"at least {low}" if inclusive else f"above {low}"
+            bound += "" if high is None else f" and below {high}"
+            raise ValueError(f"train.{key} must be {bound}, got {value!r}")
+
+
 def build_optimizer(config: dict[str, Any]) -> optimizers.Optimizer:
     """The recipe's optimiser and learning-rate schedule."""
     train = config["train"]
