@@ -247,3 +247,25 @@ def test_run_refuses_training_values_out_of_range_before_making_the_folder(
     assert "Traceback" not in result.stderr
     assert message in result.stderr
     assert not out.exists()
+
+
+# -- training that diverges ----------------------------------------------------------
+
+
+def test_a_finite_but_absurd_loss_is_divergence_and_the_weights_are_reset():
+    import numpy as np
+
+    import mlpkit as mk
+    from mlpkit.training import TrainingDivergedError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    network = mk.mlp([4, 8, 2], seed=0, dtype="float64")
+    start = network.get_weights()
+    with pytest.raises(TrainingDivergedError, match=r"over 1e\+06 times its first value") as info:
+        network.fit(X, y, optimizer=mk.optimizers.SGD(1e30), epochs=5, batch_size=10, seed=0)
+    assert all(np.isfinite(w).all() for w in network.get_weights().values())
+    if len(info.value.history) == 0:  # diverged in the first epoch: back to the start
+        for key, value in start.items():
+            np.testing.assert_array_equal(network.get_weights()[key], value)

@@ -67,8 +67,14 @@ class TrainableNetwork(Protocol):
     def labels_of(self, outputs: np.ndarray) -> np.ndarray: ...
 
 
+#: A batch loss this many times the first batch's (or above this, when the first was
+#: below 1) is divergence, though finite: no training recovers from it.
+DIVERGENCE_FACTOR = 1e6
+
+
 class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite; the weights are those of the epoch's start."""
+    """The loss became NaN, infinite or absurdly large (see ``DIVERGENCE_FACTOR``); the
+    weights are those of the epoch's start."""
 
     def __init__(self, message: str, history: History) -> None:
         super().__init__(message)
@@ -336,6 +342,12 @@ class _Trainer:
     l2_bias: bool
     augment: Augment | None = None
     batch_callbacks: list[Callback] = field(default_factory=list)
+    first_loss: float | None = None  # the first batch's loss (with any penalty)
+
+    def divergence_limit(self) -> float:
+        """A finite loss above this has diverged: ``DIVERGENCE_FACTOR`` times the first
+        batch's loss, or times 1 if that was smaller (a loss already near 0)."""
+        return DIVERGENCE_FACTOR * max(abs(self.first_loss or 0.0), 1.0)
 
     def run_epoch(self, epoch: int, history: History) -> dict[str, float] | None:
         """One pass over the data; return the epoch's running loss and accuracy.
@@ -360,10 +372,19 @@ class _Trainer:
                 value, outputs = network.loss_and_gradients(Xb, Tb, loss, scale=scale)
                 if penalize:
                     penalty = network.add_l2(self.l2, self.l2_bias, scale)
-                if not math.isfinite(value + penalty):
+                total = value + penalty
+                if self.first_loss is None:
+                    self.first_loss = total
+                if not math.isfinite(total) or total > self.divergence_limit():
                     network.set_weights(start_weights)
+                    what = (
+                        f"became {total}"
+                        if not math.isfinite(total)
+                        else f"reached {total:.3g}, over {DIVERGENCE_FACTOR:g} times its first "
+                        f"value ({self.first_loss:.3g}),"
+                    )
                     raise TrainingDivergedError(
-                        f"the loss became {value + penalty} in epoch {epoch + 1}; the weights "
+                        f"the loss {what} in epoch {epoch + 1}; the weights "
                         "were reset to the start of that epoch. Try a smaller learning rate "
                         f"(it is {self.optimizer.learning_rate:g})",
                         history,
