@@ -269,3 +269,102 @@ def test_a_finite_but_absurd_loss_is_divergence_and_the_weights_are_reset():
     if len(info.value.history) == 0:  # diverged in the first epoch: back to the start
         for key, value in start.items():
             np.testing.assert_array_equal(network.get_weights()[key], value)
+
+
+# -- crafted and damaged model files -------------------------------------------------
+
+
+def saved_model(path):
+    import numpy as np
+
+    import mlpkit as mk
+
+    network = mk.mlp([4, 3, 2], seed=0)
+    network.fit(np.eye(4), [0, 1, 0, 1], epochs=1)
+    mk.save(network, path)
+    return path
+
+
+def rewrite(path, change, compressed=False):
+    """Rewrite a saved model's arrays (a dict, config as parsed JSON) through ``change``."""
+    import json
+
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    config = json.loads(str(arrays.pop("__config__")))
+    change(arrays, config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    (np.savez_compressed if compressed else np.savez)(path, **arrays)
+
+
+def peak_bytes_of(call):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+    except ValueError as error:
+        message = str(error)
+    else:
+        message = None
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return message, peak
+
+
+def test_a_config_asking_for_a_huge_layer_is_refused_before_allocating(tmp_path):
+    import mlpkit as mk
+
+    path = saved_model(tmp_path / "m.npz")
+    rewrite(path, lambda arrays, config: config["layers"][0].update(units=50_000_000))
+    message, peak = peak_bytes_of(lambda: mk.load(path))
+    assert "array '0.W' is of shape (4, 3), but layer 0 needs (4, 50000000)" in message
+    assert peak < 20 * 2**20
+
+
+def test_a_zip_bomb_posing_as_weights_is_refused_before_reading_it(tmp_path):
+    import numpy as np
+
+    import mlpkit as mk
+
+    path = saved_model(tmp_path / "m.npz")
+
+    def huge(arrays, config):  # a consistent but 400 MB model of zeros, stored in ~400 kB
+        config["layers"][0]["units"] = 25_000_000
+        arrays["0.W"] = np.zeros((4, 25_000_000), np.float32)
+        arrays["0.b"] = np.zeros(25_000_000, np.float32)
+        arrays["2.W"] = np.zeros((25_000_000, 2), np.float32)
+
+    rewrite(path, huge, compressed=True)
+    assert path.stat().st_size < 3 * 2**20
+    message, peak = peak_bytes_of(lambda: mk.load(path))
+    assert "would expand from" in message
+    assert peak < 20 * 2**20
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_model_with_non_finite_weights_is_refused(tmp_path, bad):
+    import mlpkit as mk
+
+    path = saved_model(tmp_path / "m.npz")
+    rewrite(path, lambda arrays, config: arrays["2.W"].__setitem__((0, 0), bad))
+    with pytest.raises(ValueError, match=r"its array '2.W' holds NaN or infinite values"):
+        mk.load(path)
+
+
+def test_an_array_whose_bytes_do_not_match_its_header_is_refused(tmp_path):
+    import zipfile
+
+    import mlpkit as mk
+
+    path = saved_model(tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    entries["0.W.npy"] = entries["0.W.npy"][:-8]  # four values short
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match=r"its entry '0.W' is not the size its header says"):
+        mk.load(path)

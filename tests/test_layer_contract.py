@@ -41,6 +41,25 @@ def test_get_config_rebuilds_the_layer(layer):
     assert type(rebuilt) is type(layer) and repr(rebuilt) == repr(layer)
 
 
+@pytest.mark.parametrize(
+    ("layer", "input_shape"),
+    [
+        (mk.Dense(7), (5,)),
+        (mk.Conv2D(4, 3, strides=2, padding="same"), (9, 8, 3)),
+        (mk.Conv2D(4, (2, 3), use_bias=False), (6, 6, 2)),
+        (mk.BatchNorm(), (5, 5, 3)),
+        (mk.BatchNorm(), (6,)),
+    ],
+    ids=lambda value: type(value).__name__ if not isinstance(value, tuple) else str(value),
+)
+def test_declared_weight_shapes_are_the_built_ones(layer, input_shape):
+    """``load`` trusts ``weight_shapes`` to vet a file before building: it must not lie."""
+    declared = layer.weight_shapes(input_shape)
+    layer.build(input_shape, np.random.default_rng(0), np.float32)
+    built = {key: value.shape for key, value in {**layer.params, **layer.buffers}.items()}
+    assert declared == built
+
+
 def test_an_unknown_layer_type_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"unknown layer type 'dens'; valid types are .*dense"):
         layer_from_config({"type": "dens", "units": 3})

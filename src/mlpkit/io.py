@@ -17,6 +17,7 @@ layers by registry name; 1 (mlpkit 0.1.0: MLPs, each Dense layer with its
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -29,7 +30,7 @@ import numpy as np
 from mlpkit._version import __version__
 from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
-from mlpkit.layers import REGISTRY
+from mlpkit.layers import REGISTRY, layer_from_config
 from mlpkit.layers.base import registry_key
 from mlpkit.network import Network
 
@@ -101,17 +102,69 @@ def load(path: str | os.PathLike) -> Network:
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     try:
+        headers = _array_headers(path)
+        if _CONFIG_KEY not in headers:
+            raise _not_a_model(path, "it has no mlpkit configuration")
         with np.load(path, allow_pickle=False) as archive:
-            if _CONFIG_KEY not in archive.files:
-                raise _not_a_model(path, "it has no mlpkit configuration")
             config = json.loads(str(archive[_CONFIG_KEY]))
+            _check_config(config, path)
+            if config["format_version"] == 1:
+                config = _from_version_1(config)
+            _check_shapes(config, headers, path)  # before any array is read
             arrays = {key: archive[key] for key in archive.files if key != _CONFIG_KEY}
     except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError) as error:
         raise _not_a_model(path, f"it is truncated or corrupt ({error})") from error
-    except ValueError as error:
+    except (ValueError, KeyError, TypeError) as error:
         if "mlpkit" in str(error):
             raise
         raise _not_a_model(path, f"it could not be read ({error})") from error
+    for key, value in arrays.items():
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            raise _not_a_model(path, f"its array {key!r} holds NaN or infinite values")
+    return _build(config, arrays, path)
+
+
+#: An entry may declare at most this many bytes per stored byte (plus 1 MiB): mlpkit
+#: writes models uncompressed, and a few stored bytes that would expand into
+#: gigabytes are a zip bomb, not a model.
+_MAX_EXPANSION = 100
+
+
+def _array_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each array's shape and dtype, from the ``.npy`` headers alone (no data is read).
+
+    Raises ValueError naming the entry when it is not a plain array, would
+    expand far beyond its stored size, or holds more or fewer bytes than its
+    header declares.
+    """
+    headers = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.removesuffix(".npy")
+            if info.file_size > _MAX_EXPANSION * info.compress_size + 2**20:
+                raise _not_a_model(
+                    path,
+                    f"its entry {name!r} would expand from {info.compress_size} to "
+                    f"{info.file_size} bytes",
+                )
+            with archive.open(info) as handle:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+                else:
+                    raise _not_a_model(path, f"its entry {name!r} has .npy version {version}")
+                offset = handle.tell()
+            if dtype.hasobject:
+                raise _not_a_model(path, f"its entry {name!r} holds Python objects")
+            if offset + math.prod(shape) * dtype.itemsize != info.file_size:
+                raise _not_a_model(path, f"its entry {name!r} is not the size its header says")
+            headers[name] = (tuple(shape), dtype)
+    return headers
+
+
+def _check_config(config: Any, path: Path) -> None:
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise _not_a_model(path, "its configuration names another format")
     version = config.get("format_version")
@@ -122,7 +175,26 @@ def load(path: str | os.PathLike) -> Network:
             f"{path} uses model format version {version}, newer than this mlpkit reads "
             f"(up to {FORMAT_VERSION}); upgrade mlpkit to load it"
         )
-    return _build(config, arrays, path)
+
+
+def _check_shapes(config: dict[str, Any], headers: dict[str, Any], path: Path) -> None:
+    """Compare the arrays' declared shapes with those the config's layers would build.
+
+    Done before the network is built or any array read, so that a crafted
+    file cannot make ``load`` allocate what its few bytes do not hold.
+    """
+    shape = tuple(config["input_shape"])
+    for index, spec in enumerate(config["layers"]):
+        layer = layer_from_config(dict(spec))
+        expected = layer.weight_shapes(shape)
+        for key, wanted in (expected or {}).items():
+            found = headers.get(f"{index}.{key}")
+            if found is None or found[0] != wanted:
+                what = "missing" if found is None else f"of shape {found[0]}"
+                raise _not_a_model(
+                    path, f"array '{index}.{key}' is {what}, but layer {index} needs {wanted}"
+                )
+        shape = layer.output_shape(shape)
 
 
 def _from_version_1(config: dict[str, Any]) -> dict[str, Any]:
@@ -148,8 +220,6 @@ def _from_version_1(config: dict[str, Any]) -> dict[str, Any]:
 
 def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) -> Network:
     try:
-        if config["format_version"] == 1:
-            config = _from_version_1(config)
         # The weights drawn here are overwritten from the file at once: any seed does.
         network = network_from_config(config, seed=0)
         extra = {k[len(_PREPROCESS) :]: v for k, v in arrays.items() if k.startswith(_PREPROCESS)}

@@ -113,6 +113,14 @@ class Layer:
         """The per-sample output shape for ``input_shape`` (the same by default)."""
         return tuple(input_shape)
 
+    def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]] | None:
+        """The shapes ``build(input_shape, ...)`` gives the params and buffers, without
+        building; None when the layer does not say (it is then built to find out).
+
+        ``mlpkit.load`` compares them with a file's arrays before allocating any.
+        """
+        return None
+
     def choices(self) -> np.ndarray | None:
         """The piecewise choices of the last ``forward`` (which side of a ReLU's kink,
         which window position a max-pool took), or None for a smooth layer.

@@ -96,6 +96,11 @@ class Conv2D(Layer):
             * (input_shape[-1])
         )
 
+    def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
+        self.output_shape(input_shape)
+        shapes = {"W": (*self.kernel_size, input_shape[-1], self.filters)}
+        return shapes | ({"b": (self.filters,)} if self.use_bias else {})
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         self._windows = self._geometry(input_shape)

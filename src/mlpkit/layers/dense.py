@@ -67,6 +67,10 @@ class Dense(Layer):
             )
         return (self.units,)
 
+    def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
+        self.output_shape(input_shape)
+        return {"W": (input_shape[0], self.units), "b": (self.units,)}
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         n_in = input_shape[0]

@@ -59,6 +59,11 @@ class BatchNorm(Layer):
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
         self._ones = np.ones(0)
 
+    def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
+        channels = (input_shape[-1],)
+        keys = ("gamma", "beta", "moving_mean", "moving_variance")
+        return dict.fromkeys(keys, channels)
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         channels = input_shape[-1]
