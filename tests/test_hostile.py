@@ -368,3 +368,19 @@ def test_an_array_whose_bytes_do_not_match_its_header_is_refused(tmp_path):
             archive.writestr(name, data)
     with pytest.raises(ValueError, match=r"its entry '0.W' is not the size its header says"):
         mk.load(path)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_saved_files_get_the_mode_the_umask_gives(tmp_path, umask):
+    import os
+    import stat
+
+    import mlpkit as mk
+
+    old = os.umask(umask)
+    try:
+        path = saved_model(tmp_path / "m.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    mk.load(path)
