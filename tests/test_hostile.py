@@ -384,3 +384,34 @@ def test_saved_files_get_the_mode_the_umask_gives(tmp_path, umask):
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
     mk.load(path)
+
+
+# -- recipes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "a/b", "..", "", " x", "x" * 101])
+def test_a_recipe_name_that_could_leave_runs_is_refused(tmp_path, name):
+    from mlpkit import recipes
+
+    path = tmp_path / "r.toml"
+    path.write_text(f'name = "{name}"\n[data]\nname = "moons"\n')
+    with pytest.raises(recipes.RecipeError, match="name must be a plain name"):
+        recipes.load_recipe(path)
+    with pytest.raises(recipes.RecipeError, match="name must be a plain name"):
+        recipes.apply_overrides(recipes.load_recipe("e4-moons"), [f"name={name!r}"])
+
+
+def test_search_with_an_escaping_name_writes_nothing(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('name = "../../outside"\n[data]\nname = "moons"\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "mlpkit", "search", str(path), "--grid", "train.epochs=1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=work,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["r.toml", "work"]

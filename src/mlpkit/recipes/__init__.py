@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import importlib.resources
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -122,13 +123,26 @@ def load_recipe(name_or_path: str | Path) -> dict[str, Any]:
     return config
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _checked_name(value: Any, origin: str) -> str:
+    """A recipe ``name``: it names files under runs/, so no folders, no '..'."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or ".." in value:
+        raise RecipeError(
+            f"{origin}: name must be a plain name of letters, digits, '.', '-' and '_' "
+            f"(it names files under runs/), got {value!r}"
+        )
+    return value
+
+
 def merge(base: dict[str, Any], given: dict[str, Any], origin: str, prefix: str = "") -> dict:
     """``base`` updated with ``given``; a key ``base`` lacks is an error listing the valid ones."""
     result = copy.deepcopy(base)
     for key, value in given.items():
         dotted = f"{prefix}{key}"
         if key == "name" and not prefix:
-            result["name"] = str(value)
+            result["name"] = _checked_name(value, origin)
             continue
         if key not in base:
             valid = ", ".join(f"{prefix}{k}" for k in base)
