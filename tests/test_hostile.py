@@ -415,3 +415,43 @@ def test_search_with_an_escaping_name_writes_nothing(tmp_path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["r.toml", "work"]
+
+
+# -- dataset files on disk -----------------------------------------------------------
+
+
+def test_a_data_file_on_disk_is_checked_against_its_pin_and_rechecked_when_changed(tmp_path):
+    import hashlib
+    import os
+
+    from mlpkit.datasets.files import ChecksumError, RemoteFile, fetch
+
+    path = tmp_path / "labels.gz"
+    path.write_bytes(b"the original labels")
+    pinned = hashlib.sha256(b"the original labels").hexdigest()
+    remote = RemoteFile("labels.gz", pinned, "https://example.invalid/labels.gz")
+    assert fetch(tmp_path, remote, download=False) == path
+    path.write_bytes(b"swapped labels!!!!!")  # same size, another content
+    os.utime(path, ns=(1, 1))
+    with pytest.raises(ChecksumError, match=r"labels.gz has SHA-256 .* not the pinned"):
+        fetch(tmp_path, remote, download=False)
+    assert path.read_bytes() == b"swapped labels!!!!!"  # reported, not deleted
+
+
+def test_a_swapped_dataset_file_is_refused_by_the_loader(tmp_path, monkeypatch):
+    import shutil
+
+    from mlpkit import datasets
+    from mlpkit.datasets.files import ChecksumError
+
+    shared = datasets.data_dir() / "mnist"
+    if not (shared / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip("MNIST files not found: set MLPKIT_DATA to a folder holding them")
+    shutil.copytree(shared, tmp_path / "mnist")
+    # The test labels in place of the training labels: a valid IDX file, wrong data.
+    shutil.copy(
+        shared / "t10k-labels-idx1-ubyte.gz", tmp_path / "mnist" / "train-labels-idx1-ubyte.gz"
+    )
+    monkeypatch.setenv("MLPKIT_DATA", str(tmp_path))
+    with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.gz has SHA-256"):
+        datasets.load("mnist")

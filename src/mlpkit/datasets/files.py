@@ -3,7 +3,8 @@
 Files live in ``$MLPKIT_DATA/<dataset>/`` (default ``~/.cache/mlpkit``). A
 missing file is downloaded from its mirror into ``<file>.partial``, checked
 against the SHA-256 pinned here, and only then renamed into place, so a
-half-downloaded or tampered file is never used. Set ``MLPKIT_OFFLINE=1`` to
+half-downloaded or tampered file is never used. A file already on disk is
+checked against the same pin the first time a process uses it. Set ``MLPKIT_OFFLINE=1`` to
 never try the network.
 """
 
@@ -50,6 +51,31 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Files found to match their pins in this process, by (path, size, mtime, inode).
+_VERIFIED: set[tuple[str, int, int, int]] = set()
+
+
+def _check_on_disk(path: Path, remote: RemoteFile) -> None:
+    """Compare a file already on disk with its pinned SHA-256, once per process and version.
+
+    A file that was swapped or damaged after its download would otherwise
+    be trained on silently. The check is remembered for the file's size,
+    modification time and inode, so a changed file is checked again.
+    """
+    status = path.stat()
+    key = (str(path.resolve()), status.st_size, status.st_mtime_ns, status.st_ino)
+    if key in _VERIFIED:
+        return
+    actual = sha256_of(path)
+    if actual != remote.sha256:
+        raise ChecksumError(
+            f"{path} has SHA-256 {actual[:16]}..., not the pinned {remote.sha256[:16]}... of "
+            f"{remote.name}: it was changed or damaged; delete it (it will be downloaded "
+            f"again) or put the original from {remote.url} there"
+        )
+    _VERIFIED.add(key)
+
+
 def fetch(
     folder: Path, remote: RemoteFile, *, download: bool = True, timeout: float = 30.0
 ) -> Path:
@@ -66,6 +92,7 @@ def fetch(
     """
     path = folder / remote.name
     if path.is_file():
+        _check_on_disk(path, remote)
         return path
     offline = os.environ.get("MLPKIT_OFFLINE", "") not in ("", "0")
     if not download or offline:
