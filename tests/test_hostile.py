@@ -455,3 +455,40 @@ def test_a_swapped_dataset_file_is_refused_by_the_loader(tmp_path, monkeypatch):
     monkeypatch.setenv("MLPKIT_DATA", str(tmp_path))
     with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.gz has SHA-256"):
         datasets.load("mnist")
+
+
+# -- resuming ------------------------------------------------------------------------
+
+
+def csv_of_two_blobs(path, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal(-1, 0.5, (40, 2)), rng.normal(1, 0.5, (40, 2))])
+    labels = ["left"] * 40 + ["right"] * 40
+    rows = "\n".join(f"{a:.6f},{b:.6f},{c}" for (a, b), c in zip(X, labels, strict=True))
+    path.write_text("a,b,side\n" + rows + "\n")
+    return path
+
+
+def test_resume_works_from_another_folder_and_refuses_changed_data(tmp_path):
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    csv_of_two_blobs(work / "d.csv")
+    recipe = work / "r.toml"
+    recipe.write_text(
+        '[data]\nname = "file"\npath = "d.csv"\ntarget = "side"\n'
+        "[train]\nepochs = 2\nbatch_size = 16\n"
+    )
+    common = {"capture_output": True, "text": True, "timeout": 120}
+    run = [sys.executable, "-m", "mlpkit", "run", "r.toml", "--out", "run", "--quiet"]
+    assert subprocess.run(run, cwd=work, **common).returncode == 0
+    resume = [sys.executable, "-m", "mlpkit", "run", "--resume", str(work / "run"), "--quiet"]
+    again = subprocess.run(resume, cwd=elsewhere, **common)
+    assert again.returncode == 0, again.stderr
+    csv_of_two_blobs(work / "d.csv", seed=1)  # the data file changes under the run
+    changed = subprocess.run(resume, cwd=elsewhere, **common)
+    assert changed.returncode == 2
+    assert "Traceback" not in changed.stderr
+    assert "changed since it started" in changed.stderr

@@ -12,6 +12,7 @@ would have.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import platform
@@ -100,12 +101,32 @@ def run(
         raise ValueError(
             f"the run folder {run_dir} {what}; give a new or empty folder (nothing was written)"
         )
+    if config["data"]["path"]:  # absolute, so that --resume works from any folder
+        config = {
+            **config,
+            "data": {**config["data"], "path": str(Path(config["data"]["path"]).resolve())},
+        }
     # Everything is built before the folder is made: a bad recipe leaves nothing behind.
     data = prepare_data(config)
     parts = Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
+    write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
     write_text(run_dir / "config.toml", to_toml(config))
     return _train(config, run_dir, data, parts, None, quiet, stop, started)
+
+
+#: The file in a run folder that holds the SHA-256 of the data the run trains on.
+DATA_DIGEST = "data.sha256"
+
+
+def data_digest(data: RunData) -> str:
+    """SHA-256 of the prepared arrays (train, validation, test): what the run learns from."""
+    digest = hashlib.sha256()
+    for array in (data.X_train, data.y_train, data.X_valid, data.y_valid, data.X_test, data.y_test):
+        if array is not None:
+            digest.update(str((array.shape, array.dtype.str)).encode())
+            digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
 
 
 def resume(
@@ -118,6 +139,12 @@ def resume(
         raise ValueError(f"{run_dir} is not a run folder: it has no config.toml")
     config = load_recipe(run_dir / "config.toml")
     data = prepare_data(config)
+    recorded = run_dir / DATA_DIGEST
+    if recorded.is_file() and recorded.read_text().strip() != data_digest(data):
+        raise ValueError(
+            f"the data of the run in {run_dir} changed since it started (its SHA-256 differs "
+            f"from the one in {recorded}); resuming would mix two data sets: start a new run"
+        )
     checkpoint = run_dir / "checkpoint.npz"
     state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
     parts = Parts.build(config, data)
