@@ -492,3 +492,17 @@ def test_resume_works_from_another_folder_and_refuses_changed_data(tmp_path):
     assert changed.returncode == 2
     assert "Traceback" not in changed.stderr
     assert "changed since it started" in changed.stderr
+
+
+def test_a_second_search_on_a_database_in_use_stops_at_once(tmp_path):
+    db = tmp_path / "s.sqlite"
+    with TrialStore(db) as first:
+        first.lock()
+        before = first.trials()
+        args = ["search", "optdigits-mlp", "--grid", "train.epochs=1", "--db", db, "--no-plots"]
+        result = run_cli(*args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "another mlpkit search is running on" in result.stderr
+        assert first.trials() == before
+    with TrialStore(db) as later:  # the lock went with the first search
+        later.lock()

@@ -221,6 +221,7 @@ def run_search(
         apply_overrides(config, point)
     trials = make_trials(points, int(seeds))
     with TrialStore(db) as store:
+        store.lock()
         store.check_base("recipe", to_toml(config))
         done = store.finished_keys()
         todo = [t for t in trials if trial_key(t.overrides, t.seed) not in done]

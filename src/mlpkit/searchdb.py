@@ -88,6 +88,7 @@ class TrialStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock: Any = None
         if not self.path.exists():
             _create(self.path)
         self._db = sqlite3.connect(self.path, timeout=30)
@@ -111,6 +112,31 @@ class TrialStore:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
+
+    def lock(self) -> None:
+        """Make this process the only search writing trials here, until ``close``.
+
+        A second search on the same file would run the same trials again; it
+        fails at once instead. The lock is ``flock`` on the database file (not
+        SQLite's own locks), released when the process ends in any way.
+        """
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        handle = open(self.path, "rb")  # noqa: SIM115 - held open until close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise ValueError(
+                f"another mlpkit search is running on {self.path}; wait for it to finish "
+                "or pass another --db"
+            ) from None
+        self._lock = handle
 
     def __enter__(self) -> TrialStore:
         return self
