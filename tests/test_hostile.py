@@ -506,3 +506,43 @@ def test_a_second_search_on_a_database_in_use_stops_at_once(tmp_path):
         assert first.trials() == before
     with TrialStore(db) as later:  # the lock went with the first search
         later.lock()
+
+
+# -- downloads -----------------------------------------------------------------------
+
+
+def test_a_download_that_trickles_is_abandoned_at_its_deadline(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from mlpkit.datasets.files import DataNotFoundError, RemoteFile, fetch
+
+    finished = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # one byte every 50 ms, never reaching the announced length
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            try:
+                while not finished.wait(0.05):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client hung up
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.delenv("MLPKIT_OFFLINE", raising=False)
+    url = f"http://127.0.0.1:{server.server_address[1]}/slow.gz"
+    try:
+        with pytest.raises(DataNotFoundError, match=r"not finished after 0.5 s"):
+            fetch(tmp_path, RemoteFile("slow.gz", "0" * 64, url), timeout=5, deadline=0.5)
+    finally:
+        finished.set()
+        server.shutdown()
+    assert list(tmp_path.iterdir()) == []  # the partial file is gone

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,9 +77,17 @@ def _check_on_disk(path: Path, remote: RemoteFile) -> None:
 
 
 def fetch(
-    folder: Path, remote: RemoteFile, *, download: bool = True, timeout: float = 30.0
+    folder: Path,
+    remote: RemoteFile,
+    *,
+    download: bool = True,
+    timeout: float = 30.0,
+    deadline: float = 600.0,
 ) -> Path:
     """Return the path of ``remote`` in ``folder``, downloading it if it is missing.
+
+    ``timeout`` bounds each wait for the server; ``deadline`` the whole
+    download (seconds), so that a server trickling bytes cannot hang a run.
 
     Raises
     ------
@@ -105,11 +113,15 @@ def fetch(
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:
+        give_up = time.monotonic() + deadline
         with (
             urllib.request.urlopen(remote.url, timeout=timeout) as response,
             open(partial, "wb") as handle,
         ):
-            shutil.copyfileobj(response, handle, _CHUNK)
+            while chunk := response.read1(_CHUNK):
+                handle.write(chunk)
+                if time.monotonic() > give_up:
+                    raise TimeoutError(f"not finished after {deadline:g} s")
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         partial.unlink(missing_ok=True)
         if isinstance(error, urllib.error.HTTPError):
