@@ -88,5 +88,5 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, data, every, build):
 def test_corrupt_checkpoint(tmp_path):
     path = tmp_path / "checkpoint.npz"
     path.write_bytes(b"not a zip")
-    with pytest.raises(ValueError, match="is not a readable mlpkit checkpoint"):
+    with pytest.raises(ValueError, match="is damaged or not an mlpkit checkpoint; move it away"):
         load_checkpoint(path)

@@ -546,3 +546,62 @@ def test_a_download_that_trickles_is_abandoned_at_its_deadline(tmp_path, monkeyp
         finished.set()
         server.shutdown()
     assert list(tmp_path.iterdir()) == []  # the partial file is gone
+
+
+# -- damaged checkpoints -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A finished two-epoch run folder of e4-moons, made once for the checkpoint cases."""
+    out = tmp_path_factory.mktemp("runs") / "run"
+    result = run_cli("run", "e4-moons", "--set", "train.epochs=2", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def copy_of(run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: data[: len(data) // 2], "is damaged or not an mlpkit checkpoint"),
+        (lambda data: b"\x00" * 3000, "(it is not an .npz archive)"),
+        (lambda data: b"\x93NUMPY random bytes that are not a checkpoint", "not an .npz archive"),
+        (lambda data: b"", "(it is not an .npz archive)"),
+    ],
+    ids=["truncated", "zeros", "npy-magic", "empty"],
+)
+def test_a_damaged_checkpoint_is_one_line_that_names_it(finished_run, tmp_path, damage, message):
+    run = copy_of(finished_run, tmp_path)
+    checkpoint = run / "checkpoint.npz"
+    checkpoint.write_bytes(damage(checkpoint.read_bytes()))
+    before = digest(checkpoint)
+    result = run_cli("run", "--resume", run, "--quiet")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "pickle" not in result.stderr
+    assert str(checkpoint) in result.stderr and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert digest(checkpoint) == before
+
+
+def test_a_checkpoint_from_another_run_is_named_as_such(finished_run, tmp_path):
+    import shutil
+
+    other = tmp_path / "other"
+    result = run_cli(
+        "run", "e4-moons", "--set", "train.epochs=1", "--set", "model.hidden=[7]", "--out", other
+    )
+    assert result.returncode == 0, result.stderr
+    run = copy_of(finished_run, tmp_path)
+    shutil.copy(other / "checkpoint.npz", run / "checkpoint.npz")
+    resumed = run_cli("run", "--resume", run, "--quiet")
+    assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
+    assert "does not fit the run's network" in resumed.stderr
+    assert "was it copied from another run?" in resumed.stderr

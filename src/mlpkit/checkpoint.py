@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,17 +91,37 @@ def save_checkpoint(
     atomic_write(path, lambda handle: np.savez(handle, **arrays))
 
 
+_META_KEYS = (
+    "epochs_done",
+    "optimizer_iterations",
+    "rng_state",
+    "history",
+    "early_stopping",
+)
+
+
 def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
     """Read a checkpoint written by :func:`save_checkpoint`."""
     path = Path(path)
+    damaged = (
+        f"{path} is damaged or not an mlpkit checkpoint; move it away to restart the run "
+        "from its first epoch"
+    )
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{damaged} (it is not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive[_META]))
             arrays = {k: archive[k] for k in archive.files if k != _META}
-    except (OSError, EOFError, KeyError, ValueError) as error:
-        raise ValueError(f"{path} is not a readable mlpkit checkpoint: {error}") from error
-    if meta.get("format") != FORMAT_NAME or meta.get("format_version", 0) > FORMAT_VERSION:
-        raise ValueError(f"{path} is not a mlpkit checkpoint this version can read")
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        raise ValueError(f"{damaged} ({error})") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise ValueError(f"{damaged} (its description names another format)")
+    if not isinstance(meta.get("format_version"), int) or meta["format_version"] > FORMAT_VERSION:
+        raise ValueError(f"{path} is a checkpoint of a newer mlpkit; upgrade mlpkit to resume")
+    missing = [key for key in _META_KEYS if key not in meta]
+    if missing:
+        raise ValueError(f"{damaged} (its description lacks {', '.join(missing)})")
     optimizer_state: dict[str, dict[str, np.ndarray]] = {}
     weights, best = {}, {}
     for name, value in arrays.items():

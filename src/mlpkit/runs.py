@@ -203,7 +203,13 @@ def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, sto
     network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
     if state is not None:
-        rng = state.restore(network, optimizer, stopper)
+        try:
+            rng = state.restore(network, optimizer, stopper)
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"{run_dir / 'checkpoint.npz'} does not fit the run's network ({error}); "
+                "was it copied from another run?"
+            ) from error
         history, initial_epoch = state.history, state.epochs_done
     callbacks: list[Any] = []
     if train["evaluate_test_every"] > 0:
