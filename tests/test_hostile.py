@@ -605,3 +605,23 @@ def test_a_checkpoint_from_another_run_is_named_as_such(finished_run, tmp_path):
     assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
     assert "does not fit the run's network" in resumed.stderr
     assert "was it copied from another run?" in resumed.stderr
+
+
+# -- predict -------------------------------------------------------------------------
+
+
+def test_predict_with_a_regression_model_writes_its_values(tmp_path):
+    import numpy as np
+
+    import mlpkit as mk
+
+    network = mk.mlp([1, 1], output="linear", seed=0, dtype="float64")
+    network.set_weights({"0.W": np.array([[2.0]]), "0.b": np.array([1.0])})
+    mk.save(network, tmp_path / "r.npz")
+    (tmp_path / "x.csv").write_text("x\n0\n1.5\n-2\n")
+    result = run_cli("predict", tmp_path / "r.npz", tmp_path / "x.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["prediction", "1", "4", "-3"]
+    proba = run_cli("predict", tmp_path / "r.npz", tmp_path / "x.csv", "--proba")
+    assert proba.returncode == 2 and proba.stdout == ""
+    assert "--proba needs a classifier; this model is a regressor" in proba.stderr

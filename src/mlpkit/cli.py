@@ -296,16 +296,32 @@ def _command_predict(args: argparse.Namespace) -> int:
     network = _load_model(args.model)
     X, _ = read_features(args.input)
     inputs = _model_inputs(network, X)
-    classes = network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    if args.proba:
-        probabilities = network.predict_proba(inputs)
-        writer.writerow(classes)
-        writer.writerows([f"{p:.6g}" for p in row] for row in probabilities)
+    # Everything is computed before the first line is written: an error leaves no
+    # half-written output behind.
+    if network.task == "regression":
+        if args.proba:
+            raise UsageError("--proba needs a classifier; this model is a regressor")
+        values = network.predict(inputs).reshape(len(inputs), -1)
+        header = (
+            ["prediction"]
+            if values.shape[1] == 1
+            else [f"output_{i}" for i in range(values.shape[1])]
+        )
+        rows = [[f"{v:.9g}" for v in row] for row in values]
+    elif args.proba:
+        header = _class_names(network)
+        rows = [[f"{p:.6g}" for p in row] for row in network.predict_proba(inputs)]
     else:
-        writer.writerow(["prediction"])
-        writer.writerows([classes[label]] for label in network.predict(inputs))
+        names = _class_names(network)
+        header, rows = ["prediction"], [[names[label]] for label in network.predict(inputs)]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
     return EXIT_OK
+
+
+def _class_names(network: Any) -> list[str]:
+    return network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
 
 
 def _command_download(args: argparse.Namespace) -> int:
