@@ -625,3 +625,11 @@ def test_predict_with_a_regression_model_writes_its_values(tmp_path):
     proba = run_cli("predict", tmp_path / "r.npz", tmp_path / "x.csv", "--proba")
     assert proba.returncode == 2 and proba.stdout == ""
     assert "--proba needs a classifier; this model is a regressor" in proba.stderr
+
+
+def test_an_augmentation_on_data_without_images_fails_before_the_folder_is_made(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("run", "e4-moons", "--set", "train.augment_shift=2", "--out", out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "train.augment_shift needs an image dataset" in result.stderr
+    assert not out.exists()

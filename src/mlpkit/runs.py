@@ -159,6 +159,7 @@ class Parts:
     optimizer: Any
     loss: Any
     stopper: EarlyStopping | None
+    augment: Any = None  # built with the rest, so that a bad setting fails before any file
 
     @classmethod
     def build(cls, config: dict[str, Any], data: RunData) -> Parts:
@@ -169,7 +170,8 @@ class Parts:
         stopper = None
         if train["early_stopping"] > 0:
             stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
-        return cls(network, build_optimizer(config), build_loss(config), stopper)
+        augment = build_augment(config, data)
+        return cls(network, build_optimizer(config), build_loss(config), stopper, augment)
 
     def fit(
         self,
@@ -194,7 +196,7 @@ class Parts:
             l2=train["l2"],
             l2_bias=train["l2_bias"],
             initial_epoch=initial_epoch,
-            augment=build_augment(config, data),
+            augment=self.augment,
         )
 
 
