@@ -633,3 +633,38 @@ def test_an_augmentation_on_data_without_images_fails_before_the_folder_is_made(
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "train.augment_shift needs an image dataset" in result.stderr
     assert not out.exists()
+
+
+# -- the CLI's last line of defence --------------------------------------------------
+
+
+def test_an_internal_error_is_one_line_with_its_place_and_exit_1(monkeypatch, capsys):
+    from mlpkit import cli
+
+    def broken(args):
+        return 1 // 0
+
+    monkeypatch.setattr(cli, "_command_recipes", broken)
+    assert cli.main(["recipes"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("mlpkit: internal error (ZeroDivisionError at test_hostile.py:")
+    assert "rerun with --debug for the traceback" in err
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--debug", "recipes"])
+
+
+def test_a_failing_search_database_is_one_line(monkeypatch, capsys, tmp_path):
+    from mlpkit import cli
+    from mlpkit.searchdb import TrialStore
+
+    def full(self, *args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(TrialStore, "mark_running", full)
+    code = cli.main(
+        ["search", "e4-moons", "--grid", "train.epochs=1", "--db", str(tmp_path / "s.sqlite")]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == "mlpkit: error: the search database failed: database or disk is full"

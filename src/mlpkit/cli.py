@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="mlpkit", description="Multi-layer neural networks in plain NumPy."
     )
     parser.add_argument("--version", action="version", version=f"mlpkit {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error (for bug reports)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run_parser(commands)
     commands.add_parser("recipes", help="list the built-in recipes")
@@ -144,17 +147,51 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mlpkit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (
-        UsageError,
-        ValueError,
-        TypeError,
-        FileNotFoundError,
-        FloatingPointError,
-        ImportError,
-        OSError,
-    ) as error:
+    except Exception as error:
+        if args.debug:
+            raise
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    """One line on stderr for ``error``; the exit code.
+
+    Errors in what the user gave (arguments, files, data, the disk) exit 2.
+    Anything else is a fault in mlpkit: exit 1 with the place it happened,
+    to put in a bug report (``mlpkit --debug ...`` shows the traceback).
+    """
+    import sqlite3
+    import traceback
+
+    if isinstance(error, sqlite3.Error):
+        print(f"mlpkit: error: the search database failed: {_one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, MemoryError):
+        print("mlpkit: error: out of memory; try a smaller batch or model", file=sys.stderr)
+        return EXIT_FAILED
+    if isinstance(error, _USER_ERRORS):
         print(f"mlpkit: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
+    place = traceback.extract_tb(error.__traceback__)[-1]
+    where = f"{Path(place.filename).name}:{place.lineno}"
+    print(
+        f"mlpkit: internal error ({type(error).__name__} at {where}: {_one_line(error)}); "
+        "please report it with the command that gave it, rerun with --debug for the traceback",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+#: Exceptions that describe bad input, not a fault in mlpkit.
+_USER_ERRORS = (
+    UsageError,
+    ValueError,
+    TypeError,
+    FileNotFoundError,
+    FloatingPointError,
+    ImportError,
+    OSError,
+)
 
 
 def _one_line(error: BaseException) -> str:
