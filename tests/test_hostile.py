@@ -668,3 +668,18 @@ def test_a_failing_search_database_is_one_line(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err == "mlpkit: error: the search database failed: database or disk is full"
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ("train.learning_rate=0.1,-1", "train.learning_rate must be above 0, got -1.0"),
+        ("train.epochs=2,zero", "train.epochs must be int, got 'zero'"),
+    ],
+)
+def test_search_refuses_a_bad_grid_value_before_any_trial(tmp_path, grid, message):
+    db = tmp_path / "s.sqlite"
+    result = run_cli("search", "e4-moons", "--grid", grid, "--db", db)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert not db.exists()
