@@ -683,3 +683,30 @@ def test_search_refuses_a_bad_grid_value_before_any_trial(tmp_path, grid, messag
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert message in result.stderr
     assert not db.exists()
+
+
+# -- data the user gives -------------------------------------------------------------
+
+
+def test_a_latin_1_csv_is_named_with_its_byte(tmp_path):
+    from mlpkit import datasets
+
+    path = tmp_path / "d.csv"
+    path.write_bytes("a,b,label\n1,2,café\n3,4,thé\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"d.csv is not UTF-8 text \(byte 0xe9 at offset 17\)"):
+        datasets.read_table(path, "label")
+
+
+def test_a_finite_value_beyond_float32_is_not_called_nan(tmp_path):
+    import numpy as np
+
+    import mlpkit as mk
+
+    network = mk.mlp([2, 2], seed=0)
+    X = np.array([[1.0, 2.0], [3.0, 1e39]])
+    with pytest.raises(
+        ValueError, match=r"X holds 1e\+39 at index \(1, 1\), too large for float32"
+    ):
+        network.predict(X)
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity \(first at index \(0, 0\)\)"):
+        network.predict(np.array([[np.nan, 1.0]]))

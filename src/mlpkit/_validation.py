@@ -96,11 +96,19 @@ def check_array(
         if sample_shape is not None:
             n_features = sample_shape[0]
         _check_table(array, name, n_features, ndim, owner)
-    array = np.ascontiguousarray(array, dtype=dtype)
+    original = array
+    with np.errstate(over="ignore"):
+        array = np.ascontiguousarray(array, dtype=dtype)
     if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
+        index = tuple(np.argwhere(~np.isfinite(array))[0].tolist())
+        value = original.reshape(array.shape)[index] if original.size == array.size else None
+        if value is not None and np.isfinite(value):  # finite, but beyond the dtype's range
+            raise ValueError(
+                f"{name} holds {float(value):g} at index {index}, too large for "
+                f"{np.dtype(dtype).name} (largest {np.finfo(dtype).max:.3g}); rescale the data"
+            )
         raise ValueError(
-            f"{name} contains NaN or infinity (first at index {tuple(bad.tolist())}); "
+            f"{name} contains NaN or infinity (first at index {index}); "
             "remove or impute those values"
         )
     return array

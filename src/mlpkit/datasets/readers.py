@@ -243,8 +243,14 @@ def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray
 
 def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     """The header and the data rows of a CSV file, each row as long as the header."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}); save it as UTF-8"
+        ) from None
     if len(rows) < 2:
         raise ValueError(f"{path} has no data rows under its header")
     header = [name.strip() for name in rows[0]]
