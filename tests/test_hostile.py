@@ -710,3 +710,59 @@ def test_a_finite_value_beyond_float32_is_not_called_nan(tmp_path):
         network.predict(X)
     with pytest.raises(ValueError, match=r"X contains NaN or infinity \(first at index \(0, 0\)\)"):
         network.predict(np.array([[np.nan, 1.0]]))
+
+
+# -- command-line arguments: every one answered in one line, exit 2 -------------------
+
+MISSING = "/nonexistent/nowhere"
+
+CLI_CASES = [
+    # (argv, fragment of the one-line message)
+    (["bogus"], "invalid choice: 'bogus'"),
+    (["run", "--sett", "x"], "unrecognized arguments: --sett"),
+    (["run", "no-such-recipe"], "unknown recipe 'no-such-recipe'; built-in recipes are"),
+    (["run", f"{MISSING}/r.toml"], "no recipe file at"),
+    (["run", "e4-moons", "--set", "train.epochs"], "--set takes key=value, got 'train.epochs'"),
+    (["run", "e4-moons", "--set", "train.nope=1"], "unknown key 'train.nope'"),
+    (["run", "e4-moons", "--set", "train.epochs=many"], "train.epochs must be int"),
+    (["run", "e4-moons", "--set", "train.optimizer='lbfgs'"], "unknown train.optimizer 'lbfgs'"),
+    (["run", "e4-moons", "--set", "train.schedule='cosine'"], "unknown train.schedule 'cosine'"),
+    (["run", "e4-moons", "--set", "model.hidden=[0]"], "model.hidden must list positive widths"),
+    (["run", "e4-moons", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
+    (["run", "--data", f"{MISSING}.csv", "--target", "y"], "no data file at"),
+    (["run", "--target", "y"], "--target goes with --data"),
+    (["run", "--resume", MISSING], "is not a run folder"),
+    (["run", "--resume", MISSING, "e4-moons"], "--resume takes only the run folder"),
+    (["evaluate", f"{MISSING}.npz", "--dataset", "mnist"], "no model file at"),
+    (["evaluate", "m.npz"], "one of the arguments --dataset --data is required"),
+    (["predict", f"{MISSING}.npz", f"{MISSING}.csv"], "no model file at"),
+    (["predict"], "the following arguments are required: model, input"),
+    (["search", "e4-moons", "--jobs", "0"], "jobs must be >= 1, got 0"),
+    (["search", "e4-moons", "--seeds", "0"], "seeds must be >= 1, got 0"),
+    (["search", "e4-moons", "--grid", "train.epochs"], "--grid takes key=v1,v2,..., got"),
+    (["search", "e4-moons", "--grid", "nokey=1,2"], "--grid: unknown key 'nokey'"),
+    (["search", "e4-moons", "--random", "3"], "--random N needs at least one --range"),
+    (["search", "e4-moons", "--random", "2", "--range", "train.l2=1"], "key=low:high"),
+    (["search", "e4-moons", "--random", "2", "--log-range", "train.l2=0:1"], "needs low > 0"),
+    (["search", "--show", f"{MISSING}.sqlite"], "--show: no search database at"),
+    (["search", "e4-moons", "--scheduler", "tcp://h:1", "--dask"], "exclude each other"),
+    (["download", "no-such-set"], "unknown dataset 'no-such-set'; known datasets are"),
+    (["gradcheck", "e4-moons", "--samples", "0"], "--samples and --entries must be at least 1"),
+    (["gradcheck", "e4-moons", "--entries", "-2"], "--samples and --entries must be at least 1"),
+    (["gradcheck", "no-such-recipe"], "unknown recipe 'no-such-recipe'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "fragment"), CLI_CASES, ids=lambda v: " ".join(v)[:40])
+def test_bad_command_lines_are_one_line_and_exit_2(argv, fragment, capsys, tmp_path, monkeypatch):
+    from mlpkit import cli
+
+    monkeypatch.chdir(tmp_path)  # nothing may be written into the test's folder
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2, captured.err
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    assert lines[0].startswith("mlpkit: error: ")
+    assert fragment in lines[0]
+    assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_RECIPE = "optdigits-mlp"
@@ -21,12 +21,17 @@ class UsageError(Exception):
     """Bad input from the command line: reported in one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in one line like every other mlpkit error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"mlpkit: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     from mlpkit._version import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="mlpkit", description="Multi-layer neural networks in plain NumPy."
-    )
+    parser = _Parser(prog="mlpkit", description="Multi-layer neural networks in plain NumPy.")
     parser.add_argument("--version", action="version", version=f"mlpkit {__version__}")
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of an error (for bug reports)"
@@ -135,7 +140,10 @@ def _add_search_parser(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command in ``argv`` (default ``sys.argv[1:]``); return the exit code."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a bad argument (already reported)
+        return int(exit_.code or 0)
     if args.command is None:
         _parser().print_help(sys.stderr)
         return EXIT_USAGE
