@@ -766,3 +766,100 @@ def test_bad_command_lines_are_one_line_and_exit_2(argv, fragment, capsys, tmp_p
     assert lines[0].startswith("mlpkit: error: ")
     assert fragment in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+# -- files the user gives: recipes, CSV, NPZ -----------------------------------------
+
+RECIPE_FILES = [
+    ("[data\nname='moons'", "is not valid TOML"),
+    ("[nosection]\nx = 1\n", "unknown key 'nosection'"),
+    ("[train]\nepochs = '3'\n", "train.epochs must be int, got '3'"),
+    ("[train]\nlearning_rate = true\n", "train.learning_rate must be float, got True"),
+    ("[model]\nlayers = [{type = 'dens', units = 3}]\n", "unknown layer type 'dens'"),
+    ("[model]\nlayers = [{type = 'dense', unit = 3}]\n", "unit"),
+    ("[model]\nlayers = [{units = 3}]\n", "type"),
+    ("[model]\nlayers = 'dense'\n", "layers"),
+    ("[data]\nname = 'file'\n", "data.name = 'file' needs data.path"),
+    ("[data]\nname = 'moons'\nsplit = 'sideways'\n", "data.split must be 'official' or 'random'"),
+    ("[data]\nname = 'mnist'\noptions = {noise = 0.1}\n", "data.options only apply to synthetic"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), RECIPE_FILES, ids=lambda v: str(v)[:30])
+def test_a_bad_recipe_file_is_one_line(text, fragment, tmp_path, capsys):
+    from mlpkit import cli
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(text)
+    out = tmp_path / "out"
+    code = cli.main(["run", str(recipe), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert fragment in err
+    assert not out.exists()
+
+
+CSV_FILES = [
+    ("a,b,label\n", "has no data rows under its header"),
+    ("a,b,label\n1,2,x\n3,4\n", "line 3 has 2 cells, the header has 3"),
+    ("a,b,label\n1,two,x\n3,4,y\n", "line 2, column 'b': 'two' is not a number"),
+    ("a,b,label\n1,,x\n3,4,y\n", "line 2, column 'b' is empty or NaN"),
+    ("a,b,label\n1,inf,x\n3,4,y\n", "column 'b'"),
+    ("a,b,label\n1,2,\n3,4,y\n", "the label column has empty cells"),
+    ("a,b,kind\n1,2,x\n3,4,y\n", "has no column 'label'"),
+    ("a,b,label\n1,2,0.5\n3,4,1.5\n", "holds numbers with fractions"),
+    ("a,b,label\n1,2,x\n3,4,x\n", "the labels hold 1 class"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), CSV_FILES, ids=lambda v: str(v)[:30])
+def test_a_bad_csv_is_one_line_naming_the_file(text, fragment, tmp_path, capsys):
+    from mlpkit import cli
+
+    data = tmp_path / "d.csv"
+    data.write_text(text)
+    out = tmp_path / "out"
+    code = cli.main(["run", "--data", str(data), "--target", "label", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert str(data) in err and fragment in err
+    assert not out.exists()
+
+
+def npz_cases():
+    import numpy as np
+
+    good_X, good_y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    return [
+        ({"X": good_X}, "must hold arrays 'X' and 'y'"),
+        ({"X": good_X[:, 0], "y": good_y}, "X must be (n, n_features) and y (n,)"),
+        ({"X": good_X, "y": good_y[:5]}, "X must be (n, n_features) and y (n,)"),
+        ({"X": np.where(good_X > 5, np.nan, good_X), "y": good_y}, "X must hold finite numbers"),
+        ({"X": good_X.astype(str), "y": good_y}, "X must hold finite numbers"),
+        ({"X": np.array([object()] * 10, dtype=object), "y": good_y}, "which mlpkit never loads"),
+    ]
+
+
+def test_random_bytes_named_npz_are_not_called_pickled_data(tmp_path, capsys):
+    from mlpkit import cli
+
+    data = tmp_path / "d.npz"
+    data.write_bytes(b"\x93NUMPY\x01\x00 not really" * 10)
+    assert cli.main(["run", "--data", str(data), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("d.npz is not an .npz archive (damaged, or another kind of file)")
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_a_bad_npz_is_one_line_naming_the_file(case, tmp_path, capsys):
+    import numpy as np
+
+    from mlpkit import cli
+
+    arrays, fragment = npz_cases()[case]
+    data = tmp_path / "d.npz"
+    np.savez(data, **arrays)  # object arrays are pickled: they must never be unpickled
+    code = cli.main(["run", "--data", str(data), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert str(data) in err and fragment in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -133,6 +134,8 @@ def read_table(
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not an .npz archive (damaged, or another kind of file)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not {"X", "y"} <= set(archive.files):
@@ -140,6 +143,13 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
             X, y = archive["X"], archive["y"]
     except (OSError, EOFError, zlib.error) as error:
         raise ValueError(f"{path} is truncated or corrupt: {error}") from error
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise ValueError(
+                f"{path} could not be read: it holds Python objects (pickled data), which "
+                "mlpkit never loads; save X and y as numeric arrays"
+            ) from None
+        raise
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"{path}: X must be (n, n_features) and y (n,); got {X.shape}, {y.shape}")
     if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
