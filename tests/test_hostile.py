@@ -863,3 +863,25 @@ def test_a_bad_npz_is_one_line_naming_the_file(case, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1, err
     assert str(data) in err and fragment in err
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        (["train.monitor='bogus'"], "train.monitor 'bogus' is not measured in this run"),
+        ([], "(no validation split: set data.valid_size)"),
+        (["train.monitor='test_loss'"], "early stopping can watch loss, accuracy"),
+    ],
+)
+def test_early_stopping_on_a_key_never_measured_fails_before_the_folder(
+    overrides, fragment, tmp_path, capsys
+):
+    from mlpkit import cli
+
+    out = tmp_path / "out"
+    argv = ["run", "e4-moons", "--set", "train.early_stopping=3", "--out", str(out)]
+    for override in overrides:
+        argv += ["--set", override]
+    assert cli.main(argv) == 2
+    assert fragment in capsys.readouterr().err
+    assert not out.exists()

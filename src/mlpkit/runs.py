@@ -169,6 +169,7 @@ class Parts:
         network.classes, network.preprocessor = list(data.classes), data.preprocessor
         stopper = None
         if train["early_stopping"] > 0:
+            _check_monitor(train["monitor"], data)
             stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
         augment = build_augment(config, data)
         return cls(network, build_optimizer(config), build_loss(config), stopper, augment)
@@ -197,6 +198,19 @@ class Parts:
             l2_bias=train["l2_bias"],
             initial_epoch=initial_epoch,
             augment=self.augment,
+        )
+
+
+def _check_monitor(monitor: str, data: RunData) -> None:
+    """Refuse an early-stopping key the run will not measure, before anything is made."""
+    measured = ["loss", "accuracy"]
+    if data.X_valid is not None:
+        measured += ["val_loss", "val_accuracy"]
+    if monitor not in measured:
+        hint = "" if data.X_valid is not None else " (no validation split: set data.valid_size)"
+        raise ValueError(
+            f"train.monitor {monitor!r} is not measured in this run{hint}; "
+            f"early stopping can watch {', '.join(measured)}"
         )
 
 
