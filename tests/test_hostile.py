@@ -885,3 +885,57 @@ def test_early_stopping_on_a_key_never_measured_fails_before_the_folder(
     assert cli.main(argv) == 2
     assert fragment in capsys.readouterr().err
     assert not out.exists()
+
+
+def model_cases():
+    """(change to a saved model's arrays and config, fragment of the error)."""
+
+    def config_text(arrays, config):
+        config.clear()
+        config["format"] = "mlpkit-model"  # and nothing else
+
+    return [
+        (lambda a, c: c.update(format="keras"), "its configuration names another format"),
+        (lambda a, c: c.update(format_version=99), "newer than this mlpkit reads"),
+        (lambda a, c: c["layers"][0].update(type="conv9d"), "unknown layer type 'conv9d'"),
+        (lambda a, c: c["layers"][0].update(unitz=3), "unitz"),
+        (lambda a, c: c.update(layers="dense"), "could not be read"),
+        (lambda a, c: c.update(input_shape=[5]), "array '0.W' is of shape (4, 3)"),
+        (lambda a, c: a.pop("2.b"), "array '2.b' is missing"),
+        (lambda a, c: a.update({"2.W": a["2.W"].astype(complex)}), "'2.W' has dtype complex128"),
+        (config_text, "its format version is None"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_a_crafted_model_is_one_line_and_never_half_loaded(case, tmp_path, capsys):
+    from mlpkit import cli
+
+    change, fragment = model_cases()[case]
+    model = saved_model(tmp_path / "m.npz")
+    rewrite(model, change)
+    inputs = tmp_path / "x.csv"
+    inputs.write_text("a,b,c,d\n1,0,0,0\n")
+    assert cli.main(["predict", str(model), str(inputs)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert str(model) in captured.err and fragment in captured.err, captured.err
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a,b,c\n1,2,3\n", "3 features"),
+        ("a,b,c,d\n", "has no data rows under its header"),
+        ("a,b,c,d\n1,2,x,4\n", "'x' is not a number"),
+    ],
+)
+def test_predict_refuses_inputs_that_do_not_fit(text, fragment, tmp_path, capsys):
+    from mlpkit import cli
+
+    model = saved_model(tmp_path / "m.npz")
+    inputs = tmp_path / "x.csv"
+    inputs.write_text(text)
+    assert cli.main(["predict", str(model), str(inputs)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and fragment in captured.err, captured.err

@@ -167,6 +167,8 @@ def _array_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
                 offset = handle.tell()
             if dtype.hasobject:
                 raise _not_a_model(path, f"its entry {name!r} holds Python objects")
+            if name != _CONFIG_KEY and dtype.kind not in "fiu":
+                raise _not_a_model(path, f"its array {name!r} has dtype {dtype}, not real numbers")
             if offset + math.prod(shape) * dtype.itemsize != info.file_size:
                 raise _not_a_model(path, f"its entry {name!r} is not the size its header says")
             headers[name] = (tuple(shape), dtype)
