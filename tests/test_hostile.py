@@ -6,6 +6,7 @@ the user had was changed.
 """
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -939,3 +940,64 @@ def test_predict_refuses_inputs_that_do_not_fit(text, fragment, tmp_path, capsys
     assert cli.main(["predict", str(model), str(inputs)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and fragment in captured.err, captured.err
+
+
+# -- faults: a full disk, a read-only folder -------------------------------------------
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+{body}
+"""
+
+
+def run_with_file_limit(body, limit, cwd):
+    code = FULL_DISK.format(limit=limit, body=body)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def test_saving_over_a_model_on_a_full_disk_keeps_the_old_one(tmp_path):
+    path = saved_model(tmp_path / "m.npz")
+    before = digest(path)
+    body = (
+        "import numpy as np, mlpkit as mk\n"
+        "net = mk.mlp([4, 3000, 2], seed=1)\n"  # 48 kB of weights: over the limit
+        f"mk.save(net, {str(path)!r})\n"
+    )
+    result = run_with_file_limit(body, 20_000, tmp_path)
+    assert result.returncode != 0 and "File too large" in result.stderr
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]  # no temporary file left
+
+
+def test_a_run_on_a_full_disk_is_one_line(tmp_path):
+    body = (
+        "from mlpkit import cli\n"
+        "argv = ['run', 'e4-moons', '--set', 'train.epochs=1', '--out', 'out', '--quiet']\n"
+        "sys.exit(cli.main(argv))\n"
+    )
+    result = run_with_file_limit(body, 3_000, tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "File too large" in lines[0]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes into read-only folders: the case needs an ordinary user",
+)
+def test_a_read_only_output_folder_is_one_line(tmp_path, capsys):
+    from mlpkit import cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        assert cli.main(["run", "e4-moons", "--out", str(locked / "run"), "--quiet"]) == 2
+        assert "Permission denied" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o755)
