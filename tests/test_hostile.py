@@ -1001,3 +1001,60 @@ def test_a_read_only_output_folder_is_one_line(tmp_path, capsys):
         assert "Permission denied" in capsys.readouterr().err
     finally:
         locked.chmod(0o755)
+
+
+# -- the Python API: every bad argument named, with what was expected and received ----
+
+
+def api_cases():
+    import numpy as np
+
+    import mlpkit as mk
+
+    def net():
+        return mk.mlp([4, 2], seed=0)
+
+    X2, X5 = np.zeros((2, 4)), np.zeros((5, 4))
+    return {
+        "Dense(units=0)": (lambda: mk.Dense(0), "units must be an integer >= 1, got 0"),
+        "Dense(units=2.5)": (lambda: mk.Dense(2.5), "units must be an integer, got float"),
+        "Dense(init)": (lambda: mk.Dense(3, init="bogus"), "unknown initializer 'bogus'"),
+        "Dense(l2=-1)": (lambda: mk.Dense(3, l2=-1), "l2 must be a finite non-negative"),
+        "Conv2D(filters=0)": (lambda: mk.Conv2D(0, 3), "filters must be an integer >= 1"),
+        "Conv2D(kernel_size=0)": (lambda: mk.Conv2D(4, 0), "kernel_size must be a positive"),
+        "Conv2D(padding)": (lambda: mk.Conv2D(4, 3, padding="full"), "got 'full'"),
+        "Conv2D(strides)": (lambda: mk.Conv2D(4, 3, strides=(1,)), "strides must be a positive"),
+        "Conv2D(use_bias)": (lambda: mk.Conv2D(4, 3, use_bias="yes"), "use_bias must be True"),
+        "MaxPool2D(pool_size)": (lambda: mk.MaxPool2D((2,)), "pool_size must be a positive"),
+        "AvgPool2D(padding)": (lambda: mk.AvgPool2D(2, padding="x"), "padding must be 'valid'"),
+        "Dropout(rate=1)": (lambda: mk.Dropout(1.0), "rate must be a fraction in [0, 1), got 1.0"),
+        "BatchNorm(momentum)": (lambda: mk.BatchNorm(momentum=1.5), "momentum must be in [0, 1)"),
+        "BatchNorm(epsilon)": (lambda: mk.BatchNorm(epsilon=0), "epsilon must be a finite posit"),
+        "SGD(momentum=1)": (lambda: mk.optimizers.SGD(0.1, momentum=1.0), "momentum must be in"),
+        "SGD(lr=-1)": (lambda: mk.optimizers.SGD(-1), "learning_rate must be a finite positive"),
+        "Adam(beta1=1)": (lambda: mk.optimizers.Adam(beta1=1), "beta1 must be in [0, 1)"),
+        "StepDecay(every=0)": (lambda: mk.optimizers.StepDecay(0.1, every=0), "every must be"),
+        "mlp([4])": (lambda: mk.mlp([4]), "sizes needs at least an input and an output width"),
+        "mlp(hidden)": (lambda: mk.mlp([4, 3, 2], hidden="bogus"), "unknown activation 'bogus'"),
+        "Network([])": (lambda: mk.Network([], input_shape=(4,)), "layers must be a non-empty"),
+        "fit(lengths)": (lambda: net().fit(X5, [0, 1]), "X has 5 samples, y has 2"),
+        "fit(labels)": (lambda: net().fit(X2, [0, 3]), "y has labels from 0 to 3"),
+        "fit(features)": (lambda: net().fit(np.zeros((2, 3)), [0, 1]), "X has 3 features"),
+        "fit(epochs=0)": (lambda: net().fit(X2, [0, 1], epochs=0), "epochs must be an integer"),
+        "fit(batch=0)": (lambda: net().fit(X2, [0, 1], batch_size=0), "batch_size must be"),
+        "fit(optimizer)": (lambda: net().fit(X2, [0, 1], optimizer="x"), "unknown optimizer 'x'"),
+        "fit(loss)": (lambda: net().fit(X2, [0, 1], loss="x"), "unknown loss 'x'"),
+        "predict(text)": (lambda: net().predict([["a", "b", "c", "d"]]), "X must hold numbers"),
+        "save(no folder)": (
+            lambda: mk.save(net(), "/nonexistent/dir/m.npz"),
+            "cannot write /nonexistent/dir/m.npz: the folder /nonexistent/dir does not exist",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(api_cases()))
+def test_a_bad_api_argument_is_named(case):
+    call, fragment = api_cases()[case]
+    with pytest.raises((ValueError, TypeError, FileNotFoundError)) as info:
+        call()
+    assert fragment in str(info.value)
