@@ -126,19 +126,17 @@ def sign_classifier(path, classes):
     return path
 
 
-def test_evaluate_numbers_labels_as_the_model_did_when_the_file_has_one_class(tmp_path):
-    model = sign_classifier(tmp_path / "m.npz", ["cat", "dog"])
-    data = tmp_path / "dogs.csv"
-    data.write_text("x0,x1,label\n1,0,dog\n2,1,dog\n0.5,3,dog\n")
-    result = run_cli("evaluate", model, "--data", data, "--target", "label")
-    assert result.returncode == 0, result.stderr
-    assert "accuracy 1.000000" in result.stdout
-
-
-def test_evaluate_matches_numeric_labels_by_value(tmp_path):
-    model = sign_classifier(tmp_path / "m.npz", ["3", "7"])
+@pytest.mark.parametrize(
+    ("classes", "rows"),
+    [
+        (["cat", "dog"], "1,0,dog\n2,1,dog\n0.5,3,dog\n"),  # one class only in the file
+        (["3", "7"], "1,0,7.0\n-2,1,3\n"),  # numbers matched by value
+    ],
+)
+def test_evaluate_numbers_labels_as_the_model_did(tmp_path, classes, rows):
+    model = sign_classifier(tmp_path / "m.npz", classes)
     data = tmp_path / "d.csv"
-    data.write_text("x0,x1,label\n1,0,7.0\n-2,1,3\n")
+    data.write_text("x0,x1,label\n" + rows)
     result = run_cli("evaluate", model, "--data", data, "--target", "label")
     assert result.returncode == 0, result.stderr
     assert "accuracy 1.000000" in result.stdout

@@ -32,8 +32,8 @@ CREATE TABLE IF NOT EXISTS trials (
 """
 
 
-_TRIAL_COLUMNS = {
-    "key",
+#: The columns ``trials`` returns, in order (``key`` is also in the table).
+_COLUMNS = (
     "overrides",
     "seed",
     "status",
@@ -43,7 +43,7 @@ _TRIAL_COLUMNS = {
     "wall_time",
     "error",
     "updated",
-}
+)
 
 
 def _create(path: Path) -> None:
@@ -95,7 +95,7 @@ class TrialStore:
         try:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
             tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-            if columns != _TRIAL_COLUMNS or "meta" not in tables:
+            if columns != {"key", *_COLUMNS} or "meta" not in tables:
                 raise ValueError(
                     f"{self.path} is not an mlpkit search database (it has no search tables); "
                     "pass another --db (nothing was changed in it)"
@@ -200,25 +200,12 @@ class TrialStore:
 
     def trials(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every trial (or those with ``status``) as a dict, in insertion order."""
-        query = (
-            "SELECT overrides, seed, status, score, metrics, history, wall_time, error, updated "
-        )
-        query += "FROM trials" + (" WHERE status = ?" if status else "") + " ORDER BY rowid"
+        query = f"SELECT {', '.join(_COLUMNS)} FROM trials"
+        query += (" WHERE status = ?" if status else "") + " ORDER BY rowid"
         rows = self._db.execute(query, (status,) if status else ())
-        names = (
-            "overrides",
-            "seed",
-            "status",
-            "score",
-            "metrics",
-            "history",
-            "wall_time",
-            "error",
-            "updated",
-        )
         found = []
         for row in rows:
-            trial = dict(zip(names, row, strict=True))
+            trial = dict(zip(_COLUMNS, row, strict=True))
             for column in ("overrides", "metrics", "history"):
                 trial[column] = json.loads(trial[column]) if trial[column] else {}
             found.append(trial)
