@@ -769,6 +769,17 @@ def test_bad_command_lines_are_one_line_and_exit_2(argv, fragment, capsys, tmp_p
 
 # -- files the user gives: recipes, CSV, NPZ -----------------------------------------
 
+
+def one_line_error(argv, capsys):
+    """Run the CLI in this process; assert exit 2 with one line on stderr; return it."""
+    from mlpkit import cli
+
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
 RECIPE_FILES = [
     ("[data\nname='moons'", "is not valid TOML"),
     ("[nosection]\nx = 1\n", "unknown key 'nosection'"),
@@ -786,15 +797,11 @@ RECIPE_FILES = [
 
 @pytest.mark.parametrize(("text", "fragment"), RECIPE_FILES, ids=lambda v: str(v)[:30])
 def test_a_bad_recipe_file_is_one_line(text, fragment, tmp_path, capsys):
-    from mlpkit import cli
 
     recipe = tmp_path / "r.toml"
     recipe.write_text(text)
     out = tmp_path / "out"
-    code = cli.main(["run", str(recipe), "--out", str(out), "--quiet"])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1, err
-    assert fragment in err
+    assert fragment in one_line_error(["run", str(recipe), "--out", str(out)], capsys)
     assert not out.exists()
 
 
@@ -813,14 +820,13 @@ CSV_FILES = [
 
 @pytest.mark.parametrize(("text", "fragment"), CSV_FILES, ids=lambda v: str(v)[:30])
 def test_a_bad_csv_is_one_line_naming_the_file(text, fragment, tmp_path, capsys):
-    from mlpkit import cli
 
     data = tmp_path / "d.csv"
     data.write_text(text)
     out = tmp_path / "out"
-    code = cli.main(["run", "--data", str(data), "--target", "label", "--out", str(out)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1, err
+    err = one_line_error(
+        ["run", "--data", str(data), "--target", "label", "--out", str(out)], capsys
+    )
     assert str(data) in err and fragment in err
     assert not out.exists()
 
