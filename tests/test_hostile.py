@@ -1062,3 +1062,25 @@ def test_a_bad_api_argument_is_named(case):
     with pytest.raises((ValueError, TypeError, FileNotFoundError)) as info:
         call()
     assert fragment in str(info.value)
+
+
+# -- concurrency ---------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the run-folder lock is POSIX flock")
+def test_a_second_process_in_a_run_folder_stops_at_once(finished_run, tmp_path, capsys):
+    import fcntl
+
+    run = copy_of(finished_run, tmp_path)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for folder in (run, fresh):  # another process is training there
+        handle = open(folder / ".lock", "a")  # noqa: SIM115 - held until the end of the test
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        before = {p.name: digest(p) for p in folder.iterdir() if p.is_file()}
+        argv = ["run", "--resume", str(run)] if folder == run else ["run", "e4-moons"]
+        argv += [] if folder == run else ["--out", str(fresh)]
+        err = one_line_error([*argv, "--quiet"], capsys)
+        assert f"another mlpkit process is training in {folder}" in err
+        assert {p.name: digest(p) for p in folder.iterdir() if p.is_file()} == before
+        handle.close()

@@ -11,12 +11,14 @@ would have.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import platform
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,13 +96,7 @@ def run(
     """Run ``config`` (a resolved recipe) into ``run_dir``, which must not hold a run yet."""
     started = time.perf_counter()
     run_dir = Path(run_dir)
-    if (run_dir / "config.toml").exists():
-        raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
-    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
-        what = "is a file" if not run_dir.is_dir() else "holds other files"
-        raise ValueError(
-            f"the run folder {run_dir} {what}; give a new or empty folder (nothing was written)"
-        )
+    _check_new_run_folder(run_dir)
     if config["data"]["path"]:  # absolute, so that --resume works from any folder
         config = {
             **config,
@@ -110,9 +106,47 @@ def run(
     data = prepare_data(config)
     parts = Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
-    write_text(run_dir / "config.toml", to_toml(config))
-    return _train(config, run_dir, data, parts, None, quiet, stop, started)
+    with _only_process_in(run_dir):
+        _check_new_run_folder(run_dir)  # again: another run may have begun meanwhile
+        write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
+        write_text(run_dir / "config.toml", to_toml(config))
+        return _train(config, run_dir, data, parts, None, quiet, stop, started)
+
+
+_LOCK = ".lock"
+
+
+def _check_new_run_folder(run_dir: Path) -> None:
+    if (run_dir / "config.toml").exists():
+        raise ValueError(f"{run_dir} already holds a run; resume it with --resume {run_dir}")
+    if run_dir.exists() and (
+        not run_dir.is_dir() or any(p.name != _LOCK for p in run_dir.iterdir())
+    ):
+        what = "is a file" if not run_dir.is_dir() else "holds other files"
+        raise ValueError(
+            f"the run folder {run_dir} {what}; give a new or empty folder (nothing was written)"
+        )
+
+
+@contextlib.contextmanager
+def _only_process_in(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the run folder: a second run or resume there fails at once.
+
+    ``flock`` on ``run_dir/.lock``, released when the process ends in any way.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(run_dir / _LOCK, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ValueError(
+                f"another mlpkit process is training in {run_dir}; wait for it to finish"
+            ) from None
+        yield
 
 
 #: The file in a run folder that holds the SHA-256 of the data the run trains on.
@@ -145,10 +179,11 @@ def resume(
             f"the data of the run in {run_dir} changed since it started (its SHA-256 differs "
             f"from the one in {recorded}); resuming would mix two data sets: start a new run"
         )
-    checkpoint = run_dir / "checkpoint.npz"
-    state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
-    parts = Parts.build(config, data)
-    return _train(config, run_dir, data, parts, state, quiet, stop, started)
+    with _only_process_in(run_dir):
+        checkpoint = run_dir / "checkpoint.npz"
+        state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
+        parts = Parts.build(config, data)
+        return _train(config, run_dir, data, parts, state, quiet, stop, started)
 
 
 @dataclass
