@@ -58,3 +58,20 @@ def test_sklearn_estimators_compares_both_libraries():
         assert f"| optdigits | 64-100-10 | 4 | float64 | {library} | accuracy %" in out
         assert f"| diabetes | 10-32-1 | 10 | float64 | {library} | R² " in out
     assert out.count("| ratio mlpkit/sklearn |") == 2
+
+
+@pytest.mark.slow
+def test_cnn_speed_prints_training_and_inference_tables():
+    pytest.importorskip("torch", reason="the CNN benchmark compares with PyTorch")
+    out = run_bench(
+        "cnn_speed.py", "--images", "64", "--epochs", "1", "--only", "e3", "--only", "b128"
+    )
+    assert "Measured sgemm peak" in out
+    for optimizer in ("momentum", "adam"):
+        rows = [line for line in out.splitlines() if line.startswith(f"| e3 b128 {optimizer} |")]
+        assert len(rows) == 1
+        mlpkit_seconds, torch_seconds = (float(cell) for cell in rows[0].split("|")[2:4])
+        assert mlpkit_seconds > 0 and torch_seconds > 0
+    inference = [line for line in out.splitlines() if line.startswith(("| e3 |", "| conv |"))]
+    assert len(inference) == 2
+    assert all(float(line.split("|")[3]) > 0 for line in inference)  # mlpkit's memory rise
