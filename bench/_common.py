@@ -12,6 +12,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -116,3 +117,73 @@ def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def median_epochs(trainers: dict[str, Any], epochs: int) -> dict[str, float]:
+    """Median seconds per epoch of each trainer (``trainer.epoch() -> seconds``).
+
+    One warm-up epoch each (first-touch memory, BLAS threads, reused buffers),
+    then the trainers take turns epoch by epoch, so that a change in the
+    machine's load hits all of them alike.
+    """
+    for trainer in trainers.values():
+        trainer.epoch()
+    times: dict[str, list[float]] = {name: [] for name in trainers}
+    for _ in range(epochs):
+        for name, trainer in trainers.items():
+            times[name].append(trainer.epoch())
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def speed_table(
+    results: list[dict],
+    libraries: list[str],
+    peak: float,
+    n_samples: int,
+    unit: str = "samples",
+    digits: int = 3,
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: seconds per library, mlpkit's throughput and % of peak, the ratios.
+
+    Each result holds ``config`` (its name), ``seconds`` (per library) and
+    ``gflop`` (the work of one epoch).
+    """
+    header = ["configuration"] + [f"{name} s/epoch" for name in libraries]
+    if "mlpkit" in libraries:
+        header += [f"mlpkit {unit}/s", "mlpkit GFLOP/s (% of peak)"]
+        header += [f"mlpkit / {name}" for name in libraries if name != "mlpkit"]
+    rows = []
+    for result in results:
+        seconds = result["seconds"]
+        row = [result["config"]] + [f"{seconds[name]:.{digits}f}" for name in libraries]
+        mine = seconds.get("mlpkit")
+        if mine is not None:
+            speed = result["gflop"] / mine
+            row += [f"{n_samples / mine:,.0f}", f"{speed:.0f} ({speed / peak:.0%})"]
+            row += [f"{mine / seconds[name]:.2f}" for name in libraries if name != "mlpkit"]
+        rows.append(row)
+    return header, rows
+
+
+def mlpkit_epoch(network: Any, X: np.ndarray, y: np.ndarray, optimizer: Any, batch, rng) -> float:
+    """One epoch of ``network.fit``; the seconds its History records (no validation)."""
+    history = network.fit(
+        X, y, loss="cross_entropy", optimizer=optimizer, epochs=1, batch_size=batch, seed=rng
+    )
+    return history["time"][0]
+
+
+def torch_epoch(model: Any, optimizer: Any, X: Any, y: Any, batch: int) -> float:
+    """One epoch of a plain PyTorch loop over ``randperm`` batches, in seconds."""
+    import torch
+
+    model.train()
+    start = time.perf_counter()
+    order = torch.randperm(len(X))
+    for i in range(0, len(X), batch):
+        index = order[i : i + batch]
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(X[index]), y[index])
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start

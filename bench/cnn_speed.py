@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from _common import machine_header, markdown_table, mnist, sgemm_peak
+from _common import (
+    machine_header,
+    markdown_table,
+    median_epochs,
+    mlpkit_epoch,
+    mnist,
+    sgemm_peak,
+    speed_table,
+    torch_epoch,
+)
 
 import mlpkit as mk
 
@@ -132,16 +140,7 @@ class MlpkitTrainer:
         self.rng = np.random.default_rng(0)
 
     def epoch(self) -> float:
-        history = self.net.fit(
-            self.X,
-            self.y,
-            loss="cross_entropy",
-            optimizer=self.optimizer,
-            epochs=1,
-            batch_size=self.batch,
-            seed=self.rng,
-        )
-        return history["time"][0]
+        return mlpkit_epoch(self.net, self.X, self.y, self.optimizer, self.batch, self.rng)
 
 
 class TorchTrainer:
@@ -150,7 +149,6 @@ class TorchTrainer:
 
         torch.set_num_threads(2)
         torch.manual_seed(0)
-        self.torch = torch
         self.X = torch.from_numpy(X.reshape(-1, 1, 28, 28).copy())
         self.y = torch.from_numpy(y.astype(np.int64))
         self.batch = config.batch
@@ -163,17 +161,7 @@ class TorchTrainer:
             self.optimizer = torch.optim.Adam(parameters, lr=lr)
 
     def epoch(self) -> float:
-        torch, X, y, n = self.torch, self.X, self.y, len(self.X)
-        self.model.train()
-        start = time.perf_counter()
-        order = torch.randperm(n)
-        for i in range(0, n, self.batch):
-            index = order[i : i + self.batch]
-            self.optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(self.model(X[index]), y[index])
-            loss.backward()
-            self.optimizer.step()
-        return time.perf_counter() - start
+        return torch_epoch(self.model, self.optimizer, self.X, self.y, self.batch)
 
 
 TRAINERS = {"mlpkit": MlpkitTrainer, "pytorch": TorchTrainer}
@@ -181,14 +169,7 @@ TRAINERS = {"mlpkit": MlpkitTrainer, "pytorch": TorchTrainer}
 
 def measure(config: Config, X, y, libraries: list[str], epochs: int) -> dict[str, float]:
     """Median seconds per epoch of each library, taking turns epoch by epoch."""
-    trainers = {name: TRAINERS[name](config, X, y) for name in libraries}
-    for trainer in trainers.values():
-        trainer.epoch()  # warm-up: first-touch memory, BLAS threads, reused buffers
-    times: dict[str, list[float]] = {name: [] for name in trainers}
-    for _ in range(epochs):
-        for name, trainer in trainers.items():
-            times[name].append(trainer.epoch())
-    return {name: statistics.median(values) for name, values in times.items()}
+    return median_epochs({name: TRAINERS[name](config, X, y) for name in libraries}, epochs)
 
 
 def _peak_rss_bytes() -> int:
@@ -260,24 +241,6 @@ def configurations(only: list[str]) -> list[Config]:
     return [c for c in found if all(word in c.name.split() for word in only)]
 
 
-def training_table(results: list[dict], libraries: list[str], peak: float, n_images: int):
-    header = ["configuration"] + [f"{name} s/epoch" for name in libraries]
-    if "mlpkit" in libraries:
-        header += ["mlpkit images/s", "mlpkit GFLOP/s (% of peak)"]
-        header += [f"mlpkit / {name}" for name in libraries if name != "mlpkit"]
-    rows = []
-    for result in results:
-        seconds = result["seconds"]
-        row = [result["config"]] + [f"{seconds[name]:.2f}" for name in libraries]
-        mine = seconds.get("mlpkit")
-        if mine is not None:
-            speed = result["gflop"] / mine
-            row += [f"{n_images / mine:,.0f}", f"{speed:.0f} ({speed / peak:.0%})"]
-            row += [f"{mine / seconds[name]:.2f}" for name in libraries if name != "mlpkit"]
-        rows.append(row)
-    return header, rows
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", default=[], help="e3, conv, b32, adam, ...")
@@ -309,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(peak, sgemm_peak(threads=2))  # the higher of the start and the end
     print("Measured sgemm peak (float32, 2 threads, 2048x2048, best of 7 at the start")
     print(f"and at the end, the higher): {peak:.0f} GFLOP/s\n")
-    print(markdown_table(*training_table(results, libraries, peak, len(X))))
+    print(markdown_table(*speed_table(results, libraries, peak, len(X), "images", 2)))
     if not args.no_inference:
         n_test = len(X_test)
         header = ["network"]

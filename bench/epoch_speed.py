@@ -22,13 +22,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from _common import machine_header, markdown_table, mnist, sgemm_peak
+from _common import (
+    machine_header,
+    markdown_table,
+    median_epochs,
+    mlpkit_epoch,
+    mnist,
+    sgemm_peak,
+    speed_table,
+    torch_epoch,
+)
 
 import mlpkit as mk
 
@@ -76,16 +84,7 @@ class MlpkitTrainer:
         self.rng = np.random.default_rng(0)
 
     def epoch(self) -> float:
-        history = self.net.fit(
-            self.X,
-            self.y,
-            loss="cross_entropy",
-            optimizer=self.optimizer,
-            epochs=1,
-            batch_size=self.batch,
-            seed=self.rng,
-        )
-        return history["time"][0]
+        return mlpkit_epoch(self.net, self.X, self.y, self.optimizer, self.batch, self.rng)
 
 
 class TorchTrainer:
@@ -94,7 +93,6 @@ class TorchTrainer:
 
         torch.set_num_threads(threads)
         torch.manual_seed(0)
-        self.torch = torch
         dtype = getattr(torch, config.dtype)
         self.X = torch.from_numpy(X)
         self.y = torch.from_numpy(y.astype(np.int64))
@@ -112,16 +110,7 @@ class TorchTrainer:
         }[config.optimizer]()
 
     def epoch(self) -> float:
-        torch, X, y, n = self.torch, self.X, self.y, len(self.X)
-        start = time.perf_counter()
-        order = torch.randperm(n)
-        for i in range(0, n, self.batch):
-            index = order[i : i + self.batch]
-            self.optimizer.zero_grad()
-            loss = torch.nn.functional.cross_entropy(self.model(X[index]), y[index])
-            loss.backward()
-            self.optimizer.step()
-        return time.perf_counter() - start
+        return torch_epoch(self.model, self.optimizer, self.X, self.y, self.batch)
 
 
 class SklearnTrainer:
@@ -155,14 +144,9 @@ LIBRARIES = {"mlpkit": MlpkitTrainer, "pytorch": TorchTrainer, "sklearn": Sklear
 
 def measure(config: Config, X, y, libraries: list[str], epochs: int, threads: int):
     """Median seconds per epoch of each library, taking turns epoch by epoch."""
-    trainers = {name: LIBRARIES[name](config, X, y, threads) for name in libraries}
-    for trainer in trainers.values():
-        trainer.epoch()  # warm-up: first-touch memory, BLAS threads, caches
-    times: dict[str, list[float]] = {name: [] for name in trainers}
-    for _ in range(epochs):
-        for name, trainer in trainers.items():
-            times[name].append(trainer.epoch())
-    return {name: statistics.median(values) for name, values in times.items()}
+    return median_epochs(
+        {name: LIBRARIES[name](config, X, y, threads) for name in libraries}, epochs
+    )
 
 
 def configurations(quick: bool, only: list[str]) -> list[Config]:
@@ -175,25 +159,6 @@ def configurations(quick: bool, only: list[str]) -> list[Config]:
         for optimizer in OPTIMIZERS
     ]
     return [c for c in found if all(word in c.name for word in only)]
-
-
-def table(results: list[dict], libraries: list[str], peak: float, n_samples: int):
-    """Header and rows: seconds per library, mlpkit's throughput, and the ratios."""
-    header = ["configuration"] + [f"{name} s/epoch" for name in libraries]
-    if "mlpkit" in libraries:
-        header += ["mlpkit samples/s", "mlpkit GFLOP/s (% of peak)"]
-        header += [f"mlpkit / {name}" for name in libraries if name != "mlpkit"]
-    rows = []
-    for result in results:
-        seconds = result["seconds"]
-        row = [result["config"]] + [f"{seconds[name]:.3f}" for name in libraries]
-        mine = seconds.get("mlpkit")
-        if mine is not None:
-            speed = result["gflop"] / mine
-            row += [f"{n_samples / mine:,.0f}", f"{speed:.0f} ({speed / peak:.0%})"]
-            row += [f"{mine / seconds[name]:.2f}" for name in libraries if name != "mlpkit"]
-        rows.append(row)
-    return header, rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = max(peak, sgemm_peak(threads=2))
     print("Measured sgemm peak (float32, 2 threads, 2048x2048, best of 7 at the start")
     print(f"and at the end, the higher): {peak:.0f} GFLOP/s\n")
-    print(markdown_table(*table(results, libraries, peak, len(X))))
+    print(markdown_table(*speed_table(results, libraries, peak, len(X))))
     if args.json:
         with open(args.json, "w") as file:
             json.dump({"peak_gflops": peak, "data": data_note, "results": results}, file, indent=1)
