@@ -45,6 +45,7 @@ FLOORS = {
         "mlpkit.searchdb",
         "mlpkit.sklearn",
         "mlpkit.cli",
+        "mlpkit.cli_errors",
     ],
     4: ["mlpkit", "mlpkit.__main__"],  # the package's face: it may import anything
 }

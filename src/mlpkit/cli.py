@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+from mlpkit.cli_errors import EXIT_FAILED, EXIT_USAGE, report_error
+
+EXIT_OK, EXIT_INTERRUPTED = 0, 130
 DEFAULT_RECIPE = "optdigits-mlp"
 
 
@@ -158,52 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if args.debug:
             raise
-        return _report(error)
-
-
-def _report(error: Exception) -> int:
-    """One line on stderr for ``error``; the exit code.
-
-    Errors in what the user gave (arguments, files, data, the disk) exit 2.
-    Anything else is a fault in mlpkit: exit 1 with the place it happened,
-    to put in a bug report (``mlpkit --debug ...`` shows the traceback).
-    """
-    import sqlite3
-    import traceback
-
-    if isinstance(error, sqlite3.Error):
-        print(f"mlpkit: error: the search database failed: {_one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE
-    if isinstance(error, MemoryError):
-        print("mlpkit: error: out of memory; try a smaller batch or model", file=sys.stderr)
-        return EXIT_FAILED
-    if isinstance(error, _USER_ERRORS):
-        print(f"mlpkit: error: {_one_line(error)}", file=sys.stderr)
-        return EXIT_USAGE
-    place = traceback.extract_tb(error.__traceback__)[-1]
-    where = f"{Path(place.filename).name}:{place.lineno}"
-    print(
-        f"mlpkit: internal error ({type(error).__name__} at {where}: {_one_line(error)}); "
-        "please report it with the command that gave it, rerun with --debug for the traceback",
-        file=sys.stderr,
-    )
-    return EXIT_FAILED
-
-
-#: Exceptions that describe bad input, not a fault in mlpkit.
-_USER_ERRORS = (
-    UsageError,
-    ValueError,
-    TypeError,
-    FileNotFoundError,
-    FloatingPointError,
-    ImportError,
-    OSError,
-)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+        return report_error(error, UsageError)
 
 
 def _recipe_config(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,0 +1,45 @@
+"""How the command line reports an error: one line on stderr, and the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def report_error(error: Exception, usage_error: type[Exception]) -> int:
+    """One line on stderr for ``error``; the exit code.
+
+    Errors in what the user gave (arguments, files, data, the disk) exit 2.
+    Anything else is a fault in mlpkit: exit 1 with the place it happened,
+    to put in a bug report (``mlpkit --debug ...`` shows the traceback).
+    """
+    import sqlite3
+    import traceback
+
+    if isinstance(error, sqlite3.Error):
+        print(f"mlpkit: error: the search database failed: {one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, MemoryError):
+        print("mlpkit: error: out of memory; try a smaller batch or model", file=sys.stderr)
+        return EXIT_FAILED
+    if isinstance(error, (usage_error, *USER_ERRORS)):
+        print(f"mlpkit: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    place = traceback.extract_tb(error.__traceback__)[-1]
+    where = f"{Path(place.filename).name}:{place.lineno}"
+    print(
+        f"mlpkit: internal error ({type(error).__name__} at {where}: {one_line(error)}); "
+        "please report it with the command that gave it, rerun with --debug for the traceback",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+#: Exceptions that describe bad input, not a fault in mlpkit.
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FloatingPointError, ImportError, OSError)
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
