@@ -1084,3 +1084,52 @@ def test_a_second_process_in_a_run_folder_stops_at_once(finished_run, tmp_path, 
         assert f"another mlpkit process is training in {folder}" in err
         assert {p.name: digest(p) for p in folder.iterdir() if p.is_file()} == before
         handle.close()
+
+
+def idx_cases():
+    """Crafted IDX files (the MNIST format) and the fragment each error must contain."""
+    import gzip
+    import struct
+
+    images = b"\x00\x00\x08\x03" + struct.pack(">III", 2, 2, 2) + bytes(range(8))
+    return [
+        (b"", "bad magic number"),
+        (b"\x01\x00\x08\x01" + struct.pack(">I", 1) + b"\x00", "bad magic number"),
+        (b"\x00\x00\x07\x01" + struct.pack(">I", 1) + b"\x00", "bad magic number"),
+        (b"\x00\x00\x08\x03\x00\x00", "header is incomplete"),
+        (b"\x00\x00\x08\x00\x07", "declares 0 dimensions"),
+        (images[:-1], "promises 8 bytes of data for shape (2, 2, 2), but it holds 7"),
+        (images + b"\x00", "promises 8 bytes of data for shape (2, 2, 2), but it holds 9"),
+        # 2**31 * 2**31 * 4 overflows int64 to 0, which would "match" an empty body.
+        (b"\x00\x00\x08\x03" + struct.pack(">III", 2**31, 2**31, 4), "promises 1844674407"),
+        (gzip.compress(images)[:-9], "gzip stream ends early"),
+        (b"\x1f\x8b\x08\x00 not gzip at all", "truncated or corrupt"),
+        (gzip.compress(images) + b"trailing junk", "truncated or corrupt"),
+        (gzip.compress(b"\x00\x00\x08\x01" + struct.pack(">I", 10**7) + bytes(10**7)), "inflates"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_a_crafted_idx_file_is_one_error_naming_the_file(case, tmp_path):
+    from mlpkit.datasets import read_idx
+
+    content, fragment = idx_cases()[case]
+    path = tmp_path / "images-idx3-ubyte.gz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as error:
+        read_idx(path)
+    message = str(error.value)
+    assert str(path) in message and fragment in message and "\n" not in message
+    assert path.read_bytes() == content
+
+
+def test_an_idx_file_in_several_gzip_members_reads_whole(tmp_path):
+    import gzip
+    import struct
+
+    from mlpkit.datasets import read_idx
+
+    path = tmp_path / "labels.gz"
+    body = b"\x00\x00\x08\x01" + struct.pack(">I", 6) + bytes([1, 2, 3, 4, 5, 6])
+    path.write_bytes(gzip.compress(body[:7]) + gzip.compress(body[7:]))
+    assert read_idx(path).tolist() == [1, 2, 3, 4, 5, 6]

@@ -7,8 +7,8 @@ names the file for anything truncated, corrupt or malformed.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
+import math
 import zipfile
 import zlib
 from pathlib import Path
@@ -18,14 +18,35 @@ import numpy as np
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+# A gzip file that inflates more than this many times its size is refused before it
+# fills memory (a "gzip bomb"); real data compresses far less (MNIST's images: 5x).
+MAX_INFLATION = 100
+
+
 def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed if it is gzip."""
+    """The file's bytes, decompressed if it is gzip (at most ``MAX_INFLATION`` times its size)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:2] != b"\x1f\x8b":
+        return data
+    limit = MAX_INFLATION * len(data)
+    parts, size = [], 0
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        while data:  # a gzip file may hold several members, one after another
+            member = zlib.decompressobj(wbits=31)
+            parts.append(member.decompress(data, limit + 1 - size))
+            size += len(parts[-1])
+            if size > limit:
+                raise ValueError(
+                    f"{path} inflates to more than {MAX_INFLATION} times its size: "
+                    f"not a data file (refused before filling memory)"
+                )
+            if not member.eof:
+                raise ValueError(f"{path} is truncated or corrupt: its gzip stream ends early")
+            data = member.unused_data
+    except zlib.error as error:
         raise ValueError(f"{path} is truncated or corrupt: {error}") from error
+    return b"".join(parts)
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -43,12 +64,14 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4].hex()})")
     ndim = data[3]
+    if ndim == 0:
+        raise ValueError(f"{path} is not an IDX file: it declares 0 dimensions")
     header = 4 + 4 * ndim
     if len(data) < header:
         raise ValueError(f"{path} is truncated: its IDX header is incomplete")
     shape = tuple(int(d) for d in np.frombuffer(data, ">u4", ndim, offset=4))
     dtype = np.dtype(_IDX_DTYPES[data[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # exact: np.prod would overflow
     if len(data) - header != expected:
         raise ValueError(
             f"{path} is truncated or corrupt: its header promises {expected} bytes of data "
