@@ -792,6 +792,26 @@ RECIPE_FILES = [
     ("[data]\nname = 'file'\n", "data.name = 'file' needs data.path"),
     ("[data]\nname = 'moons'\nsplit = 'sideways'\n", "data.split must be 'official' or 'random'"),
     ("[data]\nname = 'mnist'\noptions = {noise = 0.1}\n", "data.options only apply to synthetic"),
+    (b"\xff\xfe[train]\n", "r.toml is not a UTF-8 text file (TOML must be): byte 0xff at offset 0"),
+    (b"\x00\x01\x02binary", "r.toml is not valid TOML"),
+    ("[train]\nepochs = 3\nepochs = 4\n", "is not valid TOML: Cannot overwrite a value"),
+    ("[train]\nlearning_rate = inf\n", "train.learning_rate must be a finite number, got inf"),
+    ("[train]\nlearning_rate = nan\n", "train.learning_rate must be a finite number, got nan"),
+    ("[train]\nmomentum = -inf\n", "train.momentum must be a finite number, got -inf"),
+    ("[train]\nepochs = -" + "9" * 30 + "\n", "train.epochs must be at least 1"),
+    ("[train]\nepochs = 3.0\n", "train.epochs must be int, got 3.0"),
+    ("[[train]]\nepochs = 3\n", "'train' must be a table"),
+    ("train = 5\n", "'train' must be a table"),
+    ("[model]\nlayers = [{type = 'dense', units = 0}]\n", "units must be an integer >= 1, got 0"),
+    ("[model]\nlayers = [{type = 'dropout', rate = 1.0}]\n", "rate must be a fraction in [0, 1)"),
+    ("[model]\nlayers = [{type = 'dense', units = 3, activation = 'swish'}]\n", "'activation'"),
+    ("[model]\nlayers = [{type = 'conv2d', filters = 3, kernel_size = 3}]\n", "shape (height, wid"),
+    (
+        "[data]\nname = 'moons'\noptions = {n_samples = -5}\n",
+        "data.options.n_samples: n_samples must be an integer >= 2, got -5",
+    ),
+    ("[data]\nname = 'moons'\noptions = {n_samples = 'many'}\n", "data.options.n_samples"),
+    ("[data]\nname = 'moons'\ntest_size = 1.5\n", "data.test_size: test_size must be in (0, 1)"),
 ]
 
 
@@ -799,7 +819,7 @@ RECIPE_FILES = [
 def test_a_bad_recipe_file_is_one_line(text, fragment, tmp_path, capsys):
 
     recipe = tmp_path / "r.toml"
-    recipe.write_text(text)
+    recipe.write_bytes(text if isinstance(text, bytes) else text.encode())
     out = tmp_path / "out"
     assert fragment in one_line_error(["run", str(recipe), "--out", str(out)], capsys)
     assert not out.exists()

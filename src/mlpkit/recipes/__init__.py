@@ -105,7 +105,13 @@ def load_recipe(name_or_path: str | Path) -> dict[str, Any]:
     if path.suffix == ".toml" or path.is_file():
         if not path.is_file():
             raise RecipeError(f"no recipe file at {path}")
-        text, origin = path.read_text(encoding="utf-8"), str(path)
+        try:
+            text, origin = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise RecipeError(
+                f"{path} is not a UTF-8 text file (TOML must be): byte "
+                f"{error.object[error.start]:#04x} at offset {error.start}"
+            ) from error
     else:
         resource = _PACKAGE / f"{name_or_path}.toml"
         if not resource.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ def _raw_splits(data: dict[str, Any]):
         X, y, classes = read_table(data["path"], data["target"] or None)
         X_train, X_test, y_train, y_test = train_test_split(X, y, data["test_size"], seed=seed)
         return (X_train, y_train), None, (X_test, y_test), classes, None
-    dataset = load(name, **_synthetic_options(data))
+    dataset = _load_named(data)
     valid = None if dataset.X_valid is None else (dataset.X_valid, dataset.y_valid)
     train, test = (dataset.X_train, dataset.y_train), (dataset.X_test, dataset.y_test)
     if data["split"] == "random":
@@ -82,6 +83,24 @@ def _synthetic_options(data: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"data.options only apply to synthetic sets, not {data['name']!r}")
         return {}
     return {"test_size": data["test_size"], "seed": data["split_seed"], **data["options"]}
+
+
+def _load_named(data: dict[str, Any]):
+    """``datasets.load`` for the recipe's ``data`` table, its errors named by recipe key."""
+    options = _synthetic_options(data)
+    try:
+        return load(data["name"], **options)
+    except (TypeError, ValueError) as error:
+        # The generators name their own arguments (n_samples, noise); say where they came from.
+        message = str(error)
+        for key in options:
+            if message.startswith(key):
+                where = _RECIPE_KEYS.get(key, f"data.options.{key}")
+                raise ValueError(f"{where}: {message}") from error
+        raise
+
+
+_RECIPE_KEYS = {"test_size": "data.test_size", "seed": "data.split_seed"}
 
 
 def prepare_data(config: dict[str, Any]) -> RunData:
@@ -271,6 +290,8 @@ def check_train(config: dict[str, Any]) -> None:
     """Refuse ``train`` values out of range, naming the recipe key, before anything is made."""
     for key, (low, inclusive, high) in _TRAIN_BOUNDS.items():
         value = config["train"][key]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"train.{key} must be a finite number, got {value!r}")
         above = value >= low if inclusive else value > low
         if not (above and (high is None or value < high)):
             bound = f"at least {low}" if inclusive else f"above {low}"
