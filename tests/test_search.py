@@ -174,8 +174,9 @@ def cli(*args, **kwargs):
 
 
 @pytest.mark.slow
-def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
-    db = tmp_path / "killed.sqlite"
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_a_stopped_search_resumes_with_only_the_missing_trials(tmp_path, stop):
+    db = tmp_path / "stopped.sqlite"
     command = [
         sys.executable,
         "-m",
@@ -195,7 +196,7 @@ def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
         "--no-plots",
     ]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, text=True
     )
     deadline = time.monotonic() + 300
     done = 0
@@ -206,9 +207,17 @@ def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
                 done = connection.execute(
                     "SELECT count(*) FROM trials WHERE status = 'done'"
                 ).fetchone()[0]
-    assert process.poll() is None, "the search ended before it could be killed"
-    os.killpg(process.pid, signal.SIGKILL)  # the search and its workers, mid-trial
-    process.wait()
+    assert process.poll() is None, "the search ended before it could be stopped"
+    # SIGKILL: the search and its workers die mid-trial. SIGINT: what Ctrl-C in a terminal
+    # sends to the whole foreground process group, workers included.
+    os.killpg(process.pid, stop)
+    _, err = process.communicate(timeout=120)
+    if stop == signal.SIGINT:
+        assert process.returncode == 130
+        assert err.strip() == (
+            f"mlpkit: interrupted; finished trials are kept in {db}: the same command runs "
+            "only the rest"
+        )
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with TrialStore(db) as store:
@@ -220,7 +229,7 @@ def test_a_killed_search_resumes_with_only_the_missing_trials(tmp_path):
     with TrialStore(db) as store:
         after = store.trials("done")
     assert len(after) == 9
-    # The trials finished before the kill were kept as they were, not run again.
+    # The trials finished before the stop were kept as they were, not run again.
     assert finished <= {(tuple(t["overrides"]), t["updated"]) for t in after}
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

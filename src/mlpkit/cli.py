@@ -400,7 +400,28 @@ def _command_search(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
-    result = search.search(
+    try:
+        result = _search(args, config)
+    except KeyboardInterrupt:
+        db = args.db or search.default_db(config)
+        print(
+            f"mlpkit: interrupted; finished trials are kept in {db}: the same command runs "
+            "only the rest",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    print(search.format_table(result.table, args.top))
+    search.write_outputs(result, config, plots=not args.no_plots)
+    for name, path in result.files.items():
+        print(f"{name}: {path}")
+    print(f"database: {result.db} (show again: mlpkit search --show {result.db})")
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _search(args: argparse.Namespace, config: dict):
+    from mlpkit import search
+
+    return search.search(
         config,
         grid=args.grid,
         random=args.random,
@@ -414,12 +435,6 @@ def _command_search(args: argparse.Namespace) -> int:
         dask=args.dask,
         valid_size=args.valid_size,
     )
-    print(search.format_table(result.table, args.top))
-    search.write_outputs(result, config, plots=not args.no_plots)
-    for name, path in result.files.items():
-        print(f"{name}: {path}")
-    print(f"database: {result.db} (show again: mlpkit search --show {result.db})")
-    return EXIT_FAILED if result.failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -133,6 +133,11 @@ def blas_threads_per_worker(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
+def default_db(config: dict[str, Any]) -> Path:
+    """Where a search of ``config`` keeps its trials unless told: ``runs/<name>-search.sqlite``."""
+    return Path("runs") / f"{config['name']}-search.sqlite"
+
+
 def search(
     recipe: str | Path | dict[str, Any],
     *,
@@ -163,7 +168,7 @@ def search(
     config = recipe if isinstance(recipe, dict) else load_recipe(recipe)
     config = apply_overrides(config, list(overrides))
     points = points_from(grid, random, ranges, log_ranges, search_seed)
-    db = Path("runs") / f"{config['name']}-search.sqlite" if db is None else db
+    db = default_db(config) if db is None else db
     return run_search(config, points, db=db, **options)
 
 
