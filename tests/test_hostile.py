@@ -228,7 +228,7 @@ def test_run_out_accepts_an_empty_folder(tmp_path):
         ("train.epochs=0", "train.epochs must be at least 1, got 0"),
         ("train.epochs=-3", "train.epochs must be at least 1, got -3"),
         ("train.learning_rate=0", "train.learning_rate must be above 0, got 0.0"),
-        ("train.learning_rate=nan", "train.learning_rate must be above 0, got nan"),
+        ("train.learning_rate=nan", "train.learning_rate must be a finite number, got nan"),
         ("train.momentum=1", "train.momentum must be at least 0 and below 1, got 1.0"),
         ("train.decay_every=0", "train.decay_every must be at least 1, got 0"),
         ("train.batch_size=-1", "train.batch_size must be at least 0, got -1"),
@@ -666,7 +666,10 @@ def test_a_failing_search_database_is_one_line(monkeypatch, capsys, tmp_path):
     )
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert err == "mlpkit: error: the search database failed: database or disk is full"
+    assert err == (
+        f"mlpkit: error: the search database {tmp_path / 's.sqlite'} failed: database or disk "
+        "is full (is the disk full, or the folder read-only?)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1008,6 +1011,39 @@ def test_a_run_on_a_full_disk_is_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "File too large" in lines[0]
+
+
+SEARCH_ARGV = (
+    "['search', 'e4-moons', '--grid', 'train.learning_rate=0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8', "
+    "'--set', 'train.epochs=2', '--db', 's.sqlite', '--no-plots', '--jobs', '1']"
+)
+
+
+@pytest.mark.parametrize("limit", [5_000, 40_000])
+def test_a_search_on_a_full_disk_is_one_line_and_its_database_stays_sound(tmp_path, limit):
+    body = f"from mlpkit import cli\nsys.exit(cli.main({SEARCH_ARGV}))\n"
+    result = run_with_file_limit(body, limit, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "mlpkit: error: the search database s.sqlite failed: disk I/O error "
+        "(is the disk full, or the folder read-only?)"
+    )
+    db = tmp_path / "s.sqlite"
+    assert db.exists() == (limit > 20_000)  # 5 kB is too little for the schema; 40 kB is not
+    # Too full for the schema: nothing left behind, not even a temporary file.
+    assert [p.name for p in tmp_path.iterdir()] == (["s.sqlite"] if db.exists() else [])
+    if db.exists():  # full later: the trials written so far are sound, the rest run again
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        connection.close()
+        again = f"import sys\nfrom mlpkit import cli\nsys.exit(cli.main({SEARCH_ARGV}))\n"
+        rerun = subprocess.run(
+            [sys.executable, "-c", again], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        assert "8 trials: " in rerun.stdout
+        with TrialStore(db) as store:
+            assert len(store.trials("done")) == 8
 
 
 @pytest.mark.skipif(

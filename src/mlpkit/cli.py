@@ -383,6 +383,8 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
 
 
 def _command_search(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from mlpkit import search
     from mlpkit.recipes import apply_overrides, load_recipe
     from mlpkit.searchdb import TrialStore
@@ -400,10 +402,14 @@ def _command_search(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
+    db = args.db or search.default_db(config)
     try:
         result = _search(args, config)
+    except sqlite3.Error as error:
+        raise OSError(
+            f"the search database {db} failed: {error} (is the disk full, or the folder read-only?)"
+        ) from error
     except KeyboardInterrupt:
-        db = args.db or search.default_db(config)
         print(
             f"mlpkit: interrupted; finished trials are kept in {db}: the same command runs "
             "only the rest",

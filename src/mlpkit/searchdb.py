@@ -55,22 +55,25 @@ def _create(path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
-    connection = sqlite3.connect(temporary)
     try:
-        connection.execute("PRAGMA journal_mode=WAL")  # kept in the file
-        with connection:
-            connection.executescript(_SCHEMA)
+        connection = sqlite3.connect(temporary)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")  # kept in the file
+            with connection:
+                connection.executescript(_SCHEMA)
+        finally:
+            connection.close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another search created it first: use that one
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temporary, path)
     finally:
-        connection.close()
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass  # another search created it first: use that one
-    except OSError:  # a file system without hard links
-        if not path.exists():
-            os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+        # Also when the schema could not be written (a full disk): leave nothing behind.
+        for leftover in ("", "-wal", "-shm", "-journal"):
+            Path(f"{temporary}{leftover}").unlink(missing_ok=True)
 
 
 def trial_key(overrides: list[str], seed: int) -> str:
