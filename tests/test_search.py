@@ -284,7 +284,7 @@ def test_cli_usage_errors_name_the_option(tmp_path):
         (["--random", "3"], "--random N needs at least one --range or --log-range"),
         (["--range", "train.momentum=0.1:0.9"], "--range and --log-range go with --random N"),
         (["--dask", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler and --dask exclude"),
-        (["--jobs", "0"], "jobs must be >= 1, got 0"),
+        (["--jobs", "0"], "argument --jobs: must be an integer of at least 1, got '0'"),
     ]:
         result = cli("search", "optdigits-mlp", "--db", str(tmp_path / "e.sqlite"), *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -30,6 +30,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mlpkit: error: {message} (see {self.prog} --help)\n")
 
 
+def _count(low: int):
+    """An argparse type: an integer of at least ``low``, or a message saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer of at least {low}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     from mlpkit._version import __version__
 
@@ -48,9 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("name")
     gradcheck = commands.add_parser("gradcheck", help="check a recipe's gradients numerically")
     gradcheck.add_argument("recipe", nargs="?", default=DEFAULT_RECIPE)
-    gradcheck.add_argument("--samples", type=int, default=16, help="data rows to use (16)")
+    gradcheck.add_argument("--samples", type=_count(1), default=16, help="data rows to use (16)")
     gradcheck.add_argument(
-        "--entries", type=int, default=40, help="entries checked per parameter array (40)"
+        "--entries", type=_count(1), default=40, help="entries checked per parameter array (40)"
     )
     return parser
 
@@ -73,7 +89,7 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
         "override a recipe key, e.g. train.learning_rate=0.1",
     )
     run.add_argument("--out", type=Path, help="the run folder (default runs/<recipe>-<time>)")
-    run.add_argument("--seed", type=int, help="the training seed (train.seed)")
+    run.add_argument("--seed", type=_count(0), help="the training seed (train.seed)")
     run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
     run.add_argument("--target", help="the label column of --data (a CSV)")
     run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
@@ -107,7 +123,7 @@ def _add_search_parser(commands: argparse._SubParsersAction) -> None:
     )
     search.add_argument(
         "--random",
-        type=int,
+        type=_count(0),
         default=0,
         metavar="N",
         help="N random points from the --range and --log-range keys",
@@ -116,9 +132,9 @@ def _add_search_parser(commands: argparse._SubParsersAction) -> None:
     _repeatable(
         search, "--log-range", "log_ranges", "KEY=LOW:HIGH", "log-uniform draws for --random"
     )
-    search.add_argument("--search-seed", type=int, default=0, help="seeds the --random draws")
-    search.add_argument("--seeds", type=int, default=1, help="training seeds per point (1)")
-    search.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    search.add_argument("--search-seed", type=_count(0), default=0, help="seeds the --random draws")
+    search.add_argument("--seeds", type=_count(1), default=1, help="training seeds per point (1)")
+    search.add_argument("--jobs", type=_count(1), default=1, help="worker processes (1)")
     search.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run the trials on this Dask cluster"
     )
@@ -136,7 +152,7 @@ def _add_search_parser(commands: argparse._SubParsersAction) -> None:
         help="validation share when the recipe has none (0.2)",
     )
     search.add_argument("--show", type=Path, metavar="DB", help="print a search's table again")
-    search.add_argument("--top", type=int, default=20, help="rows of the table to print (20)")
+    search.add_argument("--top", type=_count(1), default=20, help="rows of the table to print (20)")
     search.add_argument("--no-plots", action="store_true", help="write no pictures")
 
 
@@ -346,8 +362,6 @@ def _command_gradcheck(args: argparse.Namespace) -> int:
     from mlpkit.recipes import apply_overrides, load_recipe
     from mlpkit.recipes.build import build_loss, build_network, prepare_data
 
-    if args.samples < 1 or args.entries < 1:
-        raise UsageError("--samples and --entries must be at least 1")
     config = apply_overrides(load_recipe(args.recipe), ["model.dtype='float64'"])
     data = prepare_data(config)
     network = build_network(config, data.X_train.shape[1], len(data.classes))

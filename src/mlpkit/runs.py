@@ -169,6 +169,8 @@ def resume(
     """Continue the run in ``run_dir`` from its last checkpoint (or from the start)."""
     started = time.perf_counter()
     run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise FileNotFoundError(f"no run folder at {run_dir}")
     if not (run_dir / "config.toml").is_file():
         raise ValueError(f"{run_dir} is not a run folder: it has no config.toml")
     config = load_recipe(run_dir / "config.toml")
