@@ -132,6 +132,35 @@ def test_in_place_updates_match_the_textbook_rules(name, optimizer):
     np.testing.assert_allclose(w, textbook_steps(name, w0, gradients), rtol=1e-10, atol=1e-13)
 
 
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        lambda: mk.SGD(0.01),
+        lambda: mk.SGD(0.01, momentum=0.9, nesterov=True),
+        lambda: mk.Adam(0.01),
+        lambda: mk.RMSprop(0.01),
+    ],
+    ids=["sgd", "nesterov", "adam", "rmsprop"],
+)
+def test_threaded_updates_are_bitwise_those_of_one_thread(optimizer, monkeypatch):
+    from mlpkit.optimizers import CHUNK, THREADED_SIZE
+
+    rng = np.random.default_rng(0)
+    # Uneven: the last chunk is short, and 3 threads do not divide the chunks evenly.
+    size = 2 * THREADED_SIZE + CHUNK // 3
+    gradients = [rng.normal(size=size).astype(np.float32) for _ in range(3)]
+    w0 = rng.normal(size=size).astype(np.float32)
+    found = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("MLPKIT_NUM_THREADS", threads)
+        w, opt = w0.copy(), optimizer()
+        for g in gradients:
+            opt.step([("0.W", w, g)], grad_scale=opt.gradient_scale())
+        found[threads] = w
+    assert not np.array_equal(found["1"], w0)
+    np.testing.assert_array_equal(found["3"], found["1"])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "optimizer",
