@@ -28,11 +28,12 @@ number are set to zero: far too small to move a weight, and never subnormal.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -54,13 +55,34 @@ CHUNK = 32768
 THREADED_SIZE = 8 * CHUNK
 
 
+_thread_limit: int | None = None
+
+
+@contextlib.contextmanager
+def limit_update_threads(threads: int) -> Iterator[None]:
+    """Within the block, large updates use at most ``threads`` threads.
+
+    For worker processes that share the cores (a search's trials), as
+    ``threadpoolctl.threadpool_limits`` does for BLAS.
+    """
+    global _thread_limit
+    previous, _thread_limit = _thread_limit, check_int(threads, "threads")
+    try:
+        yield
+    finally:
+        _thread_limit = previous
+
+
 def update_threads() -> int:
     """Threads for large element-wise updates.
 
-    ``MLPKIT_NUM_THREADS`` if set, else ``OMP_NUM_THREADS`` or
-    ``OPENBLAS_NUM_THREADS`` (a process told to keep BLAS to one thread keeps
-    its updates to one too), else the CPUs this process may run on.
+    Inside ``limit_update_threads(n)``: ``n``. Otherwise ``MLPKIT_NUM_THREADS``
+    if set, else ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` (a process
+    told to keep BLAS to one thread keeps its updates to one too), else the
+    CPUs this process may run on.
     """
+    if _thread_limit is not None:
+        return _thread_limit
     for name in ("MLPKIT_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         value = os.environ.get(name, "").strip()
         if value.isdigit() and int(value) > 0:
