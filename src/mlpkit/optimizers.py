@@ -52,7 +52,9 @@ CHUNK = 32768
 
 
 #: Parameters at least this large are updated by ``update_threads()`` threads.
-THREADED_SIZE = 8 * CHUNK
+#: Only very large ones: two threads on MLP-sized matrices were slower inside
+#: the training loop (docs/PERFORMANCE.md), where BLAS's waiting threads hold the cores.
+THREADED_SIZE = 64 * CHUNK
 
 
 _thread_limit: int | None = None
