@@ -369,6 +369,18 @@ def test_an_array_whose_bytes_do_not_match_its_header_is_refused(tmp_path):
         mk.load(path)
 
 
+def test_saving_onto_a_folder_is_refused_and_the_folder_left_alone(tmp_path):
+    import mlpkit as mk
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "kept.npz").write_bytes(b"the user's file")
+    with pytest.raises(IsADirectoryError, match=r"models: it is a folder; give a file name"):
+        mk.save(mk.mlp([2, 3, 2], seed=0), folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]  # no temporary file left
+    assert (folder / "kept.npz").read_bytes() == b"the user's file"
+
+
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_saved_files_get_the_mode_the_umask_gives(tmp_path, umask):
     import os
