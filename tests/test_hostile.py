@@ -984,7 +984,8 @@ def test_a_crafted_model_is_one_line_and_never_half_loaded(case, tmp_path, capsy
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("a,b,c\n1,2,3\n", "3 features"),
+        ("a,b,c\n1,2,3\n", "x.csv has 3 values per sample, but the model"),
+        ("a\n1\n", "x.csv has 1 value per sample, but the model"),
         ("a,b,c,d\n", "has no data rows under its header"),
         ("a,b,c,d\n1,2,x,4\n", "'x' is not a number"),
     ],
@@ -998,6 +999,38 @@ def test_predict_refuses_inputs_that_do_not_fit(text, fragment, tmp_path, capsys
     assert cli.main(["predict", str(model), str(inputs)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and fragment in captured.err, captured.err
+
+
+def test_a_cnn_model_names_its_image_shape_when_the_data_does_not_fit(tmp_path, capsys):
+    import numpy as np
+
+    import mlpkit as mk
+    from mlpkit import cli
+
+    layers = [mk.Conv2D(2, 3), mk.ReLU(), mk.Flatten(), mk.Dense(2), mk.Softmax()]
+    network = mk.Network(layers, input_shape=(5, 5, 1), seed=0)
+    model = tmp_path / "cnn.npz"
+    mk.save(network, model)
+    inputs = tmp_path / "x.csv"
+    np.savetxt(inputs, np.ones((3, 24)), delimiter=",", header=",".join("p" * 24), comments="")
+    assert cli.main(["predict", str(model), str(inputs)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        f"mlpkit: error: {inputs} has 24 values per sample, but the model {model} takes 25 "
+        "(5x5x1 images)"
+    )
+
+
+def test_evaluate_on_a_dataset_of_another_width_names_it(tmp_path, capsys):
+    from mlpkit import cli
+
+    model = saved_model(tmp_path / "m.npz")
+    assert cli.main(["evaluate", str(model), "--dataset", "moons"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"mlpkit: error: --dataset moons (its test split) has 2 values per sample, but the "
+        f"model {model} takes 4"
+    )
 
 
 # -- faults: a full disk, a read-only folder -------------------------------------------

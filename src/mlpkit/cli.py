@@ -283,8 +283,21 @@ def _load_model(path: Path):
     return load(path)
 
 
-def _model_inputs(network: Any, X: Any) -> Any:
-    """Apply the preprocessing saved with the model, if any."""
+def _model_inputs(network: Any, X: Any, source: str, model: Path) -> Any:
+    """``X`` through the preprocessing saved with the model, once its width is checked.
+
+    ``source`` names where ``X`` came from, for the message if it does not fit.
+    """
+    import math
+
+    width, expected = math.prod(X.shape[1:]), math.prod(network.input_shape)
+    if width != expected:
+        shape = "x".join(map(str, network.input_shape))
+        raise UsageError(
+            f"{source} has {width} value{'' if width == 1 else 's'} per sample, but the model "
+            f"{model} takes {expected}"
+            + (f" ({shape} images)" if len(network.input_shape) > 1 else "")
+        )
     return network.preprocessor.transform(X) if network.preprocessor is not None else X
 
 
@@ -300,7 +313,8 @@ def _command_evaluate(args: argparse.Namespace) -> int:
     else:  # labels numbered as the model numbered its classes, not as the file sorts them
         classes = network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
         X, y, _ = datasets.read_table(args.data, args.target, classes=classes)
-    result = network.evaluate(_model_inputs(network, X), y)
+    source = f"--dataset {args.dataset} (its test split)" if args.dataset else str(args.data)
+    result = network.evaluate(_model_inputs(network, X, source, args.model), y)
     for key, value in result.items():
         print(f"{key} {value:.6f}")
     return EXIT_OK
@@ -313,7 +327,7 @@ def _command_predict(args: argparse.Namespace) -> int:
 
     network = _load_model(args.model)
     X, _ = read_features(args.input)
-    inputs = _model_inputs(network, X)
+    inputs = _model_inputs(network, X, str(args.input), args.model)
     # Everything is computed before the first line is written: an error leaves no
     # half-written output behind.
     if network.task == "regression":
