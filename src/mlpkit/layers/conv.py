@@ -8,6 +8,9 @@ matrix of the input (im2col, one row per output position, shape
     Y = P @ K + b                 (one matrix product)
     dK = P.T @ delta              db = delta.sum(0)
     dP = delta @ K.T              dX = col2im(dP): each patch's gradient added back
+
+``dP`` is never formed whole: each kernel offset's slice of it is one product
+added straight into its window of ``dX`` (``Windows.add_products``).
 """
 
 from __future__ import annotations
@@ -133,8 +136,7 @@ class Conv2D(Layer):
             delta.sum(axis=0, out=self.grads["b"])
         if not need_input_grad:
             return None
-        patch_grads = delta @ self.params["W"].reshape(-1, self.filters).T
-        return self._windows.add_patches(patch_grads, self._n)
+        return self._windows.add_products(delta, self.params["W"], self._n)
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
