@@ -164,14 +164,14 @@ def test_threaded_updates_are_bitwise_those_of_one_thread(optimizer, monkeypatch
 def test_update_threads_follow_the_environment_and_the_limit(monkeypatch):
     from mlpkit.optimizers import limit_update_threads, update_threads
 
-    for name in ("MLPKIT_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    assert update_threads() == 1
-    monkeypatch.setenv("MLPKIT_NUM_THREADS", "3")  # mlpkit's own setting first
+    monkeypatch.delenv("MLPKIT_NUM_THREADS", raising=False)
+    assert update_threads() == 1  # one unless asked
+    monkeypatch.setenv("MLPKIT_NUM_THREADS", "3")
     assert update_threads() == 3
     with limit_update_threads(2):  # a search worker's share of the cores
         assert update_threads() == 2
+        with limit_update_threads(5):  # a limit never adds threads
+            assert update_threads() == 3
     assert update_threads() == 3
     with pytest.raises(ValueError, match="threads must be an integer >= 1, got 0"):
         limit_update_threads(0).__enter__()

@@ -14,11 +14,12 @@ of ``CHUNK`` elements, every pass of the update over one chunk before the next:
 the chunk's weights, gradient, state and scratch stay in the core's cache, so
 memory is crossed once per step instead of once per pass (2.6x faster for the
 E3 CNN's 4.9-million-weight Adam update; each element gets the same operations
-in the same order, so the result is bitwise the same). A parameter of at least
-``THREADED_SIZE`` elements is split into one contiguous part per thread
-(``update_threads()``): NumPy's element-wise loops release the GIL, so the
-parts are updated at the same time, and the result is again bitwise the same.
-State that decays geometrically (a velocity
+in the same order, so the result is bitwise the same). With
+``MLPKIT_NUM_THREADS`` above 1, a parameter of at least ``THREADED_SIZE``
+elements is split into one contiguous part per thread (``update_threads()``):
+NumPy's element-wise loops release the GIL, so the parts are updated at the
+same time, and the result is again bitwise the same. State that decays
+geometrically (a velocity
 multiplied by the momentum each step) would, for weights whose gradient is
 almost always zero (MNIST's rarely inked border pixels), sink into subnormals,
 on which x86 arithmetic is many times slower. So every few steps the state
@@ -78,20 +79,13 @@ def limit_update_threads(threads: int) -> Iterator[None]:
 def update_threads() -> int:
     """Threads for large element-wise updates.
 
-    Inside ``limit_update_threads(n)``: ``n``. Otherwise ``MLPKIT_NUM_THREADS``
-    if set, else ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` (a process
-    told to keep BLAS to one thread keeps its updates to one too), else the
-    CPUs this process may run on.
+    ``MLPKIT_NUM_THREADS`` if set, else 1; inside ``limit_update_threads(n)``
+    at most ``n``. One by default: on a machine busy with other work, two
+    threads made E3 CNN epochs slower, not faster (``bench/update_threads.py``).
     """
-    if _thread_limit is not None:
-        return _thread_limit
-    for name in ("MLPKIT_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        value = os.environ.get(name, "").strip()
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    value = os.environ.get("MLPKIT_NUM_THREADS", "").strip()
+    threads = int(value) if value.isdigit() and int(value) > 0 else 1
+    return threads if _thread_limit is None else min(threads, _thread_limit)
 
 
 _pool: ThreadPoolExecutor | None = None
