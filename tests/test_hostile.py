@@ -449,6 +449,23 @@ def test_a_data_file_on_disk_is_checked_against_its_pin_and_rechecked_when_chang
     assert path.read_bytes() == b"swapped labels!!!!!"  # reported, not deleted
 
 
+@pytest.mark.parametrize("command", [["datasets"], ["download", "mnist"], ["run", "better-mnist"]])
+def test_mlpkit_data_naming_a_file_is_one_line(command, tmp_path, monkeypatch, capsys):
+    from mlpkit import cli
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a folder")
+    monkeypatch.setenv("MLPKIT_DATA", str(notes))
+    code = cli.main([*command, *(["--out", str(tmp_path / "out")] if command[0] == "run" else [])])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == (
+        f"mlpkit: error: MLPKIT_DATA={notes} is a file; set it to the folder that holds the "
+        "data sets"
+    )
+    assert notes.read_text() == "not a folder" and not (tmp_path / "out").exists()
+
+
 def test_a_swapped_dataset_file_is_refused_by_the_loader(tmp_path, monkeypatch):
     import shutil
 

@@ -37,9 +37,22 @@ class RemoteFile:
 
 
 def data_dir() -> Path:
-    """``$MLPKIT_DATA`` if set, else ``~/.cache/mlpkit``."""
+    """``$MLPKIT_DATA`` if set, else ``~/.cache/mlpkit``.
+
+    Raises
+    ------
+    NotADirectoryError
+        ``MLPKIT_DATA`` names a file.
+    """
     configured = os.environ.get("MLPKIT_DATA")
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "mlpkit"
+    if not configured:
+        return Path.home() / ".cache" / "mlpkit"
+    folder = Path(configured).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(
+            f"MLPKIT_DATA={configured} is a file; set it to the folder that holds the data sets"
+        )
+    return folder
 
 
 def sha256_of(path: Path) -> str:
