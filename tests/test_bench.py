@@ -75,3 +75,25 @@ def test_cnn_speed_prints_training_and_inference_tables():
     inference = [line for line in out.splitlines() if line.startswith(("| e3 |", "| conv |"))]
     assert len(inference) == 2
     assert all(float(line.split("|")[3]) > 0 for line in inference)  # mlpkit's memory rise
+
+
+@pytest.mark.slow
+def test_e3_training_compares_whole_trainings(monkeypatch):
+    pytest.importorskip("torch", reason="the benchmark compares with PyTorch")
+    from mlpkit.datasets import get_info
+
+    if not get_info("notmnist").present():
+        pytest.skip("the notMNIST sample is not here: set MLPKIT_DATA")
+    out = run_bench("e3_training.py", "--epochs", "1", "--letters", "64", "--threads", "1")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[-3:-1]}
+    assert rows.keys() == {"mlpkit", "pytorch"}
+    for cells in rows.values():
+        assert float(cells[1]) > 0 and 0 <= float(cells[5].rstrip("%")) <= 100
+    assert out.splitlines()[-1].startswith("mlpkit / pytorch time: ")
+
+
+@pytest.mark.slow
+def test_update_threads_compares_one_thread_with_two():
+    out = run_bench("update_threads.py", "--images", "64", "--epochs", "1", "--threads", "2")
+    assert "updates on 1 thread(s): " in out and "updates on 2 thread(s): " in out
+    assert out.splitlines()[-1].startswith("ratio 2 / 1: ")
