@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from mlpkit._validation import check_fraction, check_positive
+from mlpkit.layers._sums import column_sums
 from mlpkit.layers.base import Layer, Shape
 
 
@@ -57,7 +58,6 @@ class BatchNorm(Layer):
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive(epsilon, "epsilon")
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
-        self._ones = np.ones(0)
 
     def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
         channels = (input_shape[-1],)
@@ -83,11 +83,11 @@ class BatchNorm(Layer):
             Y += self.params["beta"] - self.buffers["moving_mean"] * scale
             return Y
         rows = X.reshape(-1, X.shape[-1])  # (M, channels)
-        mean = self._column_sums(rows)
+        mean = column_sums(rows)
         mean /= len(rows)
         centred = rows - mean
         squares = centred * centred
-        variance = self._column_sums(squares)
+        variance = column_sums(squares)
         variance /= len(rows)
         self._update_moving(mean, variance)
         inverse = 1 / np.sqrt(variance + X.dtype.type(self.epsilon))
@@ -97,12 +97,6 @@ class BatchNorm(Layer):
         Y = np.multiply(xhat, self.params["gamma"], out=squares)  # squares are summed: reuse
         Y += self.params["beta"]
         return Y.reshape(X.shape)
-
-    def _column_sums(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """``rows.sum(axis=0)`` for rows (M, channels), as one matrix-vector product."""
-        if len(self._ones) != len(rows) or self._ones.dtype != rows.dtype:
-            self._ones = np.ones(len(rows), rows.dtype)
-        return np.matmul(self._ones, rows, out=out)
 
     def _update_moving(self, mean: np.ndarray, variance: np.ndarray) -> None:
         keep = self.momentum
@@ -120,9 +114,9 @@ class BatchNorm(Layer):
         shape = dY.shape
         dY = dY.reshape(-1, shape[-1])  # (M, channels), as xhat
         xhat = xhat.reshape(dY.shape)
-        self._column_sums(dY, out=self.grads["beta"])
+        column_sums(dY, out=self.grads["beta"])
         product = dY * xhat
-        self._column_sums(product, out=self.grads["gamma"])
+        column_sums(product, out=self.grads["gamma"])
         if not need_input_grad:
             return None
         scale = self.params["gamma"] * inverse
