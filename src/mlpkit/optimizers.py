@@ -80,8 +80,8 @@ def update_threads() -> int:
     """Threads for large element-wise updates.
 
     ``MLPKIT_NUM_THREADS`` if set, else 1; inside ``limit_update_threads(n)``
-    at most ``n``. One by default: on a machine busy with other work, two
-    threads made E3 CNN epochs slower, not faster (``bench/update_threads.py``).
+    at most ``n``. One by default until ``bench/update_threads.py`` shows a
+    gain inside the training loop (on a busy machine two threads were 3% slower).
     """
     value = os.environ.get("MLPKIT_NUM_THREADS", "").strip()
     threads = int(value) if value.isdigit() and int(value) > 0 else 1
@@ -115,9 +115,12 @@ if hasattr(os, "register_at_fork"):
 def _each_chunk(body: Callable[..., None], *arrays: np.ndarray) -> None:
     """``body(*pieces)`` over matching ``CHUNK``-long pieces of same-shaped arrays.
 
-    Pieces are views, so ``body`` updates the arrays in place. A large
-    contiguous parameter is split into one contiguous part per thread, each
-    walked chunk by chunk; the pieces are the same as in one thread.
+    Pieces are views, so ``body`` updates the arrays in place. The pieces of a
+    large contiguous parameter are shared out among ``update_threads()``
+    threads as they ask for them, one at a time: on a busy machine a helper
+    thread that gets no core takes no piece, and the calling thread does them
+    all itself instead of waiting for it. The pieces are the same as in one
+    thread, so the result is bitwise the same.
     """
     size, threads = arrays[0].size, update_threads()
     if threads < 2 or size < THREADED_SIZE or not all(a.flags.c_contiguous for a in arrays):
@@ -125,18 +128,31 @@ def _each_chunk(body: Callable[..., None], *arrays: np.ndarray) -> None:
             body(*pieces)
         return
     flat = [a.reshape(-1) for a in arrays]
-    chunks = -(-size // CHUNK)
-    edges = [CHUNK * (chunks * part // threads) for part in range(threads)] + [size]
+    count = -(-size // CHUNK)
+    claims = itertools.count()  # next() on it is atomic under the GIL
+    finished, lock, state = threading.Event(), threading.Lock(), {"done": 0, "error": None}
 
-    def walk(low: int, high: int) -> None:
-        for start in range(low, high, CHUNK):
-            body(*(f[start : min(start + CHUNK, high)] for f in flat))
+    def work() -> None:
+        while (index := next(claims)) < count:
+            start = index * CHUNK
+            try:
+                body(*(f[start : start + CHUNK] for f in flat))
+            except BaseException as error:  # reported by the calling thread
+                state["error"] = error
+                finished.set()
+                return
+            with lock:
+                state["done"] += 1
+                if state["done"] == count:
+                    finished.set()
 
-    first, *others = itertools.pairwise(edges)
-    pending = [_workers(threads - 1).submit(walk, *part) for part in others]
-    walk(*first)
-    for future in pending:
-        future.result()
+    pool = _workers(threads - 1)
+    for _ in range(threads - 1):
+        pool.submit(work)
+    work()
+    finished.wait()  # the pieces other threads took (helpers that came late take none)
+    if state["error"] is not None:
+        raise state["error"]
 
 
 def _chunks(*arrays: np.ndarray) -> Iterable[tuple[np.ndarray, ...]]:
