@@ -249,3 +249,19 @@ def test_weights_that_decay_to_nearly_zero_are_flushed_before_turning_subnormal(
     assert w[0] == 0 and w[1] == 0  # below 2**20 * tiny: flushed
     np.testing.assert_array_equal(w[2:], kept)  # far above it: untouched
     assert not np.any((w != 0) & (np.abs(w) < tiny))
+
+
+def test_an_error_in_a_threaded_update_reaches_the_caller(monkeypatch):
+    from mlpkit import optimizers
+
+    monkeypatch.setenv("MLPKIT_NUM_THREADS", "2")
+    values = np.zeros(optimizers.THREADED_SIZE)
+    last_piece = values[-optimizers.CHUNK :]
+
+    def body(piece):
+        if np.shares_memory(piece, last_piece):
+            raise FloatingPointError("the last piece fails")
+        piece += 1
+
+    with pytest.raises(FloatingPointError, match="the last piece fails"):
+        optimizers._each_chunk(body, values)  # returns: no thread waits forever
