@@ -1,7 +1,7 @@
 """Optimiser updates on one thread against several, inside the training loop.
 
 ``mlpkit.optimizers`` splits the update of a very large parameter (the E3
-CNN's 6272 x 784 dense kernel) over ``update_threads()`` threads. In isolation
+CNN's 6272 x 784 dense kernel) over ``MLPKIT_NUM_THREADS`` threads. In isolation
 two threads halve the update; inside the loop, BLAS's worker threads may
 still be spinning on the other core after each product, so only epochs tell.
 Two copies of the E3 network train side by side on the same MNIST images,
@@ -15,13 +15,13 @@ they take turns epoch by epoch (median of ``--epochs`` after a warm-up).
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 from _common import machine_header, median_epochs, mlpkit_epoch, mnist
 from cnn_speed import mlpkit_layers
 
 import mlpkit as mk
-from mlpkit.optimizers import limit_update_threads, update_threads
 
 
 class Trainer:
@@ -35,8 +35,8 @@ class Trainer:
         self.rng = np.random.default_rng(0)
 
     def epoch(self) -> float:
-        with limit_update_threads(self.threads):
-            return mlpkit_epoch(self.net, self.X, self.y, self.optimizer, self.batch, self.rng)
+        os.environ["MLPKIT_NUM_THREADS"] = str(self.threads)  # read at every update
+        return mlpkit_epoch(self.net, self.X, self.y, self.optimizer, self.batch, self.rng)
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--images", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=update_threads())
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     X_train, y_train, _, _, note = mnist()
     X = X_train[: args.images].reshape(-1, 28, 28, 1)

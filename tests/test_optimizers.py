@@ -161,22 +161,6 @@ def test_threaded_updates_are_bitwise_those_of_one_thread(optimizer, monkeypatch
     np.testing.assert_array_equal(found["3"], found["1"])
 
 
-def test_update_threads_follow_the_environment_and_the_limit(monkeypatch):
-    from mlpkit.optimizers import limit_update_threads, update_threads
-
-    monkeypatch.delenv("MLPKIT_NUM_THREADS", raising=False)
-    assert update_threads() == 1  # one unless asked
-    monkeypatch.setenv("MLPKIT_NUM_THREADS", "3")
-    assert update_threads() == 3
-    with limit_update_threads(2):  # a search worker's share of the cores
-        assert update_threads() == 2
-        with limit_update_threads(5):  # a limit never adds threads
-            assert update_threads() == 3
-    assert update_threads() == 3
-    with pytest.raises(ValueError, match="threads must be an integer >= 1, got 0"):
-        limit_update_threads(0).__enter__()
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "optimizer",
@@ -249,19 +233,3 @@ def test_weights_that_decay_to_nearly_zero_are_flushed_before_turning_subnormal(
     assert w[0] == 0 and w[1] == 0  # below 2**20 * tiny: flushed
     np.testing.assert_array_equal(w[2:], kept)  # far above it: untouched
     assert not np.any((w != 0) & (np.abs(w) < tiny))
-
-
-def test_an_error_in_a_threaded_update_reaches_the_caller(monkeypatch):
-    from mlpkit import optimizers
-
-    monkeypatch.setenv("MLPKIT_NUM_THREADS", "2")
-    values = np.zeros(optimizers.THREADED_SIZE)
-    last_piece = values[-optimizers.CHUNK :]
-
-    def body(piece):
-        if np.shares_memory(piece, last_piece):
-            raise FloatingPointError("the last piece fails")
-        piece += 1
-
-    with pytest.raises(FloatingPointError, match="the last piece fails"):
-        optimizers._each_chunk(body, values)  # returns: no thread waits forever

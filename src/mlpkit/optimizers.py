@@ -16,8 +16,8 @@ memory is crossed once per step instead of once per pass (2.6x faster for the
 E3 CNN's 4.9-million-weight Adam update; each element gets the same operations
 in the same order, so the result is bitwise the same). With
 ``MLPKIT_NUM_THREADS`` above 1, a parameter of at least ``THREADED_SIZE``
-elements is split into one contiguous part per thread (``update_threads()``):
-NumPy's element-wise loops release the GIL, so the parts are updated at the
+elements is shared out in chunks among threads (``mlpkit._threads``):
+NumPy's element-wise loops release the GIL, so the chunks are updated at the
 same time, and the result is again bitwise the same. State that decays
 geometrically (a velocity
 multiplied by the momentum each step) would, for weights whose gradient is
@@ -29,16 +29,12 @@ number are set to zero: far too small to move a weight, and never subnormal.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import math
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from mlpkit._threads import mlpkit_threads, share_out
 from mlpkit._validation import check_fraction, check_int, check_positive, resolve
 
 ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
@@ -52,107 +48,36 @@ WEIGHT_FLUSH_EVERY = 64
 CHUNK = 32768
 
 
-#: Parameters at least this large are updated by ``update_threads()`` threads.
+#: Parameters at least this large are updated by ``mlpkit_threads()`` threads.
 #: Only very large ones: two threads on MLP-sized matrices were slower inside
 #: the training loop (docs/PERFORMANCE.md), where BLAS's waiting threads hold the cores.
 THREADED_SIZE = 64 * CHUNK
-
-
-_thread_limit: int | None = None
-
-
-@contextlib.contextmanager
-def limit_update_threads(threads: int) -> Iterator[None]:
-    """Within the block, large updates use at most ``threads`` threads.
-
-    For worker processes that share the cores (a search's trials), as
-    ``threadpoolctl.threadpool_limits`` does for BLAS.
-    """
-    global _thread_limit
-    previous, _thread_limit = _thread_limit, check_int(threads, "threads")
-    try:
-        yield
-    finally:
-        _thread_limit = previous
-
-
-def update_threads() -> int:
-    """Threads for large element-wise updates.
-
-    ``MLPKIT_NUM_THREADS`` if set, else 1; inside ``limit_update_threads(n)``
-    at most ``n``. One by default until ``bench/update_threads.py`` shows a
-    gain inside the training loop (on a busy machine two threads were 3% slower).
-    """
-    value = os.environ.get("MLPKIT_NUM_THREADS", "").strip()
-    threads = int(value) if value.isdigit() and int(value) > 0 else 1
-    return threads if _thread_limit is None else min(threads, _thread_limit)
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _workers(count: int) -> ThreadPoolExecutor:
-    """A pool of ``count`` threads, made once and kept (replaced if ``count`` changes)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool._max_workers != count:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(count, thread_name_prefix="mlpkit-update")
-        return _pool
-
-
-def _forget_pool() -> None:
-    global _pool
-    _pool = None  # a forked child has the pool object but not its threads
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _each_chunk(body: Callable[..., None], *arrays: np.ndarray) -> None:
     """``body(*pieces)`` over matching ``CHUNK``-long pieces of same-shaped arrays.
 
     Pieces are views, so ``body`` updates the arrays in place. The pieces of a
-    large contiguous parameter are shared out among ``update_threads()``
-    threads as they ask for them, one at a time: on a busy machine a helper
-    thread that gets no core takes no piece, and the calling thread does them
-    all itself instead of waiting for it. The pieces are the same as in one
-    thread, so the result is bitwise the same.
+    large contiguous parameter are shared out among ``mlpkit_threads()``
+    threads as they ask for them (``share_out``); they are the same pieces as
+    in one thread, so the result is bitwise the same.
     """
-    size, threads = arrays[0].size, update_threads()
-    if threads < 2 or size < THREADED_SIZE or not all(a.flags.c_contiguous for a in arrays):
+    size = arrays[0].size
+    if (
+        mlpkit_threads() < 2
+        or size < THREADED_SIZE
+        or not all(a.flags.c_contiguous for a in arrays)
+    ):
         for pieces in _chunks(*arrays):
             body(*pieces)
         return
     flat = [a.reshape(-1) for a in arrays]
-    count = -(-size // CHUNK)
-    claims = itertools.count()  # next() on it is atomic under the GIL
-    finished, lock, state = threading.Event(), threading.Lock(), {"done": 0, "error": None}
 
-    def work() -> None:
-        while (index := next(claims)) < count:
-            start = index * CHUNK
-            try:
-                body(*(f[start : start + CHUNK] for f in flat))
-            except BaseException as error:  # reported by the calling thread
-                state["error"] = error
-                finished.set()
-                return
-            with lock:
-                state["done"] += 1
-                if state["done"] == count:
-                    finished.set()
+    def piece(index: int) -> None:
+        start = index * CHUNK
+        body(*(f[start : start + CHUNK] for f in flat))
 
-    pool = _workers(threads - 1)
-    for _ in range(threads - 1):
-        pool.submit(work)
-    work()
-    finished.wait()  # the pieces other threads took (helpers that came late take none)
-    if state["error"] is not None:
-        raise state["error"]
+    share_out(piece, -(-size // CHUNK))
 
 
 def _chunks(*arrays: np.ndarray) -> Iterable[tuple[np.ndarray, ...]]:
