@@ -15,10 +15,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "mlpkit"
 
 # The floors of DESIGN.md, as module-name prefixes. Floor 0 and 1 are DESIGN's
 # first floor split in two: _validation and _version import nothing from
-# mlpkit; metrics and initializers import only them.
+# mlpkit; metrics, initializers and _threads import only them.
 FLOORS = {
     0: ["mlpkit._validation", "mlpkit._version"],
-    1: ["mlpkit.metrics", "mlpkit.initializers"],
+    1: ["mlpkit.metrics", "mlpkit.initializers", "mlpkit._threads"],
     2: [
         "mlpkit.layers",
         "mlpkit.losses",
