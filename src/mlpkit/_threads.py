@@ -5,8 +5,9 @@ update can run on several cores at once. ``share_out`` hands the pieces out
 one at a time to whichever thread asks next: on a machine busy with other
 work, a helper thread that gets no core takes no piece and the calling
 thread does them all, rather than waiting for a fixed half that has not
-started. (Fixed halves made E3 CNN epochs 2.16x slower on a busy machine;
-pieces on demand, 1.03x.)
+started. On a busy machine that is still not enough (E3 CNN epochs took 2.16x
+as long with fixed halves, 1.94x with pieces on demand: a thread holding
+Python's lock can lose its core), hence one thread by default.
 
 How many threads: ``MLPKIT_NUM_THREADS`` if set, else 1, and within
 ``limit_threads(n)`` at most ``n``.
@@ -45,7 +46,7 @@ def mlpkit_threads() -> int:
     """``MLPKIT_NUM_THREADS`` if set, else 1; inside ``limit_threads(n)`` at most ``n``.
 
     One by default until ``bench/update_threads.py`` shows a gain inside the
-    training loop (on a busy machine two threads were 3% slower than one).
+    training loop on an idle machine (docs/PERFORMANCE.md).
     """
     value = os.environ.get("MLPKIT_NUM_THREADS", "").strip()
     threads = int(value) if value.isdigit() and int(value) > 0 else 1
