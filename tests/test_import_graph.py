@@ -46,6 +46,7 @@ FLOORS = {
         "mlpkit.sklearn",
         "mlpkit.cli",
         "mlpkit.cli_errors",
+        "mlpkit.cli_parser",
     ],
     4: ["mlpkit", "mlpkit.__main__"],  # the package's face: it may import anything
 }
