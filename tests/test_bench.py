@@ -97,3 +97,13 @@ def test_update_threads_compares_one_thread_with_two():
     out = run_bench("update_threads.py", "--images", "64", "--epochs", "1", "--threads", "2")
     assert "updates on 1 thread(s): " in out and "updates on 2 thread(s): " in out
     assert out.splitlines()[-1].startswith("ratio 2 / 1: ")
+
+
+@pytest.mark.slow
+def test_adam_update_times_numpy_against_pytorch():
+    pytest.importorskip("torch")
+    out = run_bench("adam_update.py", "--rows", "64", "--columns", "32", "--repeats", "2")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines()}
+    for name in ("mlpkit Adam, 1 thread", "torch.optim.Adam, 2 threads (default)"):
+        assert name in rows, out
+    assert rows["torch.optim.Adam, 2 threads (default)"].rstrip(" |").endswith("1.00")
