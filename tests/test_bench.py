@@ -107,3 +107,12 @@ def test_adam_update_times_numpy_against_pytorch():
     for name in ("mlpkit Adam, 1 thread", "torch.optim.Adam, 2 threads (default)"):
         assert name in rows, out
     assert rows["torch.optim.Adam, 2 threads (default)"].rstrip(" |").endswith("1.00")
+
+
+@pytest.mark.slow
+def test_conv_floor_sets_numpy_products_against_the_pytorch_layer():
+    pytest.importorskip("torch")
+    out = run_bench("conv_floor.py", "--batch", "2", "--repeats", "1")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines()}
+    assert "NumPy: the three products together" in rows, out
+    assert rows["PyTorch conv2d forward + backward"].rstrip(" |").endswith("1.00")
