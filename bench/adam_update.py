@@ -21,24 +21,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
-from _common import machine_header, markdown_table
+from _common import machine_header, markdown_table, median_time
 
 import mlpkit as mk
 
 
-def median_ms(step: Callable[[], object], repeats: int) -> float:
-    step()  # warm-up: state arrays, compiled code, thread pools
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+def median_ms(run: Callable[[], object], repeats: int) -> float:
+    """Milliseconds: the median of ``repeats`` calls after one warm-up call."""
+    run()
+    return 1e3 * median_time(run, repeats)
 
 
 def mlpkit_step(weights: np.ndarray, grad: np.ndarray, threads: int) -> Callable[[], None]:

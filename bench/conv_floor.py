@@ -24,22 +24,16 @@ them lets an im2col convolution on this BLAS match PyTorch.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
-from _common import machine_header, markdown_table
+from _common import machine_header, markdown_table, median_time
 
 
 def median_ms(run: Callable[[], object], repeats: int) -> float:
+    """Milliseconds: the median of ``repeats`` calls after one warm-up call."""
     run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return 1e3 * median_time(run, repeats)
 
 
 def numpy_products(n: int, rng: np.random.Generator) -> dict[str, Callable[[], object]]:
