@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "mlpkit"
 # mlpkit; metrics, initializers and _threads import only them.
 FLOORS = {
     0: ["mlpkit._validation", "mlpkit._version"],
-    1: ["mlpkit.metrics", "mlpkit.initializers", "mlpkit._threads"],
+    1: ["mlpkit.metrics", "mlpkit.initializers", "mlpkit._threads", "mlpkit._figures"],
     2: [
         "mlpkit.layers",
         "mlpkit.losses",
@@ -31,6 +31,8 @@ FLOORS = {
         "mlpkit.gradcheck",
         "mlpkit.io",
         "mlpkit.datasets",
+        "mlpkit.summary",
+        "mlpkit.curves",
     ],
     3: [
         "mlpkit.recipes",

@@ -11,7 +11,7 @@ from typing import Any
 from mlpkit import initializers, losses, metrics, optimizers
 from mlpkit._version import __version__
 from mlpkit.builders import mlp, network_from_config
-from mlpkit.callbacks import EarlyStopping, EvaluateSets
+from mlpkit.callbacks import EarlyStopping, EvaluateSets, LivePlot
 from mlpkit.gradcheck import gradcheck
 from mlpkit.layers import (
     AvgPool2D,
@@ -69,6 +69,7 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "Linear",
+    "LivePlot",
     "MaxPool2D",
     "Network",
     "RMSprop",

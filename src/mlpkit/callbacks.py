@@ -1,4 +1,4 @@
-"""Callbacks that training runs use: early stopping and extra evaluated sets.
+"""Callbacks that training runs use: early stopping, extra evaluated sets, live curves.
 
 (Checkpoints are in ``checkpoint.py``, progress bars in ``progress.py``.)
 """
@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from mlpkit._validation import check_int, check_positive
-from mlpkit.training import Callback, TrainableNetwork
+from mlpkit.curves import learning_curves
+from mlpkit.training import Callback, History, TrainableNetwork
 
 
 class EarlyStopping(Callback):
@@ -131,3 +134,76 @@ class EvaluateSets(Callback):
                 for key, value in self.network.evaluate(X, y).items():
                     logs[f"{name}_{key}"] = value
         return False
+
+
+class LivePlot(Callback):
+    """Redraw the learning curves under the notebook cell that trains, as epochs finish.
+
+    The figure (``mlpkit.plots.learning_curves``: loss and accuracy, train,
+    validation and test) appears after the first drawn epoch and is replaced
+    in place every ``every`` epochs, and after the last one. Outside a Jupyter
+    kernel (a terminal, a script, a test run) it draws nothing and imports
+    nothing: progress bars are the live view there. Put it after an
+    ``EvaluateSets`` callback to see the test curves too.
+
+    Parameters
+    ----------
+    every : int
+        Epochs between redraws (drawing takes a few tenths of a second).
+    display : callable, optional
+        ``display(figure, display_id=True)`` returning a handle with
+        ``update(figure)``, as ``IPython.display.display``; found by itself
+        in a notebook.
+    """
+
+    def __init__(self, every: int = 1, display: Callable[..., Any] | None = None) -> None:
+        self.every = check_int(every, "every")
+        self.display = display
+        self.history = History()
+        self._show: Callable[..., Any] | None = None
+        self._handle: Any = None
+        self._drawn = -1
+
+    def on_train_begin(self, network: TrainableNetwork) -> None:
+        self.history = History()
+        self._show = self.display or _notebook_display()
+        self._handle, self._drawn = None, -1
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        self.history.append(epoch, logs)
+        if (epoch + 1) % self.every == 0:
+            self._draw()
+        return False
+
+    def on_train_end(self, network: TrainableNetwork) -> None:
+        if self.history.epochs and self._drawn != len(self.history.epochs):
+            self._draw()
+
+    def _draw(self) -> None:
+        if self._show is None:
+            return
+        figure = learning_curves(self.history)
+        if self._handle is None:
+            self._handle = self._show(figure, display_id=True)
+        else:
+            self._handle.update(figure)
+        self._drawn = len(self.history.epochs)
+
+
+def _notebook_display() -> Callable[..., Any] | None:
+    """IPython's ``display`` inside a Jupyter kernel, else None.
+
+    Only looked up when IPython is already loaded (a kernel always has it), so
+    that a script never pays for importing it.
+    """
+    if "IPython" not in sys.modules:
+        return None
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or "IPKernelApp" not in shell.config:  # terminal IPython: no kernel
+        return None
+    return display

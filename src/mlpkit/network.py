@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from mlpkit import losses, training
+from mlpkit import losses, summary, training
 from mlpkit._validation import as_float_dtype, as_rng, check_array
 from mlpkit.layers import Layer, activations
 from mlpkit.layers.base import (
@@ -421,23 +421,11 @@ class Network:
         ``None`` stands for the batch axis. Non-trainable parameters are the
         buffers (a BatchNorm's moving statistics).
         """
-        rows = [("#", "layer", "output shape", "params")]
-        for index, (layer, shape) in enumerate(zip(self.layers, self.shapes, strict=True)):
-            count = layer.n_parameters + sum(b.size for b in layer.buffers.values())
-            rows.append((str(index), repr(layer), str((None, *shape)), f"{count:,}"))
-        widths = [max(len(row[c]) for row in rows) for c in range(4)]
-        dtype = np.dtype(self.dtype).name
-        lines = [f"input shape {(None, *self.input_shape)}, {dtype}, {self.task}"]
-        for row in rows:
-            cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=False)]
-            lines.append("  ".join([*cells, row[3].rjust(widths[3])]))
-        buffers = sum(b.size for _, b in self.buffers())
-        lines += [
-            f"Total params: {self.n_parameters + buffers:,}",
-            f"Trainable params: {self.n_parameters:,}",
-            f"Non-trainable params: {buffers:,}",
-        ]
-        return "\n".join(lines)
+        return summary.as_text(self)
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table: what Jupyter shows for a network."""
+        return summary.as_html(self)
 
     def __repr__(self) -> str:
         return (

@@ -1,8 +1,9 @@
 """Pictures of data, training and networks (matplotlib, imported on first use).
 
 Every function draws on the axes it is given (``ax=``) or on a new figure,
-and returns the axes or figure; none calls ``plt.show()``. In a notebook the
-returned figure displays itself; a script saves it with ``fig.savefig``.
+and returns the axes or figure; none calls ``plt.show()``. New figures stay
+out of pyplot's registry (``mlpkit._figures``): in a notebook a cell that
+returns one shows it once, inline; a script saves it with ``fig.savefig``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from mlpkit import _figures
+from mlpkit.curves import learning_curves as learning_curves  # part of this module's API
 from mlpkit.layers import Layer
 from mlpkit.network import Network
 
@@ -21,61 +24,28 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from mlpkit.training import History
 
-_TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
+def new_figure(**kwargs) -> Figure:
+    """An empty figure for several plots (``ax=``); a notebook cell that returns it shows it.
+
+    ``kwargs`` as for matplotlib's ``Figure`` (``figsize=(12, 4)``); add axes
+    with ``fig.subplots(1, 3)``. Unlike ``plt.figure``, it stays out of
+    pyplot's registry (see this module's docstring).
+    """
+    return _figures.figure(**kwargs)
 
 
-def _pyplot():
-    import matplotlib.pyplot as plt  # imported here: matplotlib is optional and slow to import
+def _colormap(name: str):
+    import matplotlib  # imported here: matplotlib is optional and slow to import
 
-    return plt
+    return matplotlib.colormaps[name]
 
 
 def _axes(ax, **figure_kwargs):
     if ax is not None:
         return ax.figure, ax
-    fig, ax = _pyplot().subplots(**figure_kwargs)
+    fig, ax = _figures.subplots(**figure_kwargs)
     return fig, ax
-
-
-def _finite(values: Sequence[float], epochs: Sequence[int]) -> tuple[list[int], list[float]]:
-    pairs = [(e + 1, v) for e, v in zip(epochs, values, strict=True) if math.isfinite(v)]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-def learning_curves(history: History, fig: Figure | None = None) -> Figure:
-    """Loss and accuracy per epoch for train, validation and test, side by side.
-
-    Parameters
-    ----------
-    history : History
-        From ``fit``; ``test_*`` records come from ``EvaluateSets``.
-    fig : Figure, optional
-        Drawn on (two axes are added); a new figure by default.
-
-    Returns
-    -------
-    Figure
-    """
-    if fig is None:
-        fig = _pyplot().figure(figsize=(10, 4))
-    loss_ax, acc_ax = fig.subplots(1, 2)
-    series = [("", "train", _TRAIN), ("val_", "valid", _VALID), ("test_", "test", _TEST)]
-    for prefix, label, colour in series:
-        for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-            key = f"{prefix}{metric}"
-            if key in history:
-                x, y = _finite(history[key], history.epochs)
-                ax.plot(x, y, color=colour, label=label, marker="." if len(x) < 30 else None)
-    for ax, title in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-        ax.set_xlabel("epoch")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend()
-    fig.tight_layout()
-    return fig
 
 
 def confusion_matrix(
@@ -122,8 +92,40 @@ def _grid(X: np.ndarray, resolution: int, margin: float = 0.1):
 
 
 def _class_colours(k: int) -> np.ndarray:
-    cmap = _pyplot().get_cmap("tab10")
+    cmap = _colormap("tab10")
     return np.array([cmap(i % 10)[:3] for i in range(k)])
+
+
+def points(
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    classes: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str = "",
+) -> Axes:
+    """2-D points coloured by class (the colours of ``decision_regions``): a first look at a set.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, 2)
+    y : array-like of shape (n,)
+        Class indices.
+    classes : sequence of str, optional
+        Legend names, by class index.
+    """
+    X, y = np.asarray(X, float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"points draws 2-D points, got X of shape {X.shape}")
+    _fig, ax = _axes(ax, figsize=(5, 4))
+    colours = _class_colours(max(int(y.max()) + 1, 2) if len(y) else 2)
+    for label in np.unique(y):
+        chosen = X[y == label]
+        name = classes[label] if classes is not None else f"class {label}"
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=5, color=colours[label], label=name)
+    ax.legend(fontsize=8)
+    ax.set_title(title or f"{len(X)} points")
+    return ax
 
 
 def decision_regions(
@@ -225,7 +227,7 @@ def _test_points(
 def _image_figure(n: int, columns: int | None = None):
     columns = columns or min(n, max(1, math.ceil(math.sqrt(n))))
     rows = max(1, math.ceil(n / columns))
-    fig, axes = _pyplot().subplots(
+    fig, axes = _figures.subplots(
         rows, columns, figsize=(1.2 * columns, 1.35 * rows), squeeze=False
     )
     for ax in axes.ravel():
@@ -278,7 +280,12 @@ def first_layer_weights(
         limit = np.abs(W[:, j]).max() or 1.0
         ax.imshow(W[:, j].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"unit {j}", fontsize=7)
-    fig.suptitle(title or f"first-layer weights of {W.shape[1]} hidden units")
+    shown = (
+        f"{W.shape[1]}"
+        if W.shape[1] == kernel.shape[1]
+        else f"first {W.shape[1]} of {kernel.shape[1]}"
+    )
+    fig.suptitle(title or f"first-layer weights of {shown} hidden units")
     fig.tight_layout()
     return fig
 
@@ -406,7 +413,9 @@ def conv_filters(network: Network, n: int = 32, title: str = "") -> Figure:
         limit = np.abs(W[:, :, f]).max() or 1.0
         ax.imshow(W[:, :, f], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"filter {f}", fontsize=7)
-    fig.suptitle(title or f"first-layer filters ({W.shape[0]}x{W.shape[1]})")
+    total = convolutions[0][1].filters
+    shown = f"{total}" if W.shape[-1] == total else f"first {W.shape[-1]} of {total}"
+    fig.suptitle(title or f"first-layer filters ({W.shape[0]}x{W.shape[1]}): {shown}")
     fig.tight_layout()
     return fig
 
@@ -426,7 +435,7 @@ def feature_maps(network: Network, x: npt.ArrayLike, channels: int = 8) -> Figur
         if layer.name == "conv2d":
             maps[index] = out[0].copy()  # (h, w, filters)
     shown = min(channels, max(m.shape[-1] for m in maps.values()))
-    fig, axes = _pyplot().subplots(
+    fig, axes = _figures.subplots(
         len(maps), shown, figsize=(1.3 * shown, 1.5 * len(maps)), squeeze=False
     )
     for row, (index, fmap) in zip(axes, maps.items(), strict=True):

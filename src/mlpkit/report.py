@@ -113,12 +113,9 @@ def write_report(run_dir: Path, config, metrics, history, network: Network, data
     if config["report"]["plots"]:
         figures = make_plots(config, metrics, history, network, data)
         if figures:
-            import matplotlib.pyplot as plt
-
             (run_dir / "plots").mkdir(exist_ok=True)
             for stem, figure in figures.items():
                 images[stem] = _png(figure)
-                plt.close(figure)
                 target = run_dir / "plots" / f"{stem}.png"
                 atomic_write(target, lambda handle, data=images[stem]: handle.write(data))
     page = render_html(config, metrics, network, images)

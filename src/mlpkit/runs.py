@@ -18,7 +18,7 @@ import io
 import json
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,8 +92,14 @@ def run(
     *,
     quiet: bool = False,
     stop: StopRequest | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> RunResult:
-    """Run ``config`` (a resolved recipe) into ``run_dir``, which must not hold a run yet."""
+    """Run ``config`` (a resolved recipe) into ``run_dir``, which must not hold a run yet.
+
+    ``callbacks`` watch the training besides the run's own (a notebook's
+    ``LivePlot``); they see each epoch's complete logs and must not change
+    the training, so that the run stays the one ``mlpkit run`` makes.
+    """
     started = time.perf_counter()
     run_dir = Path(run_dir)
     _check_new_run_folder(run_dir)
@@ -110,7 +116,7 @@ def run(
         _check_new_run_folder(run_dir)  # again: another run may have begun meanwhile
         write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
         write_text(run_dir / "config.toml", to_toml(config))
-        return _train(config, run_dir, data, parts, None, quiet, stop, started)
+        return _train(config, run_dir, data, parts, None, quiet, stop, started, callbacks)
 
 
 _LOCK = ".lock"
@@ -251,7 +257,9 @@ def _check_monitor(monitor: str, data: RunData) -> None:
         )
 
 
-def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, stop, started):
+def _train(
+    config, run_dir: Path, data: RunData, parts: Parts, state, quiet, stop, started, watchers=()
+):
     train = config["train"]
     network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
@@ -275,6 +283,7 @@ def _train(config, run_dir: Path, data: RunData, parts: Parts, state, quiet, sto
     n_batches = -(-len(data.X_train) // (batch_size or len(data.X_train)))
     progress = make_progress(train["epochs"], n_batches, initial_epoch, quiet)
     callbacks += [c for c in (progress, stop) if c is not None]
+    callbacks += list(watchers)
     saver = Checkpoint(
         run_dir / "checkpoint.npz", optimizer, rng, train["checkpoint_every"], stopper, history
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mlpkit import _figures
 from mlpkit.recipes import apply_overrides, to_toml
 
 if TYPE_CHECKING:
@@ -140,10 +141,7 @@ def write_outputs(result: SearchResult, config: dict[str, Any], plots: bool = Tr
 
 
 def _save(figure: Any, path: str) -> Path:
-    import matplotlib.pyplot as plt
-
     figure.savefig(path, dpi=90)
-    plt.close(figure)
     return Path(path)
 
 
@@ -163,7 +161,7 @@ def search_scores(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[s
     """
     if len(keys) == 2:
         return _heat_map(rows, keys)
-    fig, axes = _pyplot().subplots(
+    fig, axes = _figures.subplots(
         1, max(1, len(keys)), figsize=(4 * max(1, len(keys)), 3.5), squeeze=False
     )
     for ax, key in zip(axes[0], keys or [""], strict=False):
@@ -188,7 +186,7 @@ def _heat_map(rows: Sequence[tuple[dict[str, str], float]], keys: Sequence[str])
     grid = np.full((len(ys), len(xs)), np.nan)
     for settings, score in rows:
         grid[ys.index(settings[keys[1]]), xs.index(settings[keys[0]])] = score
-    fig, ax = _pyplot().subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2))
+    fig, ax = _figures.subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2))
     image = ax.imshow(grid, cmap="viridis", origin="lower", aspect="auto")
     middle = np.nanmean([np.nanmin(grid), np.nanmax(grid)])
     for (i, j), value in np.ndenumerate(grid):
@@ -226,7 +224,7 @@ def _as_number(text: str) -> Any:
 
 def search_curves(table: Sequence[dict[str, Any]]) -> Figure:
     """Validation curves (seed 0's) of the best configurations of a search, best first."""
-    fig, ax = _pyplot().subplots(figsize=(7, 4))
+    fig, ax = _figures.subplots(figsize=(7, 4))
     for rank, row in enumerate(table, 1):
         history = row["histories"][0]
         key = "val_accuracy" if "val_accuracy" in history else "val_r2"
@@ -241,9 +239,3 @@ def search_curves(table: Sequence[dict[str, Any]]) -> Figure:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
-
-
-def _pyplot():
-    import matplotlib.pyplot as plt  # imported here: matplotlib is optional and slow to import
-
-    return plt

@@ -139,6 +139,16 @@ class History:
         """The names of the records."""
         return list(self.records)
 
+    def plot(self):
+        """Loss and accuracy per epoch, side by side (``mlpkit.plots.learning_curves``).
+
+        Returns the matplotlib Figure; in a notebook, a cell that ends with
+        ``history.plot()`` shows it.
+        """
+        from mlpkit.curves import learning_curves  # matplotlib loads only when asked
+
+        return learning_curves(self)
+
     def as_dict(self) -> dict[str, list[float]]:
         """``{"epoch": [...], name: [...]}``: ready for CSV or JSON."""
         return {
