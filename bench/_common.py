@@ -99,6 +99,19 @@ def median_time(function: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def median_ms(run: Callable[[], object], repeats: int) -> float:
+    """Milliseconds: the median of ``repeats`` calls after one warm-up call."""
+    run()
+    return 1e3 * median_time(run, repeats)
+
+
+def ratio_table(timings: dict[str, float], reference: str, header: list[str]) -> str:
+    """A Markdown table of ``timings`` (ms): name, time, ratio to ``timings[reference]``."""
+    base = timings[reference]
+    rows = [[name, f"{ms:.1f}", f"{ms / base:.2f}"] for name, ms in timings.items()]
+    return markdown_table(header, rows)
+
+
 def machine_header() -> str:
     """Lines describing where the numbers were measured."""
     import numpy

@@ -24,15 +24,9 @@ import os
 from collections.abc import Callable
 
 import numpy as np
-from _common import machine_header, markdown_table, median_time
+from _common import machine_header, median_ms, ratio_table
 
 import mlpkit as mk
-
-
-def median_ms(run: Callable[[], object], repeats: int) -> float:
-    """Milliseconds: the median of ``repeats`` calls after one warm-up call."""
-    run()
-    return 1e3 * median_time(run, repeats)
 
 
 def mlpkit_step(weights: np.ndarray, grad: np.ndarray, threads: int) -> Callable[[], None]:
@@ -109,9 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     if not compiled:
         print("(numba is not installed: no compiled row)")
     timings |= {name: median_ms(step, args.repeats) for name, step in compiled.items()}
-    reference = timings["torch.optim.Adam, 2 threads (default)"]
-    rows = [[name, f"{ms:.1f}", f"{ms / reference:.2f}"] for name, ms in timings.items()]
-    print(markdown_table(["update", "ms per step", "/ PyTorch default"], rows))
+    reference = "torch.optim.Adam, 2 threads (default)"
+    print(ratio_table(timings, reference, ["update", "ms per step", "/ PyTorch default"]))
     return 0
 
 

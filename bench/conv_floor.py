@@ -27,13 +27,7 @@ import argparse
 from collections.abc import Callable
 
 import numpy as np
-from _common import machine_header, markdown_table, median_time
-
-
-def median_ms(run: Callable[[], object], repeats: int) -> float:
-    """Milliseconds: the median of ``repeats`` calls after one warm-up call."""
-    run()
-    return 1e3 * median_time(run, repeats)
+from _common import machine_header, median_ms, ratio_table
 
 
 def numpy_products(n: int, rng: np.random.Generator) -> dict[str, Callable[[], object]]:
@@ -87,9 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     timings = {name: median_ms(run, args.repeats) for name, run in runs.items()}
     products = sum(ms for name, ms in timings.items() if name.startswith("NumPy"))
     timings["NumPy: the three products together"] = products
-    whole = timings["PyTorch conv2d forward + backward"]
-    rows = [[name, f"{ms:.1f}", f"{ms / whole:.2f}"] for name, ms in timings.items()]
-    print(markdown_table(["work", "ms", "/ PyTorch forward + backward"], rows))
+    whole = "PyTorch conv2d forward + backward"
+    print(ratio_table(timings, whole, ["work", "ms", "/ PyTorch forward + backward"]))
     return 0
 
 

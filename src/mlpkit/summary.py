@@ -13,12 +13,12 @@ import numpy as np
 
 # ``network`` below is a ``mlpkit.Network``; it is not imported, even for types,
 # because network.py imports this module.
-Network = Any
+_Network = Any
 
 HEADER = ("#", "layer", "output shape", "params")
 
 
-def rows(network: Network) -> list[tuple[str, str, str, str]]:
+def rows(network: _Network) -> list[tuple[str, str, str, str]]:
     """One ``(index, layer, output shape, parameters)`` row per layer, as text.
 
     ``None`` stands for the batch axis; the count includes the layer's buffers
@@ -31,13 +31,13 @@ def rows(network: Network) -> list[tuple[str, str, str, str]]:
     return found
 
 
-def heading(network: Network) -> str:
+def heading(network: _Network) -> str:
     """``input shape (None, ...), dtype, task``."""
     dtype = np.dtype(network.dtype).name
     return f"input shape {(None, *network.input_shape)}, {dtype}, {network.task}"
 
 
-def totals(network: Network) -> list[str]:
+def totals(network: _Network) -> list[str]:
     """The total, trainable and non-trainable (buffer) parameter counts, one line each."""
     buffers = sum(b.size for _, b in network.buffers())
     return [
@@ -47,7 +47,7 @@ def totals(network: Network) -> list[str]:
     ]
 
 
-def as_text(network: Network) -> str:
+def as_text(network: _Network) -> str:
     """The summary as aligned plain text."""
     table = [HEADER, *rows(network)]
     widths = [max(len(row[c]) for row in table) for c in range(4)]
@@ -58,7 +58,7 @@ def as_text(network: Network) -> str:
     return "\n".join(lines + totals(network))
 
 
-def as_html(network: Network) -> str:
+def as_html(network: _Network) -> str:
     """The summary as an HTML table (parameter counts right-aligned)."""
 
     def cells(row: tuple[str, ...], tag: str) -> str:
