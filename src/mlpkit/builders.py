@@ -17,6 +17,8 @@ from mlpkit._validation import check_int
 from mlpkit.layers import Dense, Dropout, Layer, activations, layer_class, layer_from_config
 from mlpkit.network import Network
 
+__all__ = ["mlp", "network_from_config"]
+
 InitSpec = str | initializers.Initializer
 ActivationSpec = str | activations.Activation
 

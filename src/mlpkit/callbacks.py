@@ -17,6 +17,8 @@ from mlpkit._validation import check_int, check_positive
 from mlpkit.curves import learning_curves
 from mlpkit.training import Callback, History, TrainableNetwork
 
+__all__ = ["EarlyStopping", "EvaluateSets", "LivePlot"]
+
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.

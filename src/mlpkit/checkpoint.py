@@ -26,6 +26,8 @@ from mlpkit.network import Network
 from mlpkit.optimizers import Optimizer
 from mlpkit.training import Callback, History
 
+__all__ = ["Checkpoint", "CheckpointState", "load_checkpoint", "save_checkpoint"]
+
 FORMAT_NAME = "mlpkit-checkpoint"
 FORMAT_VERSION = 1
 _META = "__meta__"

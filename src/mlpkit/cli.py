@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from mlpkit.cli_errors import EXIT_FAILED, EXIT_USAGE, report_error
-from mlpkit.cli_parser import DEFAULT_RECIPE, _parser
+from mlpkit.cli_parser import DEFAULT_RECIPE, build_parser
+
+__all__ = ["UsageError", "main"]
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130
 
@@ -26,11 +28,11 @@ class UsageError(Exception):
 def main(argv: list[str] | None = None) -> int:
     """Run the command in ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     try:
-        args = _parser().parse_args(argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a bad argument (already reported)
         return int(exit_.code or 0)
     if args.command is None:
-        _parser().print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return EXIT_USAGE
     # Pictures are written to files: no window, whatever the machine's default backend.
     os.environ.setdefault("MPLBACKEND", "Agg")

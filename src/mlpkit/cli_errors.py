@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+__all__ = ["one_line", "report_error"]
+
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
@@ -42,4 +44,5 @@ USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FloatingPointError, Imp
 
 
 def one_line(error: BaseException) -> str:
+    """An error's message on one line (its type's name when the message is empty)."""
     return " ".join(str(error).split()) or type(error).__name__

@@ -11,7 +11,10 @@ from typing import NoReturn
 
 from mlpkit.cli_errors import EXIT_USAGE
 
+__all__ = ["DEFAULT_RECIPE", "build_parser"]
+
 DEFAULT_RECIPE = "optdigits-mlp"
+"""The recipe ``mlpkit run`` trains when it is given none."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +40,11 @@ def _count(low: int):
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``mlpkit`` command, one sub-parser per command.
+
+    The documentation's command-line page is generated from it.
+    """
     from mlpkit._version import __version__
 
     parser = _Parser(prog="mlpkit", description="Multi-layer neural networks in plain NumPy.")

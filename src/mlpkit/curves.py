@@ -15,6 +15,8 @@ from mlpkit import _figures
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = ["learning_curves"]
+
 _TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
 
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from mlpkit.losses import Loss
     from mlpkit.network import Network
 
+__all__ = ["gradcheck"]
+
 _NORM_FLOOR = 1e-7
 
 

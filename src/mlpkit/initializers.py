@@ -20,6 +20,25 @@ import numpy as np
 
 from mlpkit._validation import check_positive, resolve
 
+__all__ = [
+    "Constant",
+    "Initializer",
+    "Normal",
+    "Uniform",
+    "UniformFanIn",
+    "VarianceScaling",
+    "fans",
+    "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "normal",
+    "uniform",
+    "uniform_fan_in",
+    "zeros",
+]
+
 
 def fans(kernel_shape: tuple[int, ...]) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a kernel, as Keras counts them.

@@ -34,6 +34,8 @@ from mlpkit.layers import REGISTRY, layer_from_config
 from mlpkit.layers.base import registry_key
 from mlpkit.network import Network
 
+__all__ = ["atomic_write", "load", "save"]
+
 FORMAT_NAME = "mlpkit-model"
 FORMAT_VERSION = 2
 _CONFIG_KEY = "__config__"

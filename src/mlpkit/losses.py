@@ -26,6 +26,16 @@ from mlpkit._validation import resolve
 from mlpkit.layers import activations
 from mlpkit.layers.base import Layer
 
+__all__ = [
+    "MSE",
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "Loss",
+    "check_output",
+    "default_for",
+    "get",
+]
+
 REDUCTIONS = ("mean", "mean_all", "sum")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["accuracy", "confusion_matrix", "mse", "precision_recall_f1", "predicted_labels", "r2"]
+
 
 def _pair(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -99,14 +101,14 @@ def mse(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
 def r2(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> float:
     """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over outputs.
 
-    Parameters
-    ----------
-    y_true, y_pred : array-like of shape (n,) or (n, n_outputs)
-
     Each output column is scored on its own and the scores are averaged with
     equal weights (scikit-learn's ``r2_score`` default). A column whose true
     values are all equal has no variance to explain: it scores 1.0 when
     predicted exactly and 0.0 otherwise, instead of an undefined ratio.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n, n_outputs)
     """
     y_true, y_pred = _pair(y_true, y_pred)
     y_true = np.asarray(y_true, float).reshape(len(y_true), -1)

@@ -31,6 +31,8 @@ from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of
 if TYPE_CHECKING:
     from mlpkit.datasets.preprocessing import Preprocessor
 
+__all__ = ["Network"]
+
 TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
 _REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU)

@@ -37,6 +37,19 @@ import numpy as np
 from mlpkit._threads import mlpkit_threads, share_out
 from mlpkit._validation import check_fraction, check_int, check_positive, resolve
 
+__all__ = [
+    "SGD",
+    "Adam",
+    "ConstantRate",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "Optimizer",
+    "RMSprop",
+    "Schedule",
+    "StepDecay",
+    "get",
+]
+
 ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
 
 #: State entries below ``SUBNORMAL_GUARD * finfo(dtype).tiny`` are flushed to zero.

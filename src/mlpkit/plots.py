@@ -24,6 +24,21 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+__all__ = [
+    "confusion_matrix",
+    "conv_filters",
+    "decision_regions",
+    "diagram_widths",
+    "feature_maps",
+    "first_dense_kernel",
+    "first_layer_weights",
+    "image_grid",
+    "misclassified",
+    "network_diagram",
+    "new_figure",
+    "points",
+]
+
 
 def new_figure(**kwargs) -> Figure:
     """An empty figure for several plots (``ax=``); a notebook cell that returns it shows it.

@@ -10,6 +10,8 @@ from typing import IO, Any
 
 from mlpkit.training import Callback
 
+__all__ = ["LogLines", "ProgressBar", "make_progress"]
+
 # An epoch with at least this many batches also gets a bar over its batches.
 BATCH_BAR_THRESHOLD = 200
 

@@ -16,6 +16,8 @@ from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.recipes import to_toml
 
+__all__ = ["make_plots", "render_html", "write_report"]
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }

@@ -46,6 +46,18 @@ from mlpkit.recipes.build import (
 )
 from mlpkit.training import Callback, History
 
+__all__ = [
+    "Parts",
+    "RunResult",
+    "StopRequest",
+    "data_digest",
+    "history_csv",
+    "new_run_dir",
+    "resume",
+    "run",
+    "write_text",
+]
+
 
 class StopRequest(Callback):
     """Stops training after the current batch once :meth:`request` is called (e.g. on Ctrl-C)."""
@@ -54,6 +66,7 @@ class StopRequest(Callback):
         self.requested = False
 
     def request(self) -> None:
+        """Ask training to stop after the current batch."""
         self.requested = True
 
     def on_batch_end(self, batch: int, logs: dict[str, float]) -> bool:
@@ -206,6 +219,7 @@ class Parts:
 
     @classmethod
     def build(cls, config: dict[str, Any], data: RunData) -> Parts:
+        """Network, optimiser, loss and settings of ``config``, for ``data``."""
         train = config["train"]
         check_train(config)
         network = build_network(config, data.X_train.shape[1], len(data.classes))

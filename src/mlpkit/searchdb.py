@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+__all__ = ["TrialStore", "trial_key"]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
@@ -77,6 +79,7 @@ def _create(path: Path) -> None:
 
 
 def trial_key(overrides: list[str], seed: int) -> str:
+    """The key a trial is stored under: its overrides and seed as JSON."""
     return json.dumps([list(overrides), int(seed)])
 
 
@@ -114,6 +117,7 @@ class TrialStore:
             raise
 
     def close(self) -> None:
+        """Close the database and release the file lock."""
         self._db.close()
         if self._lock is not None:
             self._lock.close()  # releases the lock
@@ -165,15 +169,18 @@ class TrialStore:
             )
 
     def meta(self, name: str) -> str | None:
+        """The stored value of the search setting ``name``, or None."""
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else row[0]
 
     # -- trials ------------------------------------------------------------------------
     def finished_keys(self) -> set[str]:
+        """Keys (:func:`trial_key`) of the trials that finished."""
         rows = self._db.execute("SELECT key FROM trials WHERE status = 'done'")
         return {key for (key,) in rows}
 
     def mark_running(self, overrides: list[str], seed: int) -> None:
+        """Record that a trial has started (a killed search shows it as running)."""
         with self._db:
             self._db.execute(
                 "INSERT INTO trials (key, overrides, seed, status, updated) "

@@ -24,6 +24,15 @@ from mlpkit.recipes import apply_overrides, to_toml
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = [
+    "SearchResult",
+    "format_table",
+    "ranked_table",
+    "search_curves",
+    "search_scores",
+    "write_outputs",
+]
+
 _POINT = "#1f77b4"
 
 

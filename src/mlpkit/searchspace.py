@@ -19,6 +19,17 @@ import numpy as np
 
 from mlpkit.recipes import DEFAULTS, RecipeError, _toml_value
 
+__all__ = [
+    "axes_from",
+    "grid_points",
+    "parse_grid",
+    "parse_range",
+    "parse_values",
+    "points_from",
+    "random_points",
+    "ranges_from",
+]
+
 
 def _split_top_level(text: str) -> list[str]:
     """Split ``text`` at commas that are not inside brackets."""

@@ -38,6 +38,8 @@ from mlpkit.builders import mlp
 from mlpkit.callbacks import EarlyStopping
 from mlpkit.network import Network
 
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
 _OPTIMIZERS = ("sgd", "adam", "rmsprop")
 
 

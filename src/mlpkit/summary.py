@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["as_html", "as_text", "heading", "rows", "totals"]
+
 # ``network`` below is a ``mlpkit.Network``; it is not imported, even for types,
 # because network.py imports this module.
 _Network = Any

@@ -14,6 +14,8 @@ import numpy.typing as npt
 from mlpkit._validation import check_array, check_labels
 from mlpkit.metrics import predicted_labels
 
+__all__ = ["encode_targets", "labels_of"]
+
 #: The target values (for the wrong classes, for the right class) of each encoding.
 TARGET_VALUES = {"one_hot": (0.0, 1.0), "signed": (-1.0, 1.0)}
 

@@ -23,6 +23,8 @@ from mlpkit._validation import as_rng, check_int, check_positive
 from mlpkit.layers import Layer
 from mlpkit.losses import Loss
 
+__all__ = ["Callback", "History", "TrainableNetwork", "TrainingDivergedError", "fit"]
+
 _STANDARD_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "time")
 
 
@@ -40,31 +42,42 @@ class TrainableNetwork(Protocol):
     layers: list[Layer]
     loss: Loss | None
 
-    def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray: ...
+    def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray:
+        """Inputs as a float array of the network's dtype and input shape."""
 
     def check_targets(
         self, y: npt.ArrayLike, *, n_samples: int, name: str = "y"
-    ) -> tuple[np.ndarray, np.ndarray | None]: ...
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Targets checked against ``n_samples``: (encoded targets, labels or None)."""
 
-    def resolve_loss(self, loss: str | Loss | None) -> Loss: ...
+    def resolve_loss(self, loss: str | Loss | None) -> Loss:
+        """The loss to train with: the argument, the network's, or the default."""
 
     def loss_and_gradients(
         self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0
-    ) -> tuple[float, np.ndarray]: ...
+    ) -> tuple[float, np.ndarray]:
+        """Forward and backward on one batch: (loss, output gradient); fills the layers' grads."""
 
-    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float: ...
+    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
+        """Add the L2 penalty's gradient to the grads; return its value."""
 
-    def has_l2(self, l2: float = 0.0) -> bool: ...
+    def has_l2(self, l2: float = 0.0) -> bool:
+        """Whether any layer (or ``l2``) makes the penalty non-zero."""
 
-    def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]: ...
+    def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, weights, gradient) of every trainable array, the order optimisers see."""
 
-    def get_weights(self) -> dict[str, np.ndarray]: ...
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """Copies of all weights and buffers, by name."""
 
-    def set_weights(self, weights: dict[str, np.ndarray]) -> None: ...
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """Restore weights and buffers from :meth:`get_weights`'s dict."""
 
-    def evaluate(self, X: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, float]: ...
+    def evaluate(self, X: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, float]:
+        """Loss and accuracy (classification) on ``X`` and ``y``."""
 
-    def labels_of(self, outputs: np.ndarray) -> np.ndarray: ...
+    def labels_of(self, outputs: np.ndarray) -> np.ndarray:
+        """Class labels of the network's outputs."""
 
 
 #: A batch loss this many times the first batch's (or above this, when the first was

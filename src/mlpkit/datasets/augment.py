@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+__all__ = ["affine", "chain", "random_affine", "random_flips", "random_shifts"]
+
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["ChecksumError", "DataNotFoundError", "RemoteFile", "data_dir", "fetch", "sha256_of"]
+
 _CHUNK = 1 << 20
 
 

@@ -9,6 +9,17 @@ import numpy.typing as npt
 
 from mlpkit._validation import as_rng, check_array, check_labels, check_same_length
 
+__all__ = [
+    "Preprocessor",
+    "Standardizer",
+    "flatten_images",
+    "one_hot",
+    "rescale",
+    "train_test_split",
+    "train_valid_test_split",
+    "zscore_rows",
+]
+
 
 def _test_count(test_size: float | int, n: int) -> int:
     if isinstance(test_size, bool) or not isinstance(test_size, int | float | np.number):

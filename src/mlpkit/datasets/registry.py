@@ -22,6 +22,8 @@ from mlpkit.datasets.files import DataNotFoundError, RemoteFile, data_dir, fetch
 from mlpkit.datasets.preprocessing import train_test_split, train_valid_test_split
 from mlpkit.datasets.readers import read_idx, read_optdigits
 
+__all__ = ["REGISTRY", "Dataset", "DatasetInfo", "get_info", "load"]
+
 _MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 _FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 _NOTMNIST_URL = (
@@ -337,6 +339,7 @@ for _name, _make, _k, _defaults in [
     )
 
 REGISTRY: dict[str, DatasetInfo] = {entry.name: entry for entry in _ENTRIES}
+"""Every data set ``load`` knows, by name."""
 
 
 def get_info(name: str) -> DatasetInfo:

@@ -11,6 +11,8 @@ import numpy as np
 
 from mlpkit._validation import as_rng, check_int, check_positive
 
+__all__ = ["make_blobs", "make_circles", "make_moons", "make_spirals", "make_xor"]
+
 
 def _class_sizes(n_samples: int, n_classes: int) -> np.ndarray:
     """Split ``n_samples`` into ``n_classes`` sizes that differ by at most one."""

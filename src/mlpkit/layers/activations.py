@@ -14,6 +14,19 @@ import numpy as np
 from mlpkit._validation import check_positive, resolve
 from mlpkit.layers.base import REGISTRY, Layer
 
+__all__ = [
+    "Activation",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "get",
+    "sigmoid",
+    "softmax",
+]
+
 
 class Activation(Layer):
     """Base class of activation layers (no parameters)."""

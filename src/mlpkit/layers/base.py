@@ -34,10 +34,25 @@ import numpy as np
 
 from mlpkit._validation import check_shape
 
-Shape = tuple[int, ...]
+__all__ = [
+    "REGISTRY",
+    "Layer",
+    "Shape",
+    "build_layers",
+    "input_shape_of",
+    "layer_class",
+    "layer_from_config",
+    "plan_inplace",
+    "registry_key",
+    "size_of",
+    "values_per_sample",
+]
 
-#: Every layer class by registry name and alias ("dense", "relu", "leaky_relu", ...).
+Shape = tuple[int, ...]
+"""One sample's shape, without the batch axis: ``(features,)`` or ``(height, width, channels)``."""
+
 REGISTRY: dict[str, type[Layer]] = {}
+"""Every layer class by registry name and alias ("dense", "relu", "leaky_relu", ...)."""
 
 
 def registry_key(name: str) -> str:

@@ -25,6 +25,8 @@ from mlpkit.layers._im2col import Windows, check_padding, pair
 from mlpkit.layers._sums import column_sums
 from mlpkit.layers.base import Layer, Shape
 
+__all__ = ["Conv2D"]
+
 
 class Conv2D(Layer):
     """2-D convolution over images of shape (height, width, channels).

@@ -10,6 +10,8 @@ from mlpkit import initializers
 from mlpkit._validation import check_int, check_positive
 from mlpkit.layers.base import Layer, Shape
 
+__all__ = ["Dense"]
+
 _DEFAULT_INIT, _DEFAULT_BIAS_INIT = "glorot_uniform", "zeros"
 
 

@@ -8,6 +8,8 @@ import numpy as np
 
 from mlpkit.layers.base import Layer
 
+__all__ = ["Dropout"]
+
 
 class Dropout(Layer):
     """Inverted dropout: in training, zero each input with probability ``rate``

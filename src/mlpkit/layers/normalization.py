@@ -29,6 +29,8 @@ from mlpkit._validation import check_fraction, check_positive
 from mlpkit.layers._sums import column_sums
 from mlpkit.layers.base import Layer, Shape
 
+__all__ = ["BatchNorm"]
+
 
 class BatchNorm(Layer):
     """Batch normalisation with Keras's defaults, for dense and image inputs.

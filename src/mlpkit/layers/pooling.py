@@ -16,6 +16,8 @@ import numpy as np
 from mlpkit.layers._im2col import Windows, check_padding, pair
 from mlpkit.layers.base import Layer, Shape
 
+__all__ = ["AvgPool2D", "GlobalAvgPool2D", "MaxPool2D"]
+
 
 class _Pool2D(Layer):
     """Windows of ``pool_size`` moving by ``strides`` (default: ``pool_size``)."""

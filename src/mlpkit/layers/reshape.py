@@ -13,6 +13,8 @@ import numpy as np
 
 from mlpkit.layers.base import Layer, Shape, size_of
 
+__all__ = ["Flatten", "Reshape"]
+
 
 class _Reshaping(Layer):
     """A layer that only changes each sample's shape."""

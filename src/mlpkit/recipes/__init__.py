@@ -17,6 +17,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "DEFAULTS",
+    "RecipeError",
+    "apply_overrides",
+    "builtin_names",
+    "list_recipes",
+    "load_recipe",
+    "merge",
+    "to_toml",
+]
+
 DEFAULTS: dict[str, Any] = {
     "description": "",
     "data": {
@@ -75,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
         "images": 36,  # how many images in sample and mistake grids
     },
 }
+"""Every recipe key with its default value; a recipe states only what differs."""
 
 _PACKAGE = importlib.resources.files("mlpkit.recipes")
 

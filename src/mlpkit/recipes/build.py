@@ -23,6 +23,17 @@ from mlpkit.datasets.augment import chain
 from mlpkit.network import Network
 from mlpkit.recipes import DEFAULTS
 
+__all__ = [
+    "RunData",
+    "build_augment",
+    "build_loss",
+    "build_network",
+    "build_optimizer",
+    "check_train",
+    "prepare_data",
+    "shuffle_rng",
+]
+
 
 @dataclass
 class RunData:
