@@ -116,3 +116,12 @@ def test_conv_floor_sets_numpy_products_against_the_pytorch_layer():
     rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines()}
     assert "NumPy: the three products together" in rows, out
     assert rows["PyTorch conv2d forward + backward"].rstrip(" |").endswith("1.00")
+
+
+@pytest.mark.slow
+def test_search_jobs_times_one_worker_against_two():
+    out = run_bench("search_jobs.py", "--epochs", "1", "--repeats", "1")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in out.splitlines()}
+    assert "--jobs 1" in rows and "--jobs 2" in rows, out
+    assert rows["--jobs 1"].rstrip(" |").endswith("1.00")
+    assert out.splitlines()[-1] == "ranked tables identical: yes"

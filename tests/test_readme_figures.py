@@ -1,0 +1,85 @@
+"""Every figure the README states is measured here or matches the output of the
+script that measured it (``docs/bench/*.txt``), so an edit to one shows."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlpkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+# Three of optdigits' 1797 test digits (0.17 points): a machine whose BLAS sums in
+# another order may land a digit or two either side of the figure measured here.
+TOLERANCE = 3 / 1797 * 100
+
+
+def default_run_accuracy(seed: int, tmp_path: Path) -> float:
+    out = tmp_path / f"seed{seed}"
+    args = ["run", "--seed", str(seed), "--quiet", "--out", str(out), "--set", "report.plots=false"]
+    status = main(args)
+    assert status == 0
+    return 100 * json.loads((out / "metrics.json").read_text())["test"]["accuracy"]
+
+
+@pytest.mark.slow
+def test_default_run_figures_are_measured(tmp_path):
+    stated = re.search(
+        r"reaches (\d+\.\d+)% test accuracy \((\d+\.\d+)% and (\d+\.\d+)% with\s+"
+        r"`--seed 1` and `--seed 2`\)",
+        README,
+    )
+    assert stated, "the README no longer states the default run's figures in the usual words"
+    for seed, figure in enumerate(stated.groups()):
+        measured = default_run_accuracy(seed, tmp_path)
+        assert abs(measured - float(figure)) <= TOLERANCE, (seed, figure, measured)
+
+
+def test_layer_by_layer_example_prints_the_stated_accuracy(tmp_path, monkeypatch, capsys):
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "Flatten()" in b)
+    stated = re.search(r"# accuracy (0\.\d+) with this seed", block)
+    assert stated
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+    printed = re.findall(r"'accuracy': (0\.\d+)", capsys.readouterr().out)
+    assert printed
+    assert abs(float(printed[-1]) - float(stated.group(1))) <= TOLERANCE / 100
+
+
+def section(start: str, end: str) -> str:
+    """The README's text from ``start`` up to ``end``."""
+    begin = README.index(start)
+    return README[begin : README.index(end, begin)]
+
+
+def numbers(text: str) -> list[str]:
+    return re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", text)
+
+
+def appears_rounded(figure: str, output: str) -> bool:
+    """Whether ``output`` holds a number that rounds to ``figure``."""
+    decimals = len(figure.split(".")[1])
+    return any(
+        round(float(value), decimals) == float(figure) for value in re.findall(r"\d+\.\d+", output)
+    )
+
+
+BENCH_SECTIONS = [
+    # (README text from, up to, the recorded output of the bench it quotes)
+    ("Against scikit-learn's own", "The table is in", "sklearn_estimators.txt"),
+    ("one epoch of 784-256-256-10", "The whole table", "epoch-speed-float32.txt"),
+    ("The 3 x 3 grid above", "`docs/bench/search-jobs.txt`", "search-jobs.txt"),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "output"), BENCH_SECTIONS, ids=lambda v: str(v)[:12])
+def test_benchmark_figures_match_the_recorded_outputs(start, end, output):
+    text = section(start, end)
+    recorded = (ROOT / "docs" / "bench" / output).read_text()
+    figures = numbers(text)
+    assert figures, "no figures found: the README's wording changed"
+    missing = [figure for figure in figures if not appears_rounded(figure, recorded)]
+    assert missing == [], f"README figures not in docs/bench/{output}: {missing}"
