@@ -92,8 +92,8 @@ def notebook_markdown(path: Path) -> tuple[str, dict[str, bytes]]:
     source = f"notebooks/{path.name}"
     note = (
         f"\n!!! note\n    This page is the notebook `{source}` with the outputs of its full"
-        f" run. Run it yourself with `jupyter lab {source}`, or rebuild every notebook with"
-        " `python scripts/notebooks.py`.\n"
+        f" run. Open it in Jupyter (`pip install jupyterlab`, then `jupyter lab {source}`),"
+        " or rebuild every notebook with `python scripts/notebooks.py`.\n"
     )
     # the note goes under the notebook's title, its first line
     title, _, rest = body.lstrip("\n").partition("\n")
