@@ -80,3 +80,39 @@ def test_names():
     assert isinstance(mk.losses.get("binary_cross_entropy"), mk.BinaryCrossEntropy)
     with pytest.raises(ValueError, match="unknown loss 'hinge'; valid names are .*'mse'"):
         mk.losses.get("hinge")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "mean_all", "sum"])
+@pytest.mark.parametrize("name", ["mse", "cross_entropy", "binary_cross_entropy"])
+@pytest.mark.parametrize("fused", [False, True])
+def test_integer_sample_weights_equal_repeated_rows(name, reduction, fused):
+    from mlpkit import losses
+
+    loss = losses.LOSSES[name](reduction=reduction)
+    if fused and loss.fused_with is None:
+        pytest.skip("MSE has no fused form")
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((5, 3))
+    D = np.eye(3)[[0, 2, 1, 1, 0]] if name == "cross_entropy" else rng.uniform(size=(5, 3))
+    weights = np.array([1, 0, 3, 2, 1])
+    repeated = np.repeat(np.arange(5), weights)
+    if fused:
+        value = loss.forward_logits(Z, D, weights)
+        grad = loss.backward()
+        expected_value = loss.forward_logits(Z[repeated], D[repeated])
+    else:
+        Y = loss.fused_with().forward(Z) if loss.fused_with else Z
+        value = loss.forward(Y, D, weights)
+        grad = loss.backward()
+        expected_value = loss.forward(Y[repeated], D[repeated])
+    expected_grad = np.zeros_like(grad)
+    np.add.at(expected_grad, repeated, loss.backward())
+    assert value == pytest.approx(expected_value, rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_sample_weights_of_the_wrong_length_are_an_error():
+    from mlpkit.losses import MSE
+
+    with pytest.raises(ValueError, match=r"weights must have shape \(2,\)"):
+        MSE().forward(np.zeros((2, 1)), np.ones((2, 1)), np.ones(3))

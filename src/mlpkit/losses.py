@@ -14,6 +14,11 @@ reduction's divisor:
 ``"sum"``
     ``sum(l)``: no division; the gradient is summed over samples.
 
+Sample weights ``w`` (one per row, optional in every ``forward``) weigh each
+sample's terms, and count samples by weight: ``"mean"`` divides by ``sum(w)``,
+so integer weights give the loss and gradient of a batch with each row
+repeated that many times.
+
 The targets ``D`` have the shape of the outputs ``Y``: one-hot rows for
 classes (the network encodes integer labels before calling a loss).
 """
@@ -61,17 +66,26 @@ class Loss:
         self._grad: np.ndarray | None = None
         self.outputs: np.ndarray | None = None
 
-    def divisor(self, shape: tuple[int, int]) -> int:
-        """What the sum of per-entry losses is divided by for a batch of ``shape``."""
-        if self.reduction == "mean":
-            return shape[0]
-        return shape[0] * shape[1] if self.reduction == "mean_all" else 1
+    def divisor(self, shape: tuple[int, int], weights: np.ndarray | None = None) -> float:
+        """What the sum of per-entry losses is divided by for a batch of ``shape``.
 
-    def forward(self, Y: np.ndarray, D: np.ndarray) -> float:
-        """Return the loss of outputs ``Y`` (n, k) against targets ``D`` (n, k)."""
+        With sample ``weights`` of shape (n,), ``sum(weights)`` counts the samples.
+        """
+        samples = shape[0] if weights is None else float(np.sum(weights))
+        if self.reduction == "mean":
+            return samples
+        return samples * shape[1] if self.reduction == "mean_all" else 1
+
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
+        """Return the loss of outputs ``Y`` (n, k) against targets ``D`` (n, k).
+
+        ``weights`` (n,), optional: each sample's weight (see the module's docstring).
+        """
         raise NotImplementedError
 
-    def forward_logits(self, Z: np.ndarray, D: np.ndarray) -> float:
+    def forward_logits(
+        self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
         """Return the loss of ``fused_with(Z)`` against ``D``, computed on the logits."""
         raise NotImplementedError(f"{type(self).__name__} is not fused with an activation")
 
@@ -90,6 +104,16 @@ def _check_shapes(Y: np.ndarray, D: np.ndarray) -> None:
         raise ValueError(f"outputs have shape {Y.shape} but targets have shape {D.shape}")
 
 
+def _column(weights: np.ndarray | None, Y: np.ndarray) -> np.ndarray | float:
+    """Sample weights as a column (n, 1) that broadcasts over outputs, or 1.0 for none."""
+    if weights is None:
+        return 1.0
+    weights = np.asarray(weights, dtype=Y.dtype)
+    if weights.shape != (len(Y),):
+        raise ValueError(f"weights must have shape ({len(Y)},), got {weights.shape}")
+    return weights.reshape(-1, 1)
+
+
 class MSE(Loss):
     """Squared error ``l = (Y - D)**2`` per entry.
 
@@ -98,12 +122,14 @@ class MSE(Loss):
 
     name = "mse"
 
-    def forward(self, Y, D):
+    def forward(self, Y, D, weights=None):
         _check_shapes(Y, D)
+        w = _column(weights, Y)
         diff = Y - D
-        scale = 1.0 / self.divisor(Y.shape)
-        self._grad = (2.0 * scale) * diff
-        return float(np.vdot(diff, diff)) * scale
+        scale = 1.0 / self.divisor(Y.shape, weights)
+        weighted = diff if weights is None else diff * w
+        self._grad = (2.0 * scale) * weighted
+        return float(np.vdot(weighted, diff)) * scale
 
 
 class CrossEntropy(Loss):
@@ -118,16 +144,19 @@ class CrossEntropy(Loss):
     name = "cross_entropy"
     fused_with = activations.Softmax
 
-    def forward(self, Y, D):
+    def forward(self, Y, D, weights=None):
         _check_shapes(Y, D)
-        scale = 1.0 / self.divisor(Y.shape)
+        scale = 1.0 / self.divisor(Y.shape, weights)
+        D = D if weights is None else D * _column(weights, Y)  # weights ride on the targets
         safe = np.maximum(Y, np.finfo(Y.dtype).tiny)
         self._grad = -scale * D / safe
         return -float(np.vdot(D, np.log(safe))) * scale
 
-    def forward_logits(self, Z, D):
+    def forward_logits(self, Z, D, weights=None):
         _check_shapes(Z, D)
-        scale = 1.0 / self.divisor(Z.shape)
+        scale = 1.0 / self.divisor(Z.shape, weights)
+        # -sum(w D log P) and its gradient w (P sum(D) - D) are those of the targets w D
+        D = D if weights is None else D * _column(weights, Z)
         # log P = shifted - log(total), with shifted = Z - max(Z) so that exp cannot overflow.
         shifted = Z - Z.max(axis=1, keepdims=True)
         P = np.exp(shifted)
@@ -158,21 +187,23 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     fused_with = activations.Sigmoid
 
-    def forward(self, Y, D):
+    def forward(self, Y, D, weights=None):
         _check_shapes(Y, D)
-        scale = 1.0 / self.divisor(Y.shape)
+        w = _column(weights, Y)
+        scale = 1.0 / self.divisor(Y.shape, weights)
         tiny = np.finfo(Y.dtype).tiny
         P = np.clip(Y, tiny, 1 - np.finfo(Y.dtype).eps)
-        self._grad = scale * (P - D) / (P * (1 - P))
-        value = -(D * np.log(P) + (1 - D) * np.log1p(-P)).sum()
+        self._grad = scale * w * (P - D) / (P * (1 - P))
+        value = -(w * (D * np.log(P) + (1 - D) * np.log1p(-P))).sum()
         return float(value) * scale
 
-    def forward_logits(self, Z, D):
+    def forward_logits(self, Z, D, weights=None):
         _check_shapes(Z, D)
-        scale = 1.0 / self.divisor(Z.shape)
-        value = (np.maximum(Z, 0) - D * Z + np.log1p(np.exp(-np.abs(Z)))).sum()
+        w = _column(weights, Z)
+        scale = 1.0 / self.divisor(Z.shape, weights)
+        value = (w * (np.maximum(Z, 0) - D * Z + np.log1p(np.exp(-np.abs(Z))))).sum()
         self.outputs = activations.sigmoid(Z)
-        self._grad = scale * (self.outputs - D)
+        self._grad = scale * w * (self.outputs - D)
         return float(value) * scale
 
 

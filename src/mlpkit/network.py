@@ -200,14 +200,20 @@ class Network:
         return loss.fused_with is not None and type(self.layers[-1]) is loss.fused_with
 
     def _forward_loss(
-        self, X: np.ndarray, T: np.ndarray, loss: losses.Loss, training: bool
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: losses.Loss,
+        training: bool,
+        weights: np.ndarray | None = None,
     ) -> tuple[float, np.ndarray]:
         """The loss of a batch and the outputs; a fused loss takes the logits below them."""
         if self.is_fused(loss):
-            value = loss.forward_logits(self._forward(X, self.layers[:-1], training), T)
+            logits = self._forward(X, self.layers[:-1], training)
+            value = loss.forward_logits(logits, T, weights)
             return value, loss.outputs  # the output activation, computed by the loss
         outputs = self._forward(X, self.layers, training)
-        return loss.forward(outputs, T), outputs
+        return loss.forward(outputs, T, weights), outputs
 
     def loss_and_gradients(
         self,
@@ -219,6 +225,7 @@ class Network:
         l2_bias: bool = False,
         training: bool = True,
         scale: float = 1.0,
+        weights: np.ndarray | None = None,
     ) -> tuple[float, np.ndarray]:
         """One forward and backward pass over a batch; fill every layer's ``grads``.
 
@@ -240,6 +247,8 @@ class Network:
             linear in the loss gradient, so scaling it (a small (n, k) array)
             scales every gradient: plain SGD passes its learning rate here and
             saves a pass over each weight matrix (see ``Optimizer.gradient_scale``).
+        weights : ndarray of shape (n,), optional
+            Sample weights of the data loss (see :mod:`mlpkit.losses`).
 
         Returns
         -------
@@ -248,7 +257,7 @@ class Network:
         outputs : ndarray of shape (n, n_outputs)
             The network's outputs for ``X``.
         """
-        value, outputs = self._forward_loss(X, T, loss, training)
+        value, outputs = self._forward_loss(X, T, loss, training, weights)
         delta = loss.backward() if scale == 1 else scale * loss.backward()
         layers = self.layers[:-1] if self.is_fused(loss) else self.layers
         self._backward(delta, layers, need_input_grad=False)
