@@ -46,6 +46,7 @@ FLOORS = {
         "mlpkit.searchspace",
         "mlpkit.searchdb",
         "mlpkit.sklearn",
+        "mlpkit._sklearn_solvers",
         "mlpkit.cli",
         "mlpkit.cli_errors",
         "mlpkit.cli_parser",

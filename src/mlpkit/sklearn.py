@@ -1,421 +1,607 @@
-"""mlpkit networks as scikit-learn estimators (needs the ``sklearn`` extra).
+"""Drop-in replacements for scikit-learn's ``MLPClassifier`` and ``MLPRegressor``.
 
-``MLPClassifier`` and ``MLPRegressor`` take their hyper-parameters in the
-constructor, learn in ``fit`` (or one epoch per ``partial_fit``) and then
-behave like any scikit-learn estimator: ``predict``, ``predict_proba``,
-``score``, ``Pipeline``, ``GridSearchCV``, ``cross_val_score``. The network
-they train is an ordinary :class:`mlpkit.Network`, kept as ``network_``.
+The constructor parameters, their defaults and meanings, the fitted attributes
+and the methods are scikit-learn's (``from mlpkit.sklearn import
+MLPClassifier`` in place of ``from sklearn.neural_network import
+MLPClassifier``); the network underneath is an ordinary :class:`mlpkit.Network`,
+trained by mlpkit's backpropagation and optimisers (``network_``).
 
-Names follow scikit-learn's own ``MLPClassifier`` where the idea is the same
-(``hidden_layer_sizes``, ``alpha``, ``batch_size``, ``early_stopping``,
-``validation_fraction``, ``n_iter_no_change``, ``random_state``) and mlpkit's
-recipes elsewhere (``learning_rate``, ``epochs``, ``optimizer``). Mind one
-clash: here ``learning_rate`` is the step size, scikit-learn's
-``learning_rate_init`` (scikit-learn's ``learning_rate`` names a schedule).
+Beyond scikit-learn: ``solver="rmsprop"``, ``dropout`` (a fraction of each
+hidden layer's units dropped while training) and ``network_`` itself (save it
+with ``mlpkit.save``, plot it with ``mlpkit.plots``).
 
 >>> from mlpkit.sklearn import MLPClassifier
 >>> from sklearn.datasets import load_iris
 >>> X, y = load_iris(return_X_y=True)
->>> model = MLPClassifier(hidden_layer_sizes=(16,), epochs=300, random_state=0).fit(X, y)
+>>> model = MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", random_state=0).fit(X, y)
 >>> round(model.score(X, y), 2) >= 0.95
 True
 """
 
 from __future__ import annotations
 
+import itertools
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
-from mlpkit import optimizers
-from mlpkit.builders import mlp
-from mlpkit.callbacks import EarlyStopping
+from mlpkit import _sklearn_solvers as solvers
 from mlpkit.network import Network
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
-_OPTIMIZERS = ("sgd", "adam", "rmsprop")
+_STOCHASTIC = ("sgd", "adam", "rmsprop")
+_SPARSE_CHUNK = 4096  # rows of a sparse input made dense at a time when predicting
 
 
-class _MLPEstimator(BaseEstimator):
-    """What the classifier and the regressor share: settings, the network, training."""
+class _BaseMLP(BaseEstimator):
+    """What the classifier and the regressor share: parameters, solvers, attributes."""
 
-    _task = ""  # "classification" or "regression"
-    _score_key = ""  # the validation score that early stopping watches
+    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "rmsprop"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    _is_classifier = False
 
     def __init__(
         self,
-        hidden_layer_sizes: tuple[int, ...] = (100,),
+        hidden_layer_sizes: Any = (100,),
         activation: str = "relu",
-        output: str | None = None,
-        loss: str | None = None,
-        optimizer: str = "adam",
-        learning_rate: float = 0.001,
-        momentum: float = 0.9,
-        nesterov: bool = False,
-        batch_size: int | str = "auto",
-        epochs: int = 200,
+        *,
+        solver: str = "adam",
         alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
-        init: str = "glorot_uniform",
-        dtype: str = "float64",
-        random_state: Any = None,
+        max_fun: int = 15000,
+        dropout: float = 0.0,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.output = output
-        self.loss = loss
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.batch_size = batch_size
-        self.epochs = epochs
+        self.solver = solver
         self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
-        self.init = init
-        self.dtype = dtype
-        self.random_state = random_state
+        self.max_fun = max_fun
+        self.dropout = dropout
 
-    # -- what subclasses define -----------------------------------------------
-    def _encode(
-        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
-    ) -> np.ndarray:
-        """Targets as the network trains on them (class indices or float rows).
-
-        ``first``: a new network is about to be built, so learn the classes
-        (from ``classes`` if given, else from ``y``) or the number of outputs.
-        """
+    # -- what the subclasses define ---------------------------------------------
+    def _validate_input(self, X, y, incremental: bool, reset: bool):
         raise NotImplementedError
 
-    def _n_outputs(self) -> int:
+    def _output_activation(self) -> str:
         raise NotImplementedError
 
-    def _default_output(self) -> str:
+    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
         raise NotImplementedError
 
-    # -- building -----------------------------------------------------------------
-    def _check_settings(self) -> None:
+    # -- fitting ----------------------------------------------------------------
+    def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, int | np.integer):
-            sizes = (sizes,)
-        if not all(isinstance(s, int | np.integer) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}"
-            )
-        if self.optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be >= 0, got {self.alpha!r}")
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
-            )
-        self._hidden = [int(s) for s in sizes]
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(size <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(size) for size in sizes]
 
-    def _batch(self, n: int) -> int:
-        """``batch_size`` for ``n`` samples: "auto" is min(200, n), as in scikit-learn."""
-        if self.batch_size == "auto":
-            return min(200, n)
-        if not isinstance(self.batch_size, int | np.integer) or self.batch_size < 1:
-            raise ValueError(
-                f"batch_size must be a positive integer or 'auto', got {self.batch_size!r}"
-            )
-        return min(int(self.batch_size), n)
-
-    def _new_network(self, n_features: int, rng: np.random.RandomState) -> None:
-        self.network_: Network = mlp(
-            [n_features, *self._hidden, self._n_outputs()],
-            hidden=self.activation,
-            output=self.output or self._default_output(),
-            init=self.init,
-            seed=int(rng.randint(2**31 - 1)),
-            dtype=self.dtype,
-            task=self._task,
-        )
-        self._optimizer = self._new_optimizer()
-        self._shuffle_rng = np.random.default_rng(int(rng.randint(2**31 - 1)))
-        self.loss_curve_: list[float] = []
-        self.validation_scores_: list[float] | None = None
+    def _initialize(self, T: np.ndarray, units: list[int], dtype: np.dtype) -> None:
+        """New weights, drawn as scikit-learn draws them, and fresh fitted attributes."""
         self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = T.shape[1]
+        self.n_layers_ = len(units)
+        self.out_activation_ = self._output_activation()
+        # Glorot's uniform bound, for the biases too; sqrt(2 / (fan_in + fan_out)) for logistic
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in itertools.pairwise(units):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            uniform = self._random_state.uniform
+            self.coefs_.append(uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+            self.intercepts_.append(uniform(-bound, bound, fan_out).astype(dtype))
+        self._network: Network | None = None
+        self._best_weights = [a.copy() for a in self.coefs_ + self.intercepts_]
+        if self.solver in _STOCHASTIC:
+            self.loss_curve_: list[float] = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_: list[float] | None = []
+                self.best_validation_score_: float | None = -np.inf
+                self.best_loss_: float | None = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
 
-    def _new_optimizer(self) -> optimizers.Optimizer:
-        if self.optimizer == "sgd":
-            nesterov = self.nesterov and self.momentum > 0
-            return optimizers.SGD(self.learning_rate, self.momentum, nesterov=nesterov)
-        return {"adam": optimizers.Adam, "rmsprop": optimizers.RMSprop}[self.optimizer](
-            self.learning_rate
-        )
+    def _fit(self, X, y, sample_weight=None, incremental: bool = False):
+        hidden = self._hidden_sizes()
+        if self.dropout and self.solver == "lbfgs":
+            raise ValueError("dropout needs a stochastic solver (sgd, adam or rmsprop), not lbfgs")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, T = self._validate_input(X, y, incremental, reset=first_pass)
+        if scipy.sparse.issparse(X):
+            X = X.tocsr()  # batches are rows; the first layer multiplies them sparse by dense
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        T = T.reshape(len(T), -1).astype(X.dtype)
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(T, [X.shape[1], *hidden, T.shape[1]], X.dtype)
+        if self.solver in _STOCHASTIC:
+            solvers.fit_stochastic(self, X, T, sample_weight, incremental)
+        else:
+            solvers.fit_lbfgs(self, X, T, sample_weight)
+        solvers.check_finite(self)
+        return self
 
-    def _l2(self, batch: int) -> float:
-        """mlpkit's ``l2`` for scikit-learn's ``alpha``.
-
-        scikit-learn adds ``alpha / (2 * batch) * sum(W**2)`` to each batch's
-        mean loss; mlpkit adds ``l2 * sum(W**2)``, so ``l2 = alpha / (2 * batch)``.
-        """
-        return self.alpha / (2 * batch)
-
-    # -- training -------------------------------------------------------------------
-    def _train(self, X: np.ndarray, T: np.ndarray, epochs: int, early_stopping: bool) -> None:
-        validation, callbacks = None, []
-        if early_stopping:
-            X, X_valid, T, T_valid = train_test_split(
-                X,
-                T,
-                test_size=self.validation_fraction,
-                random_state=int(self._shuffle_rng.integers(2**31 - 1)),
-                stratify=T if self._task == "classification" else None,
-            )
-            validation = (X_valid, T_valid)
-            callbacks = [EarlyStopping(self._score_key, patience=self.n_iter_no_change)]
-        batch = self._batch(len(X))
-        history = self.network_.fit(
-            X,
-            T,
-            loss=self.loss,  # None: the output's natural loss
-            optimizer=self._optimizer,
-            epochs=self.n_iter_ + epochs,  # fit counts to this epoch from initial_epoch
-            batch_size=batch,
-            validation=validation,
-            callbacks=callbacks,
-            seed=self._shuffle_rng,
-            l2=self._l2(batch),
-            initial_epoch=self.n_iter_,
-        )
-        self.loss_curve_ += list(history["loss"])
-        if early_stopping:
-            self.validation_scores_ = (self.validation_scores_ or []) + list(
-                history[self._score_key]
-            )
-        self.n_iter_ += len(history)
-
-    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> _MLPEstimator:
-        """Train a new network for ``epochs`` epochs (fewer with early stopping).
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: Any = None) -> _BaseMLP:
+        """Fit the network to ``X`` and ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) (or (n_samples, n_outputs) for a regressor)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (or a label indicator matrix) for the classifier,
+            targets for the regressor.
+        sample_weight : array-like of shape (n_samples,), optional
+            Each sample's weight in the loss; integer weights train as if the
+            rows were repeated.
 
         Returns
         -------
         self
         """
-        self._check_settings()
-        X, y = self._validate(X, y, reset=True)
-        T = self._encode(y, first=True)
-        self._new_network(X.shape[1], check_random_state(self.random_state))
-        self._train(X, T, self.epochs, self.early_stopping)
-        return self
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
-    def _partial_fit(
-        self, X: npt.ArrayLike, y: npt.ArrayLike, classes: npt.ArrayLike | None = None
-    ) -> _MLPEstimator:
-        first = not hasattr(self, "network_")
-        if first:
-            self._check_settings()
-        X, y = self._validate(X, y, reset=first)
-        T = self._encode(y, first, classes)
-        if first:
-            self._new_network(X.shape[1], check_random_state(self.random_state))
-        self._train(X, T, 1, early_stopping=False)
-        return self
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is"
+                " not stochastic."
+            )
+        return True
 
-    def _validate(
-        self, X: npt.ArrayLike, y: npt.ArrayLike, reset: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=self.dtype,
-            multi_output=self._task == "regression",
-            y_numeric=self._task == "regression",
-        )
+    def _loss_grad_lbfgs(
+        self,
+        packed_coef_inter,
+        X,
+        y,
+        sample_weight,
+        activations,
+        deltas,
+        coef_grads,
+        intercept_grads,
+    ) -> tuple[float, np.ndarray]:
+        """The loss and its gradient at the packed weights, as scikit-learn's L-BFGS calls it.
 
-    def _inputs(self, X: npt.ArrayLike) -> np.ndarray:
-        check_is_fitted(self, "network_")
-        return validate_data(self, X, reset=False, dtype=self.dtype)
+        ``y`` are the encoded targets; the last four arguments are scikit-learn's
+        work buffers, not needed here.
+        """
+        T = np.asarray(y, dtype=self.coefs_[0].dtype).reshape(len(y), -1)
+        return solvers.lbfgs_objective(self, packed_coef_inter, X, T, sample_weight)
+
+    # -- predicting -------------------------------------------------------------
+    @property
+    def network_(self) -> Network:
+        """The trained :class:`mlpkit.Network` (its arrays are ``coefs_`` and ``intercepts_``)."""
+        check_is_fitted(self, "coefs_")
+        return solvers.network_of(self)
+
+    def _outputs(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """The network's outputs for ``X``, shape (n_samples, n_outputs)."""
+        check_is_fitted(self, "coefs_")
+        if check_input:
+            X = validate_data(
+                self, X, accept_sparse=["csr", "csc"], reset=False, dtype=(np.float64, np.float32)
+            )
+        network, dtype = self.network_, self.coefs_[0].dtype
+        if not scipy.sparse.issparse(X):
+            return network.forward(np.asarray(X, dtype=dtype))
+        X = X.tocsr()  # dense a slice at a time, so that memory stays bounded
+        rows = _SPARSE_CHUNK
+        parts = [
+            network.forward(X[i : i + rows].toarray().astype(dtype, copy=False))
+            for i in range(0, X.shape[0], rows)
+        ]
+        return np.concatenate(parts) if parts else network.forward(np.zeros((0, X.shape[1]), dtype))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
-class MLPClassifier(ClassifierMixin, _MLPEstimator):
-    """A multi-layer perceptron classifier trained by mlpkit.
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """A multi-layer perceptron classifier: scikit-learn's, trained by mlpkit.
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int
-        Widths of the hidden layers, e.g. ``(100,)`` or ``(256, 128)``.
-    activation : str
-        Hidden activation: "relu", "tanh", "sigmoid", "leaky_relu" or "linear".
-    output : {'softmax', 'sigmoid'}, optional
-        Output activation; softmax by default.
-    loss : str, optional
-        Defaults to cross-entropy after softmax, binary cross-entropy after
-        sigmoid; "mse" is also accepted.
-    optimizer : {'adam', 'sgd', 'rmsprop'}
-    learning_rate : float
-    momentum : float
-        For ``optimizer="sgd"`` only.
-    nesterov : bool
-        Nesterov momentum (``optimizer="sgd"`` with ``momentum > 0``).
-    batch_size : int or "auto"
-        Samples per step; "auto" is ``min(200, n_samples)``.
-    epochs : int
-        Passes over the training data in ``fit``.
-    alpha : float
-        L2 penalty, scaled as in scikit-learn (see ``_l2``).
-    early_stopping : bool
-        Hold out ``validation_fraction`` of the data (stratified) and stop when
-        its accuracy has not improved for ``n_iter_no_change`` epochs; the
-        best epoch's weights are kept.
-    validation_fraction : float
-    n_iter_no_change : int
-    init : str
-        Weight initialiser: "glorot_uniform", "he_uniform", "glorot_normal", ...
-    dtype : {'float64', 'float32'}
-        Precision of the network; float32 is faster, float64 the default.
+    hidden_layer_sizes : array-like of int or int, default (100,)
+        Width of each hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default 'relu'
+        Hidden activation.
+    solver : {'lbfgs', 'sgd', 'adam', 'rmsprop'}, default 'adam'
+        'lbfgs' is SciPy's L-BFGS-B on the flattened weights; 'rmsprop' is mlpkit's own.
+    alpha : float, default 1e-4
+        L2 penalty: ``alpha / 2 * sum(W**2) / n_samples`` added to each batch's loss.
+    batch_size : int or 'auto', default 'auto'
+        ``min(200, n_samples)`` when 'auto'; not used by lbfgs.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default 'constant'
+        The step schedule of 'sgd': 'invscaling' takes ``learning_rate_init /
+        (t + 1) ** power_t`` after ``t`` samples; 'adaptive' divides the step by
+        5 whenever the loss has not improved by ``tol`` for ``n_iter_no_change``
+        iterations, and stops once it falls below 1e-6.
+    learning_rate_init : float, default 0.001
+    power_t : float, default 0.5
+    max_iter : int, default 200
+        Iterations: epochs of the stochastic solvers, L-BFGS iterations otherwise.
+    shuffle : bool, default True
+        Shuffle the samples every epoch.
     random_state : int, RandomState or None
-        Seeds the initial weights, the batch order and the validation split.
+        Initial weights, shuffling, the early-stopping split and dropout masks.
+    tol : float, default 1e-4
+        Improvement of the loss (or validation score) that counts as progress.
+    verbose : bool, default False
+        Print the loss of every iteration.
+    warm_start : bool, default False
+        Continue from the weights of the previous ``fit``.
+    momentum : float, default 0.9
+    nesterovs_momentum : bool, default True
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the data (stratified), stop when its
+        accuracy has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        keep the best epoch's weights.
+    validation_fraction : float, default 0.1
+    beta_1, beta_2, epsilon : float
+        Adam's decay rates and its denominator's guard.
+    n_iter_no_change : int, default 10
+    max_fun : int, default 15000
+        L-BFGS's limit on loss evaluations.
+    dropout : float, default 0.0
+        mlpkit's own: the fraction of each hidden layer's units dropped in training.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels, in the order of ``predict_proba``'s columns.
-    n_features_in_ : int
-    network_ : mlpkit.Network
-        The trained network (it works on class indices 0..n_classes-1).
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape (units of layer i, units of layer i + 1); the
+        network's own arrays.
+    intercepts_ : list of ndarray
+    loss_ : float
+        The loss of the last iteration.
+    best_loss_ : float or None
+        The lowest training loss (None with early stopping).
     loss_curve_ : list of float
-        Training loss per epoch (the running mean over the epoch's batches).
+        The loss of each iteration (stochastic solvers).
     validation_scores_ : list of float or None
-        Validation accuracy per epoch with early stopping, else None.
+        Validation accuracy of each iteration, with early stopping.
+    best_validation_score_ : float or None
+    t_ : int
+        Training samples seen.
     n_iter_ : int
-        Epochs trained so far.
+        Iterations of the last ``fit``.
+    n_layers_ : int
+    n_outputs_ : int
+    out_activation_ : str
+        'softmax', or 'logistic' for two classes and for multilabel targets.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When ``X`` had column names.
+    network_ : mlpkit.Network
     """
 
-    _task = "classification"
-    _score_key = "val_accuracy"
+    _is_classifier = True
 
-    def _default_output(self) -> str:
-        return "softmax"
-
-    def _n_outputs(self) -> int:
-        return len(self.classes_)
-
-    def partial_fit(
-        self, X: npt.ArrayLike, y: npt.ArrayLike, classes: npt.ArrayLike | None = None
-    ) -> MLPClassifier:
-        """One epoch over ``(X, y)``; the first call needs ``classes`` (all labels that exist)."""
-        if not hasattr(self, "network_") and classes is None:
-            raise ValueError(
-                "classes must be given on the first call to partial_fit: the labels "
-                "of every class, since one batch may not contain them all"
-            )
-        return self._partial_fit(X, y, classes)
-
-    def _encode(
-        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
-    ) -> np.ndarray:
-        check_classification_targets(y)
-        if first:
-            found = np.unique(y if classes is None else np.asarray(classes))
-            if len(found) < 2:
+    def _validate_input(self, X, y, incremental: bool, reset: bool):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in"
+                        f" the previous call to fit. Previously got {self.classes_}, `y` has"
+                        f" {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
                 raise ValueError(
-                    f"MLPClassifier needs at least 2 classes in y, got {len(found)} class"
-                    f" ({found.tolist()})"
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has"
+                    f" {self.classes_}. 'y' has {classes}."
                 )
-            self.classes_ = found
-        index = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
-        unknown = self.classes_[index] != y
-        if unknown.any():
-            raise ValueError(
-                f"y contains labels not in classes_ {self.classes_.tolist()}: "
-                f"{sorted(set(y[unknown].tolist()))[:5]}"
-            )
-        return index
+        # bool, so that float32 inputs keep float32 targets
+        return X, self._label_binarizer.transform(y).astype(bool)
 
-    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
+    def _output_activation(self) -> str:
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
+        outputs = self._outputs(X, check_input=False)
+        if not np.isfinite(outputs).all():
+            return np.nan
+        labels = self._label_binarizer.inverse_transform(T.astype(int))
+        return float(accuracy_score(labels, self._labels(outputs), sample_weight=weights))
+
+    def _labels(self, outputs: np.ndarray) -> np.ndarray:
+        if self.n_outputs_ == 1:
+            outputs = outputs.ravel()
+        return self._label_binarizer.inverse_transform(outputs)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted classes, shape (n_samples,) (or (n_samples, n_classes) for multilabel)."""
+        return self._labels(self._outputs(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        X = self._inputs(X)
-        return self.network_.predict_proba(X)
+        outputs = self._outputs(X)
+        if self.n_outputs_ == 1:
+            positive = outputs.ravel()
+            return np.vstack([1 - positive, positive]).T
+        return outputs
 
-    def predict(self, X: npt.ArrayLike) -> np.ndarray:
-        """The most probable class of each sample, shape (n_samples,)."""
-        X = self._inputs(X)  # before touching fitted attributes: raises NotFittedError
-        return self.classes_[self.network_.predict(X)]
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        probabilities = self.predict_proba(X)
+        return np.log(probabilities, out=probabilities)
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(
+        self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
+    ) -> MLPClassifier:
+        """One iteration over ``(X, y)``; the first call needs ``classes``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), optional
+        classes : array-like of shape (n_classes,), optional
+            Every label there is: required on the first call, and if given
+            later, the same as then.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if _first_partial_fit(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_label = True
         return tags
 
 
-class MLPRegressor(RegressorMixin, _MLPEstimator):
-    """A multi-layer perceptron regressor trained by mlpkit (MSE on a linear output).
+def _first_partial_fit(estimator: Any, classes: Any) -> bool:
+    """Whether this is the first ``partial_fit``; checks ``classes`` against the last call."""
+    known = getattr(estimator, "classes_", None)
+    if known is None and classes is None:
+        raise ValueError("classes must be passed on the first call to partial_fit.")
+    if classes is None:
+        return False
+    classes = unique_labels(classes)
+    if known is not None:
+        if not np.array_equal(known, classes):
+            raise ValueError(
+                f"`classes={classes!r}` is not the same as on last call to partial_fit,"
+                f" was: {known!r}"
+            )
+        return False
+    estimator.classes_ = classes
+    return True
 
-    Takes the same parameters as :class:`MLPClassifier`, except that the
-    output defaults to "linear" and the loss to "mse"; early stopping watches
-    the validation R².
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
+
+    Takes the parameters of :class:`MLPClassifier` and ``loss``
+    ('squared_error', half the mean squared error, as scikit-learn's); the
+    output is linear and early stopping watches the validation R².
 
     Attributes
     ----------
-    n_features_in_ : int
     n_outputs_ : int
         Columns of ``y`` (1 for a 1-D ``y``).
-    network_ : mlpkit.Network
-    loss_curve_ : list of float
-        Training loss per epoch: mean over samples of the squared error summed
-        over outputs.
-    validation_scores_ : list of float or None
-        Validation R² per epoch with early stopping, else None.
-    n_iter_ : int
+    coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_, \
+best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_, network_
+        As for :class:`MLPClassifier`.
     """
 
-    _task = "regression"
-    _score_key = "val_r2"
+    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error"})],
+    }
 
-    def _default_output(self) -> str:
-        return "linear"
+    def __init__(
+        self,
+        loss: str = "squared_error",
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+        )
+        self.loss = loss
 
-    def _n_outputs(self) -> int:
-        return self.n_outputs_
+    def _validate_input(self, X, y, incremental: bool, reset: bool):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
 
-    def _encode(
-        self, y: np.ndarray, first: bool, classes: npt.ArrayLike | None = None
-    ) -> np.ndarray:
-        T = np.asarray(y, dtype=self.dtype).reshape(len(y), -1)
-        if first:
-            self.n_outputs_ = T.shape[1]
-        elif T.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {T.shape[1]} outputs, but this regressor was fitted with {self.n_outputs_}"
-            )
-        return T
+    def _output_activation(self) -> str:
+        return "identity"
 
-    def partial_fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> MLPRegressor:
-        """One epoch over ``(X, y)``, continuing from the current weights."""
-        return self._partial_fit(X, y)
+    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
+        outputs = self._outputs(X, check_input=False)
+        if not np.isfinite(outputs).all():
+            return np.nan
+        return float(r2_score(T, outputs, sample_weight=weights))
 
-    def predict(self, X: npt.ArrayLike) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         """Predicted targets: shape (n_samples,) for a 1-D ``y``, else (n_samples, n_outputs)."""
-        X = self._inputs(X)
-        outputs = self.network_.predict(X)
-        return outputs.reshape(len(outputs), -1) if self.n_outputs_ > 1 else outputs.ravel()
+        outputs = self._outputs(X)
+        return outputs.ravel() if self.n_outputs_ == 1 else outputs
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One iteration over ``(X, y)``, from the current weights (new ones at first).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)

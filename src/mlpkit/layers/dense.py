@@ -96,7 +96,10 @@ class Dense(Layer):
         """
         if self._X is None:
             raise RuntimeError("Dense.backward called before forward")
-        np.matmul(self._X.T, dY, out=self.grads["W"])
+        if isinstance(self._X, np.ndarray):
+            np.matmul(self._X.T, dY, out=self.grads["W"])
+        else:  # a SciPy sparse batch (mlpkit.sklearn): its product is dense, not written in place
+            self.grads["W"][...] = self._X.T @ dY
         dY.sum(axis=0, out=self.grads["b"])
         return dY @ self.params["W"].T if need_input_grad else None
 
