@@ -295,3 +295,17 @@ def test_sparse_input_gives_the_dense_result():
     np.testing.assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-8, atol=1e-12)
     assert not np.shares_memory(sparse.coefs_[0], dense.coefs_[0])
     np.testing.assert_array_equal(sparse.predict(scipy.sparse.csc_matrix(X)), dense.predict(X))
+
+
+def test_dtype_and_squared_error_are_mlpkits_extras():
+    X, y = blobs()
+    X = StandardScaler().fit_transform(X)  # float64
+    model = quiet_fit(
+        MLPClassifier(dtype="float32", loss="squared_error", max_iter=60, random_state=0), X, y
+    )
+    assert all(W.dtype == np.float32 for W in model.coefs_)
+    assert model.predict_proba(X).dtype == np.float32
+    assert model.score(X, y) > 0.9
+    log_loss = quiet_fit(MLPClassifier(max_iter=1, random_state=0), X, y)
+    squared = quiet_fit(MLPClassifier(loss="squared_error", max_iter=1, random_state=0), X, y)
+    assert squared.loss_curve_[0] < log_loss.loss_curve_[0]  # half squared error of probabilities

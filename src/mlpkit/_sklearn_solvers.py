@@ -83,14 +83,14 @@ def dense_layers(network: Network) -> list[Dense]:
 def data_loss(estimator: Any) -> tuple[losses.Loss, float]:
     """The loss the network trains with and the factor scikit-learn's value carries.
 
-    scikit-learn's squared error is half the mean squared error, so the
-    regressor's loss (and its gradient) is mlpkit's MSE times 0.5.
+    scikit-learn's squared error is half the mean squared error, so that loss
+    (and its gradient) is mlpkit's MSE times 0.5.
     """
+    if estimator.loss == "squared_error":
+        return losses.MSE(), 0.5
     if estimator.out_activation_ == "softmax":
         return losses.CrossEntropy(), 1.0
-    if estimator.out_activation_ == "logistic":
-        return losses.BinaryCrossEntropy(), 1.0
-    return losses.MSE(), 0.5
+    return losses.BinaryCrossEntropy(), 1.0
 
 
 def loss_and_gradient(

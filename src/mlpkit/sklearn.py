@@ -81,6 +81,8 @@ class _BaseMLP(BaseEstimator):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"}), None],
+        "loss": [StrOptions({"log_loss", "squared_error"})],
     }
 
     _is_classifier = False
@@ -112,6 +114,8 @@ class _BaseMLP(BaseEstimator):
         n_iter_no_change: int = 10,
         max_fun: int = 15000,
         dropout: float = 0.0,
+        dtype: str | None = None,
+        loss: str = "log_loss",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -137,6 +141,8 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.dtype = dtype
+        self.loss = loss
 
     # -- what the subclasses define ---------------------------------------------
     def _validate_input(self, X, y, incremental: bool, reset: bool):
@@ -191,6 +197,12 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("dropout needs a stochastic solver (sgd, adam or rmsprop), not lbfgs")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, T = self._validate_input(X, y, incremental, reset=first_pass)
+        if self.dtype is not None and not first_pass and self.coefs_[0].dtype != self.dtype:
+            raise ValueError(
+                f"dtype={self.dtype!r} differs from the fitted weights' {self.coefs_[0].dtype}"
+            )
+        if self.dtype is not None:
+            X = X.astype(self.dtype, copy=False)
         if scipy.sparse.issparse(X):
             X = X.tocsr()  # batches are rows; the first layer multiplies them sparse by dense
         if sample_weight is not None:
@@ -332,6 +344,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         L-BFGS's limit on loss evaluations.
     dropout : float, default 0.0
         mlpkit's own: the fraction of each hidden layer's units dropped in training.
+    dtype : {'float32', 'float64'} or None, default None
+        mlpkit's own: the precision of the weights and of training. None keeps
+        the inputs' (float32 stays float32, anything else becomes float64), as
+        scikit-learn does; 'float32' trains float64 inputs in float32, faster.
+    loss : {'log_loss', 'squared_error'}, default 'log_loss'
+        mlpkit's own: 'squared_error' trains on half the squared error of the
+        output probabilities, as the classic courses did.
 
     Attributes
     ----------
@@ -485,9 +504,9 @@ def _first_partial_fit(estimator: Any, classes: Any) -> bool:
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
 
-    Takes the parameters of :class:`MLPClassifier` and ``loss``
-    ('squared_error', half the mean squared error, as scikit-learn's); the
-    output is linear and early stopping watches the validation R².
+    Takes the parameters of :class:`MLPClassifier`, with ``loss``
+    ('squared_error', half the mean squared error, as scikit-learn's) first;
+    the output is linear and early stopping watches the validation R².
 
     Attributes
     ----------
@@ -500,7 +519,7 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
         **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],
+        "loss": [StrOptions({"squared_error"})],  # "poisson" is not built
     }
 
     def __init__(
@@ -531,6 +550,7 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
         n_iter_no_change: int = 10,
         max_fun: int = 15000,
         dropout: float = 0.0,
+        dtype: str | None = None,
     ) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -557,8 +577,9 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             dropout=dropout,
+            dtype=dtype,
+            loss=loss,
         )
-        self.loss = loss
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
         X, y = validate_data(
