@@ -309,3 +309,16 @@ def test_dtype_and_squared_error_are_mlpkits_extras():
     log_loss = quiet_fit(MLPClassifier(max_iter=1, random_state=0), X, y)
     squared = quiet_fit(MLPClassifier(loss="squared_error", max_iter=1, random_state=0), X, y)
     assert squared.loss_curve_[0] < log_loss.loss_curve_[0]  # half squared error of probabilities
+
+
+def test_verbose_prints_scikit_learns_lines_and_at_two_the_clis_bar(capsys):
+    pytest.importorskip("tqdm")
+    X, y = blobs(60)
+    X = StandardScaler().fit_transform(X)
+    quiet_fit(MLPClassifier(max_iter=3, verbose=True, random_state=0), X, y)
+    out, err = capsys.readouterr()
+    assert out.count("Iteration ") == 3 and "epochs" not in err
+    quiet_fit(MLPClassifier(max_iter=3, verbose=2, random_state=0), X, y)
+    out, err = capsys.readouterr()
+    assert out.count("Iteration ") == 3
+    assert "epochs" in err and "3/3" in err

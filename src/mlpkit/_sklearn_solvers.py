@@ -263,6 +263,21 @@ def _validation_split(estimator: Any, X, T, sample_weight, stratify):
     return train, valid
 
 
+def _progress_bar(estimator: Any, iterations: int, batches: int) -> Any:
+    """The command line's progress bar (on stderr) when ``verbose >= 2`` and tqdm is here.
+
+    ``verbose=True`` prints scikit-learn's "Iteration N, loss = ..." lines only.
+    """
+    if estimator.verbose < 2:
+        return None
+    try:
+        from mlpkit.progress import ProgressBar
+
+        return ProgressBar(iterations, batches)
+    except ImportError:  # tqdm is optional (the plot extra)
+        return None
+
+
 def _batch_size(estimator: Any, n_samples: int) -> int:
     if estimator.batch_size == "auto":
         return min(200, n_samples)
@@ -299,6 +314,7 @@ def fit_stochastic(
     batch = _batch_size(estimator, n_samples)
     order = np.arange(n_samples)
     solver = estimator._optimizer
+    bar = _progress_bar(estimator, 1 if incremental else estimator.max_iter, -(-n_samples // batch))
     estimator.n_iter_ = 0
     try:
         for _ in range(estimator.max_iter):
@@ -308,7 +324,10 @@ def fit_stochastic(
             for start in range(0, n_samples, batch):
                 rows = order[start : start + batch]
                 weights = None if sample_weight is None else sample_weight[rows]
-                accumulated += solver.step(estimator, X[rows], T[rows], weights) * len(rows)
+                value = solver.step(estimator, X[rows], T[rows], weights)
+                accumulated += value * len(rows)
+                if bar is not None:
+                    bar.on_batch_end(start // batch, {"loss": value})
             estimator.n_iter_ += 1
             estimator.loss_ = accumulated / n_samples
             estimator.t_ += n_samples
@@ -316,6 +335,11 @@ def fit_stochastic(
             if estimator.verbose:
                 print(f"Iteration {estimator.n_iter_}, loss = {estimator.loss_:.8f}")
             _count_no_improvement(estimator, validation if early_stopping else None)
+            if bar is not None:
+                logs = {"loss": estimator.loss_}
+                if early_stopping and estimator._is_classifier:
+                    logs["val_accuracy"] = estimator.validation_scores_[-1]
+                bar.on_epoch_end(estimator.n_iter_ - 1, logs)
             solver.iteration_ends(estimator.t_)
             if estimator._no_improvement_count > estimator.n_iter_no_change:
                 watched = "Validation score" if early_stopping else "Training loss"
@@ -337,6 +361,9 @@ def fit_stochastic(
                 )
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
+    finally:
+        if bar is not None:
+            bar.on_train_end(estimator._network)
     if early_stopping:  # the best validated weights, into the network's own arrays
         for array, best in zip(
             estimator.coefs_ + estimator.intercepts_, estimator._best_weights, strict=True

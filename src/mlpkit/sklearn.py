@@ -326,8 +326,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Initial weights, shuffling, the early-stopping split and dropout masks.
     tol : float, default 1e-4
         Improvement of the loss (or validation score) that counts as progress.
-    verbose : bool, default False
-        Print the loss of every iteration.
+    verbose : bool or int, default False
+        Print the loss of every iteration (scikit-learn's lines, on stdout);
+        from 2 up, also the command line's progress bar (on stderr, with tqdm).
     warm_start : bool, default False
         Continue from the weights of the previous ``fit``.
     momentum : float, default 0.9
