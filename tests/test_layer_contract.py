@@ -339,6 +339,7 @@ BETWEEN_DENSE = {
     "relu": lambda: [mk.ReLU()],
     "leaky_relu": lambda: [mk.LeakyReLU(0.2)],
     "linear": lambda: [mk.Linear()],
+    "exp": lambda: [mk.Exp()],
     "softmax": lambda: [mk.Softmax()],
     "conv2d": lambda: [mk.Reshape((2, 3, 1)), mk.Conv2D(2, 2, padding="same"), mk.Flatten()],
     "max_pool2d": lambda: [mk.Reshape((2, 3, 1)), mk.MaxPool2D(2, 1, "same"), mk.Flatten()],

@@ -83,7 +83,7 @@ def test_names():
 
 
 @pytest.mark.parametrize("reduction", ["mean", "mean_all", "sum"])
-@pytest.mark.parametrize("name", ["mse", "cross_entropy", "binary_cross_entropy"])
+@pytest.mark.parametrize("name", ["mse", "cross_entropy", "binary_cross_entropy", "poisson"])
 @pytest.mark.parametrize("fused", [False, True])
 def test_integer_sample_weights_equal_repeated_rows(name, reduction, fused):
     from mlpkit import losses
@@ -94,6 +94,8 @@ def test_integer_sample_weights_equal_repeated_rows(name, reduction, fused):
     rng = np.random.default_rng(0)
     Z = rng.standard_normal((5, 3))
     D = np.eye(3)[[0, 2, 1, 1, 0]] if name == "cross_entropy" else rng.uniform(size=(5, 3))
+    if name == "poisson":
+        D = rng.poisson(2.0, size=(5, 3)).astype(float)
     weights = np.array([1, 0, 3, 2, 1])
     repeated = np.repeat(np.arange(5), weights)
     if fused:
@@ -116,3 +118,50 @@ def test_sample_weights_of_the_wrong_length_are_an_error():
 
     with pytest.raises(ValueError, match=r"weights must have shape \(2,\)"):
         MSE().forward(np.zeros((2, 1)), np.ones((2, 1)), np.ones(3))
+
+
+def test_poisson_loss_against_pytorch_and_finite_differences():
+    """Half the Poisson deviance: PyTorch's PoissonNLLLoss (log input) plus D log D - D."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle")
+    from mlpkit.losses import Poisson
+
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(6, 2))
+    D = rng.poisson(1.5, size=(6, 2)).astype(float)
+    D[0, 0] = 0.0  # 0 log 0 counts as 0
+    loss = Poisson()
+    value = loss.forward_logits(Z, D)
+    grad = loss.backward()
+    Zt = torch.tensor(Z, requires_grad=True)
+    nll = torch.nn.PoissonNLLLoss(log_input=True, full=False, reduction="sum")(Zt, torch.tensor(D))
+    (nll / len(Z)).backward()
+    constant = np.sum(np.where(D > 0, D * np.log(np.where(D > 0, D, 1)), 0) - D) / len(Z)
+    assert value == pytest.approx(nll.item() / len(Z) + constant, rel=1e-12)
+    np.testing.assert_allclose(grad, Zt.grad.numpy(), rtol=1e-12)
+    # unfused, on the rates: the same value, and the chain rule through exp gives the same
+    rates = np.exp(Z)
+    assert loss.forward(rates, D) == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(loss.backward() * rates, grad, rtol=1e-10)
+    # finite differences of the fused value
+    eps = 1e-6
+    numeric = np.zeros_like(Z)
+    for index in np.ndindex(Z.shape):
+        step = np.zeros_like(Z)
+        step[index] = eps
+        numeric[index] = (loss.forward_logits(Z + step, D) - loss.forward_logits(Z - step, D)) / (
+            2 * eps
+        )
+    np.testing.assert_allclose(numeric, grad, rtol=1e-6, atol=1e-9)
+    assert Poisson().forward_logits(np.log(np.maximum(D, 1e-300)), D) == pytest.approx(0, abs=1e-9)
+
+
+def test_exp_output_trains_a_poisson_regression_by_default():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(400, 1))
+    y = rng.poisson(np.exp(1 + X[:, 0])).astype(float)
+    net = mk.Network([mk.Dense(1), mk.Exp()], input_shape=(1,), seed=0, dtype="float64")
+    assert net.task == "regression"
+    net.fit(X, y, optimizer=mk.Adam(0.05), epochs=300, batch_size=400, seed=0)
+    assert isinstance(net.loss, mk.Poisson)
+    W, b = net.layers[0].params["W"], net.layers[0].params["b"]
+    np.testing.assert_allclose([W[0, 0], b[0]], [1.0, 1.0], atol=0.25)

@@ -322,3 +322,23 @@ def test_verbose_prints_scikit_learns_lines_and_at_two_the_clis_bar(capsys):
     out, err = capsys.readouterr()
     assert out.count("Iteration ") == 3
     assert "epochs" in err and "3/3" in err
+
+
+def test_poisson_regressor_fits_counts_and_refuses_negative_targets():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(300, 2))
+    y = rng.poisson(np.exp(0.5 + X @ [1.0, -1.0]))
+    model = quiet_fit(
+        MLPRegressor(loss="poisson", hidden_layer_sizes=(8,), solver="lbfgs", random_state=0),
+        X,
+        y,
+    )
+    from sklearn.metrics import mean_poisson_deviance
+
+    predicted = model.predict(X)
+    assert model.out_activation_ == "exp" and (predicted > 0).all()
+    truth = mean_poisson_deviance(y, np.exp(0.5 + X @ [1.0, -1.0]))
+    constant = mean_poisson_deviance(y, np.full(len(y), y.mean()))
+    assert mean_poisson_deviance(y, predicted) < min(1.05 * truth, 0.9 * constant)
+    with pytest.raises(ValueError, match=r"loss='poisson' needs targets >= 0"):
+        MLPRegressor(loss="poisson").fit(X, y - 5.0)

@@ -19,6 +19,7 @@ from mlpkit.layers import (
     Conv2D,
     Dense,
     Dropout,
+    Exp,
     Flatten,
     GlobalAvgPool2D,
     Layer,
@@ -33,7 +34,7 @@ from mlpkit.layers import (
     activations,
     layer_from_config,
 )
-from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy
+from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy, Poisson
 from mlpkit.network import Network
 from mlpkit.optimizers import (
     SGD,
@@ -61,6 +62,7 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "EvaluateSets",
+    "Exp",
     "ExponentialDecay",
     "Flatten",
     "GlobalAvgPool2D",
@@ -72,6 +74,7 @@ __all__ = [
     "LivePlot",
     "MaxPool2D",
     "Network",
+    "Poisson",
     "RMSprop",
     "ReLU",
     "Reshape",

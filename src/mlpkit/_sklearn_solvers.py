@@ -38,7 +38,7 @@ __all__ = [
 
 #: scikit-learn's activation names and mlpkit's.
 HIDDEN = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
-OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax"}
+OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax", "exp": "exp"}
 
 
 def network_of(estimator: Any) -> Network:
@@ -88,6 +88,8 @@ def data_loss(estimator: Any) -> tuple[losses.Loss, float]:
     """
     if estimator.loss == "squared_error":
         return losses.MSE(), 0.5
+    if estimator.loss == "poisson":
+        return losses.Poisson(), 1.0
     if estimator.out_activation_ == "softmax":
         return losses.CrossEntropy(), 1.0
     return losses.BinaryCrossEntropy(), 1.0

@@ -36,6 +36,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "CrossEntropy",
     "Loss",
+    "Poisson",
     "check_output",
     "default_for",
     "get",
@@ -207,9 +208,44 @@ class BinaryCrossEntropy(Loss):
         return float(value) * scale
 
 
+class Poisson(Loss):
+    """Half the Poisson deviance per output ``l = D log(D / Y) - D + Y`` for rates ``Y > 0``.
+
+    Zero for a perfect prediction (``0 log 0`` counts as 0), and scikit-learn's
+    ``poisson`` loss. Fused with ``Exp`` on the logits ``Z`` (``Y = exp(Z)``),
+    the gradient is ``dL/dZ = (exp(Z) - D) / divisor``. Unfused,
+    ``dL/dY = (1 - D / Y) / divisor``.
+    """
+
+    name = "poisson"
+    fused_with = activations.Exp
+
+    @staticmethod
+    def _d_log_d(D: np.ndarray) -> np.ndarray:
+        return np.where(D > 0, D * np.log(np.where(D > 0, D, 1)), 0.0)
+
+    def forward(self, Y, D, weights=None):
+        _check_shapes(Y, D)
+        w = _column(weights, Y)
+        scale = 1.0 / self.divisor(Y.shape, weights)
+        safe = np.maximum(Y, np.finfo(Y.dtype).tiny)
+        self._grad = scale * w * (1 - D / safe)
+        value = (w * (self._d_log_d(D) - D * np.log(safe) - D + Y)).sum()
+        return float(value) * scale
+
+    def forward_logits(self, Z, D, weights=None):
+        _check_shapes(Z, D)
+        w = _column(weights, Z)
+        scale = 1.0 / self.divisor(Z.shape, weights)
+        self.outputs = np.exp(Z)
+        value = (w * (self._d_log_d(D) - D * Z - D + self.outputs)).sum()
+        self._grad = scale * w * (self.outputs - D)
+        return float(value) * scale
+
+
 def default_for(output: Layer) -> Loss:
-    """The loss that fuses with the ``output`` layer (softmax, sigmoid), else MSE."""
-    for cls in (CrossEntropy, BinaryCrossEntropy):
+    """The loss that fuses with the ``output`` layer (softmax, sigmoid, exp), else MSE."""
+    for cls in (CrossEntropy, BinaryCrossEntropy, Poisson):
         if cls.fused_with is not None and isinstance(output, cls.fused_with):
             return cls()
     return MSE()
@@ -235,6 +271,7 @@ LOSSES = {
     "categorical_cross_entropy": CrossEntropy,
     "binary_cross_entropy": BinaryCrossEntropy,
     "bce": BinaryCrossEntropy,
+    "poisson": Poisson,
 }
 
 

@@ -35,7 +35,7 @@ __all__ = ["Network"]
 
 TASKS = ("classification", "regression")
 # Output activations whose range suits regression rather than class scores.
-_REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU)
+_REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU, activations.Exp)
 _PROBABILITY_OUTPUTS = (activations.Softmax, activations.Sigmoid)
 # Inference runs in chunks of rows whose arrays (every layer's output and work space)
 # hold at most this many values: 2**24 floats are 64 MB in float32. Never more than

@@ -505,9 +505,10 @@ def _first_partial_fit(estimator: Any, classes: Any) -> bool:
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
 
-    Takes the parameters of :class:`MLPClassifier`, with ``loss``
-    ('squared_error', half the mean squared error, as scikit-learn's) first;
-    the output is linear and early stopping watches the validation R².
+    Takes the parameters of :class:`MLPClassifier`, with ``loss`` first:
+    'squared_error' (half the mean squared error, as scikit-learn's; a linear
+    output) or 'poisson' (half the Poisson deviance; an exponential output, for
+    counts and rates). Early stopping watches the validation R².
 
     Attributes
     ----------
@@ -520,7 +521,7 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
         **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],  # "poisson" is not built
+        "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
     def __init__(
@@ -595,10 +596,12 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(f"loss='poisson' needs targets >= 0, got a minimum of {y.min()}")
         return X, y
 
     def _output_activation(self) -> str:
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
         outputs = self._outputs(X, check_input=False)

@@ -10,6 +10,7 @@ table: ``{"type": "dense", "units": 128}``.
 from mlpkit.layers import activations
 from mlpkit.layers.activations import (
     Activation,
+    Exp,
     LeakyReLU,
     Linear,
     ReLU,
@@ -33,6 +34,7 @@ __all__ = [
     "Conv2D",
     "Dense",
     "Dropout",
+    "Exp",
     "Flatten",
     "GlobalAvgPool2D",
     "Layer",

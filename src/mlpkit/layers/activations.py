@@ -16,6 +16,7 @@ from mlpkit.layers.base import REGISTRY, Layer
 
 __all__ = [
     "Activation",
+    "Exp",
     "LeakyReLU",
     "Linear",
     "ReLU",
@@ -122,6 +123,23 @@ class LeakyReLU(Activation):
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
+
+
+class Exp(Activation):
+    """Exponential ``f(x) = exp(x)``, for Poisson regression; backward ``dX = dY * exp(x)``.
+
+    With the Poisson loss the two are fused on the logits (see ``losses``).
+    """
+
+    name = "exp"
+    aliases = ("exponential",)
+
+    def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
+        self._Y = np.exp(X)
+        return self._Y
+
+    def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
+        return dY * self._Y
 
 
 class Linear(Activation):
