@@ -62,6 +62,8 @@ def test_default_run_trains_optdigits_to_97_percent_and_writes_a_report(tmp_path
     history = (run / "history.csv").read_text().splitlines()
     assert history[0].startswith("epoch,loss,accuracy") and len(history) == 41
     check_self_contained(run / "report.html", len(pngs))
+    # 64*256 + 256*256 + 256*10 multiply-adds per digit, in the report's summary
+    assert "Multiply-adds per sample (forward): 84,480" in (run / "report.html").read_text()
     # The saved model carries its preprocessing: evaluate takes the raw test set.
     evaluated = mlpkit("evaluate", run / "model.npz", "--dataset", "optdigits")
     assert evaluated.returncode == 0

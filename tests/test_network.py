@@ -45,13 +45,15 @@ def test_same_seed_same_initial_weights():
 def test_summary_lists_layers_output_shapes_and_counts():
     lines = mk.mlp([64, 36, 10], hidden="tanh", output="tanh", seed=0).summary().splitlines()
     assert lines[0] == "input shape (None, 64), float32, classification"
-    assert lines[2].split() == ["0", "Dense(units=36)", "(None,", "36)", "2,340"]
-    assert lines[3].split() == ["1", "Tanh()", "(None,", "36)", "0"]
-    assert lines[4].split() == ["2", "Dense(units=10)", "(None,", "10)", "370"]
-    assert lines[-3:] == [
+    assert lines[1].split() == ["#", "layer", "output", "shape", "params", "mult-adds"]
+    assert lines[2].split() == ["0", "Dense(units=36)", "(None,", "36)", "2,340", "2,304"]
+    assert lines[3].split() == ["1", "Tanh()", "(None,", "36)", "0", "0"]
+    assert lines[4].split() == ["2", "Dense(units=10)", "(None,", "10)", "370", "360"]
+    assert lines[-4:] == [
         "Total params: 2,710",
         "Trainable params: 2,710",
         "Non-trainable params: 0",
+        "Multiply-adds per sample (forward): 2,664",
     ]
 
 
@@ -163,3 +165,42 @@ def test_evaluate_reports_r2_for_a_regressor():
     assert before["r2"] < 0.5 < 0.95 < after["r2"] <= 1.0
     predicted = net.predict(X)
     assert after["r2"] == pytest.approx(mk.metrics.r2(y, predicted.reshape(y.shape)))
+
+
+def test_multiply_adds_of_each_layer_against_hand_counts():
+    cases = [
+        # (layer, per-sample input shape, multiply-adds worked out by hand)
+        (mk.Dense(3), (4,), 4 * 3),
+        # 5x5x3, 2x2 kernel, stride 1, valid: 4x4 outputs of 2 filters, each 2*2*3 products
+        (mk.Conv2D(2, 2), (5, 5, 3), 4 * 4 * 2 * (2 * 2 * 3)),
+        # 3x3 kernel, stride 2, same: ceil(5/2) = 3, so 3x3 outputs of 2 filters, 3*3*3 each
+        (mk.Conv2D(2, 3, strides=2, padding="same"), (5, 5, 3), 3 * 3 * 2 * (3 * 3 * 3)),
+        # 2x2 max pooling of 4x4x2: 2x2x2 outputs, 4 comparisons each
+        (mk.MaxPool2D(2), (4, 4, 2), 2 * 2 * 2 * 4),
+        # 2x2 average pooling, stride 1, same, on 3x3x1: 3x3 windows of 4 values (padding too)
+        (mk.AvgPool2D(2, 1, "same"), (3, 3, 1), 3 * 3 * 4),
+        (mk.GlobalAvgPool2D(), (4, 3, 2), 4 * 3 * 2),
+        (mk.BatchNorm(), (4, 3, 2), 4 * 3 * 2),
+        (mk.ReLU(), (7,), 0),
+        (mk.Flatten(), (4, 3, 2), 0),
+    ]
+    for layer, shape, expected in cases:
+        assert layer.multiply_adds(shape) == expected, repr(layer)
+
+
+def test_summary_of_the_e3_cnn_shows_its_multiply_adds():
+    from mlpkit.recipes import load_recipe
+    from mlpkit.recipes.build import build_network
+
+    config = load_recipe("e3-cnn")
+    net = build_network(config, 784, 10)
+    conv = 28 * 28 * 32 * (3 * 3 * 1)  # "same": 28x28 outputs of 32 filters
+    batch_norm = 28 * 28 * 32
+    pool = 14 * 14 * 32 * 4
+    dense = 14 * 14 * 32 * 784 + 784 * 10
+    lines = net.summary().splitlines()
+    assert lines[-1] == f"Multiply-adds per sample (forward): {conv + batch_norm + pool + dense:,}"
+    costs = [int(line.split()[-1].replace(",", "")) for line in lines[2 : 2 + len(net.layers)]]
+    assert sorted(costs, reverse=True)[:3] == [14 * 14 * 32 * 784, conv, batch_norm]
+    html = net._repr_html_()
+    assert "mult-adds" in html and f"{conv + batch_norm + pool + dense:,}" in html

@@ -84,3 +84,16 @@ def test_benchmark_figures_match_the_recorded_outputs(start, end, output):
     assert figures, "no figures found: the README's wording changed"
     missing = [figure for figure in figures if not appears_rounded(figure, recorded)]
     assert missing == [], f"README figures not in docs/bench/{output}: {missing}"
+
+
+def test_the_summary_shown_is_the_one_printed():
+    import mlpkit as mk
+
+    shown = re.search(r"```text\n(input shape \(None, 8, 8, 1\).*?)\n```", README, re.S)
+    assert shown
+    net = mk.Network(
+        [mk.Flatten(), mk.Dense(16), mk.ReLU(), mk.Dense(10), mk.Softmax()],
+        input_shape=(8, 8, 1),
+        seed=0,
+    )
+    assert net.summary() == shown.group(1)

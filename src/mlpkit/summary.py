@@ -1,4 +1,5 @@
-"""A network's summary, as Keras prints it: layers, output shapes, parameters.
+"""A network's summary, as Keras prints it: layers, output shapes, parameters, and
+the forward pass's multiply-adds per sample (``Layer.multiply_adds``).
 
 ``Network.summary()`` returns the text; ``Network._repr_html_`` the same table
 in HTML, which Jupyter shows when a cell returns a network.
@@ -11,25 +12,40 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_html", "as_text", "heading", "rows", "totals"]
+__all__ = ["as_html", "as_text", "heading", "multiply_adds", "rows", "totals"]
 
 # ``network`` below is a ``mlpkit.Network``; it is not imported, even for types,
 # because network.py imports this module.
 _Network = Any
 
-HEADER = ("#", "layer", "output shape", "params")
+HEADER = ("#", "layer", "output shape", "params", "mult-adds")
+_NUMBERS = (3, 4)  # the right-aligned columns
 
 
-def rows(network: _Network) -> list[tuple[str, str, str, str]]:
-    """One ``(index, layer, output shape, parameters)`` row per layer, as text.
+def _inputs(network: _Network) -> list[tuple[int, ...]]:
+    """Each layer's per-sample input shape."""
+    return [tuple(network.input_shape), *network.shapes[:-1]]
 
-    ``None`` stands for the batch axis; the count includes the layer's buffers
-    (a BatchNorm's moving statistics).
+
+def multiply_adds(network: _Network) -> list[int]:
+    """Each layer's forward multiply-adds for one sample."""
+    return [
+        layer.multiply_adds(shape)
+        for layer, shape in zip(network.layers, _inputs(network), strict=True)
+    ]
+
+
+def rows(network: _Network) -> list[tuple[str, ...]]:
+    """One ``(index, layer, output shape, parameters, multiply-adds)`` row per layer.
+
+    ``None`` stands for the batch axis; the parameter count includes the
+    layer's buffers (a BatchNorm's moving statistics).
     """
     found = []
-    for index, (layer, shape) in enumerate(zip(network.layers, network.shapes, strict=True)):
+    layers = zip(network.layers, network.shapes, multiply_adds(network), strict=True)
+    for index, (layer, shape, cost) in enumerate(layers):
         count = layer.n_parameters + sum(b.size for b in layer.buffers.values())
-        found.append((str(index), repr(layer), str((None, *shape)), f"{count:,}"))
+        found.append((str(index), repr(layer), str((None, *shape)), f"{count:,}", f"{cost:,}"))
     return found
 
 
@@ -40,23 +56,28 @@ def heading(network: _Network) -> str:
 
 
 def totals(network: _Network) -> list[str]:
-    """The total, trainable and non-trainable (buffer) parameter counts, one line each."""
+    """The total, trainable and non-trainable (buffer) parameter counts and the total
+    multiply-adds per sample, one line each."""
     buffers = sum(b.size for _, b in network.buffers())
     return [
         f"Total params: {network.n_parameters + buffers:,}",
         f"Trainable params: {network.n_parameters:,}",
         f"Non-trainable params: {buffers:,}",
+        f"Multiply-adds per sample (forward): {sum(multiply_adds(network)):,}",
     ]
 
 
 def as_text(network: _Network) -> str:
     """The summary as aligned plain text."""
     table = [HEADER, *rows(network)]
-    widths = [max(len(row[c]) for row in table) for c in range(4)]
+    widths = [max(len(row[c]) for row in table) for c in range(len(HEADER))]
     lines = [heading(network)]
     for row in table:
-        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=False)]
-        lines.append("  ".join([*cells, row[3].rjust(widths[3])]))
+        cells = [
+            cell.rjust(width) if column in _NUMBERS else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
     return "\n".join(lines + totals(network))
 
 
@@ -66,7 +87,7 @@ def as_html(network: _Network) -> str:
     def cells(row: tuple[str, ...], tag: str) -> str:
         items = []
         for column, value in enumerate(row):
-            style = ' style="text-align:right"' if column == 3 else ""
+            style = ' style="text-align:right"' if column in _NUMBERS else ""
             items.append(f"<{tag}{style}>{html.escape(value)}</{tag}>")
         return "<tr>" + "".join(items) + "</tr>"
 

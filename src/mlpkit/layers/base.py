@@ -149,6 +149,15 @@ class Layer:
         """Values per sample that ``forward`` holds besides its output (im2col patches)."""
         return 0
 
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """The forward pass's multiply-adds for one sample (the summary's cost column).
+
+        0 by default: activations, dropout and reshapes do no multiply-adds.
+        Pooling layers count one operation (a comparison or an add) per value
+        of each window, padding included.
+        """
+        return 0
+
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         """Return the output for ``X`` of shape ``(n, *input_shape)``."""
         raise NotImplementedError

@@ -102,6 +102,10 @@ class Conv2D(Layer):
             * (input_shape[-1])
         )
 
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """``out_h * out_w * filters * kh * kw * c_in``: the patches times the kernel."""
+        return self.workspace(input_shape) * self.filters
+
     def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
         self.output_shape(input_shape)
         shapes = {"W": (*self.kernel_size, input_shape[-1], self.filters)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,10 @@ class Dense(Layer):
             self.grads["W"][...] = self._X.T @ dY
         dY.sum(axis=0, out=self.grads["b"])
         return dY @ self.params["W"].T if need_input_grad else None
+
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """``n_in * units``: one per weight (the bias adds are not counted)."""
+        return math.prod(input_shape) * self.units
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"units": self.units}

@@ -21,6 +21,7 @@ over the leading axes of a channels-last image runs an inner loop of only
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,10 @@ class BatchNorm(Layer):
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive(epsilon, "epsilon")
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """One per value: at inference the statistics, scale and offset fold into one."""
+        return math.prod(input_shape)
 
     def weight_shapes(self, input_shape: Shape) -> dict[str, tuple[int, ...]]:
         channels = (input_shape[-1],)

@@ -54,6 +54,10 @@ class _Pool2D(Layer):
         windows = self._geometry(input_shape)
         return windows.out_h * windows.out_w * input_shape[-1] * math.prod(self.pool_size)
 
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """One comparison (max) or add (average) per value of each window."""
+        return self.workspace(input_shape)
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         self._windows = self._geometry(input_shape)
@@ -183,6 +187,10 @@ class GlobalAvgPool2D(Layer):
     aliases = ("globalavgpool2d", "global_average_pooling2d", "globalaveragepooling2d")
     fresh_output = True
     fresh_input_grad = True
+
+    def multiply_adds(self, input_shape: Shape) -> int:
+        """One add per input value."""
+        return math.prod(input_shape)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 3:
