@@ -47,6 +47,7 @@ FLOORS = {
         "mlpkit.searchdb",
         "mlpkit.sklearn",
         "mlpkit._sklearn_solvers",
+        "mlpkit._sklearn_base",
         "mlpkit.cli",
         "mlpkit.cli_errors",
         "mlpkit.cli_parser",
