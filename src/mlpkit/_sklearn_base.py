@@ -6,13 +6,15 @@ fit that chooses a solver, and prediction through the mlpkit network.
 from __future__ import annotations
 
 import itertools
+import warnings
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.metrics import get_scorer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -20,13 +22,24 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from mlpkit import _sklearn_solvers as solvers
 from mlpkit.network import Network
 
-__all__ = ["STOCHASTIC", "BaseMLP"]
+__all__ = ["STOCHASTIC", "BaseMLP", "store_parameters"]
 
 STOCHASTIC = ("sgd", "adam", "rmsprop")
 _SPARSE_CHUNK = 4096  # rows of a sparse input made dense at a time when predicting
 
 
-class BaseMLP(BaseEstimator):
+def store_parameters(estimator: Any, arguments: dict[str, Any]) -> None:
+    """Set each ``__init__`` argument as the attribute of the same name, unchanged.
+
+    scikit-learn's rule: a constructor stores its parameters and nothing else
+    (``clone`` and ``get_params`` rely on it). Call with ``locals()``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+class BaseMLP(TransformerMixin, BaseEstimator):
     """What the classifier and the regressor share: parameters, solvers, attributes."""
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
@@ -59,66 +72,11 @@ class BaseMLP(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "dtype": [StrOptions({"float32", "float64"}), None],
         "loss": [StrOptions({"log_loss", "squared_error"})],
+        "early_stopping_metric": [str, callable],
+        "callbacks": [list, None],
     }
 
     _is_classifier = False
-
-    def __init__(
-        self,
-        hidden_layer_sizes: Any = (100,),
-        activation: str = "relu",
-        *,
-        solver: str = "adam",
-        alpha: float = 0.0001,
-        batch_size: int | str = "auto",
-        learning_rate: str = "constant",
-        learning_rate_init: float = 0.001,
-        power_t: float = 0.5,
-        max_iter: int = 200,
-        shuffle: bool = True,
-        random_state: Any = None,
-        tol: float = 1e-4,
-        verbose: bool = False,
-        warm_start: bool = False,
-        momentum: float = 0.9,
-        nesterovs_momentum: bool = True,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-8,
-        n_iter_no_change: int = 10,
-        max_fun: int = 15000,
-        dropout: float = 0.0,
-        dtype: str | None = None,
-        loss: str = "log_loss",
-    ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.dtype = dtype
-        self.loss = loss
 
     # -- what the subclasses define ---------------------------------------------
     def _validate_input(self, X, y, incremental: bool, reset: bool):
@@ -127,8 +85,76 @@ class BaseMLP(BaseEstimator):
     def _output_activation(self) -> str:
         raise NotImplementedError
 
-    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
+    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+        """scikit-learn's validation score (accuracy, R²) of ``outputs`` against ``T``."""
         raise NotImplementedError
+
+    def _targets_of(self, T: np.ndarray) -> np.ndarray:
+        """The targets as ``fit`` was given them (labels for the classifier)."""
+        return T
+
+    def _weighted(self, T: np.ndarray, sample_weight: Any, incremental: bool) -> Any:
+        """The sample weights training uses (the classifier folds in ``class_weight``)."""
+        return sample_weight
+
+    # -- validation -------------------------------------------------------------
+    def _validate_epoch(self, X: np.ndarray, T: np.ndarray, weights: Any) -> tuple[float, float]:
+        """The validation loss and the score early stopping watches (higher is better).
+
+        ``early_stopping_metric``: "score" is scikit-learn's (accuracy or R²);
+        "loss" the negated validation loss; a scorer's name (``sklearn.metrics.get_scorer``)
+        or a callable ``scorer(estimator, X, y)`` anything else.
+        """
+        loss = solvers.loss_and_gradient(self, X, T, weights, training=False)
+        metric = self.early_stopping_metric
+        if metric == "loss":
+            return loss, -loss
+        outputs = self._outputs(X, check_input=False)
+        if not np.isfinite(outputs).all():
+            return loss, np.nan
+        if metric == "score":
+            return loss, self._score_outputs(outputs, T, weights)
+        scorer = get_scorer(metric) if isinstance(metric, str) else metric
+        with warnings.catch_warnings():  # the held-out rows have lost their column names
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return loss, float(scorer(self, X, self._targets_of(T)))
+
+    # -- hidden features --------------------------------------------------------
+    def transform(self, X: Any, layer: int = -1) -> np.ndarray:
+        """The activations of hidden layer ``layer`` (the last by default).
+
+        With it the fitted network is a feature extractor inside a ``Pipeline``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        layer : int, default -1
+            Which hidden layer: 0 is the first, -1 the last.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, hidden_layer_sizes[layer])
+        """
+        check_is_fitted(self, "coefs_")
+        hidden = len(self.coefs_) - 1
+        if not isinstance(layer, Integral) or not -hidden <= layer < hidden:
+            raise ValueError(
+                f"layer must be an integer from {-hidden} to {hidden - 1} (this network has"
+                f" {hidden} hidden layer{'s' if hidden != 1 else ''}), got {layer!r}"
+            )
+        X = self._inputs(X)
+        network = self.network_
+        dense = [i for i, unit in enumerate(network.layers) if unit.params.get("W") is not None]
+        stop = dense[layer % hidden] + 2  # the Dense layer and its activation
+        for unit in network.layers[:stop]:
+            X = unit.forward(X, training=False)
+        return X
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of ``transform``'s columns: ``mlpclassifier_hidden1_0``, ... (last layer)."""
+        check_is_fitted(self, "coefs_")
+        prefix = f"{type(self).__name__.lower()}_hidden{len(self.coefs_) - 2}"
+        return np.asarray([f"{prefix}_{i}" for i in range(self.coefs_[-1].shape[0])], dtype=object)
 
     # -- fitting ----------------------------------------------------------------
     def _hidden_sizes(self) -> list[int]:
@@ -158,6 +184,7 @@ class BaseMLP(BaseEstimator):
         if self.solver in STOCHASTIC:
             self.loss_curve_: list[float] = []
             self._no_improvement_count = 0
+            self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
             if self.early_stopping:
                 self.validation_scores_: list[float] | None = []
                 self.best_validation_score_: float | None = -np.inf
@@ -183,6 +210,7 @@ class BaseMLP(BaseEstimator):
             X = X.tocsr()  # batches are rows; the first layer multiplies them sparse by dense
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._weighted(T, sample_weight, incremental)
         T = T.reshape(len(T), -1).astype(X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -248,13 +276,19 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self, "coefs_")
         return solvers.network_of(self)
 
+    def _inputs(self, X: Any) -> Any:
+        """``X`` checked against the fit (features, names), of the weights' dtype."""
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], reset=False, dtype=(np.float64, np.float32)
+        )
+        dtype = self.coefs_[0].dtype
+        return X.tocsr().astype(dtype) if scipy.sparse.issparse(X) else X.astype(dtype, copy=False)
+
     def _outputs(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The network's outputs for ``X``, shape (n_samples, n_outputs)."""
         check_is_fitted(self, "coefs_")
         if check_input:
-            X = validate_data(
-                self, X, accept_sparse=["csr", "csc"], reset=False, dtype=(np.float64, np.float32)
-            )
+            X = self._inputs(X)
         network, dtype = self.network_, self.coefs_[0].dtype
         if not scipy.sparse.issparse(X):
             return network.forward(np.asarray(X, dtype=dtype))

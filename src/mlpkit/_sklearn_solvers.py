@@ -137,14 +137,20 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
     """Minimise the loss with SciPy's L-BFGS-B on the flattened weights."""
     import scipy.optimize
 
-    network_of(estimator)
-    callback = None
-    if estimator.verbose:
+    network = network_of(estimator)
+    callbacks = list(estimator.callbacks or [])
+    for user_callback in callbacks:
+        user_callback.on_train_begin(network)
+    iterations = 0
 
-        def callback(intermediate: Any) -> None:
-            iteration = getattr(callback, "iteration", 0) + 1
-            callback.iteration = iteration  # type: ignore[attr-defined]
-            print(f"Iteration {iteration}, loss = {intermediate.fun:.8f}")
+    def callback(intermediate_result: Any) -> None:  # the name SciPy looks for
+        nonlocal iterations
+        iterations += 1
+        if estimator.verbose:
+            print(f"Iteration {iterations}, loss = {intermediate_result.fun:.8f}")
+        logs = {"loss": float(intermediate_result.fun)}
+        if any([c.on_epoch_end(iterations - 1, dict(logs)) for c in callbacks]):
+            raise StopIteration  # SciPy ends the minimisation at the current point
 
     result = scipy.optimize.minimize(
         estimator._loss_grad_lbfgs,
@@ -155,6 +161,8 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
         args=(X, T, sample_weight, None, None, None, None),
         callback=callback,
     )
+    for user_callback in callbacks:
+        user_callback.on_train_end(network)
     if result.status != 0:
         message = result.message.decode() if isinstance(result.message, bytes) else result.message
         warnings.warn(
@@ -265,6 +273,17 @@ def _validation_split(estimator: Any, X, T, sample_weight, stratify):
     return train, valid
 
 
+def _epoch_logs(estimator: Any, early_stopping: bool) -> dict[str, float]:
+    """What the callbacks and the progress bar see after an iteration."""
+    logs = {"loss": estimator.loss_}
+    if early_stopping:
+        logs["val_loss"] = estimator.validation_loss_curve_[-1]
+        logs["val_score"] = estimator.validation_scores_[-1]
+        if estimator._is_classifier and estimator.early_stopping_metric == "score":
+            logs["val_accuracy"] = logs["val_score"]
+    return logs
+
+
 def _progress_bar(estimator: Any, iterations: int, batches: int) -> Any:
     """The command line's progress bar (on stderr) when ``verbose >= 2`` and tqdm is here.
 
@@ -316,6 +335,9 @@ def fit_stochastic(
     batch = _batch_size(estimator, n_samples)
     order = np.arange(n_samples)
     solver = estimator._optimizer
+    callbacks = list(estimator.callbacks or [])
+    for callback in callbacks:
+        callback.on_train_begin(estimator._network)
     bar = _progress_bar(estimator, 1 if incremental else estimator.max_iter, -(-n_samples // batch))
     estimator.n_iter_ = 0
     try:
@@ -337,12 +359,13 @@ def fit_stochastic(
             if estimator.verbose:
                 print(f"Iteration {estimator.n_iter_}, loss = {estimator.loss_:.8f}")
             _count_no_improvement(estimator, validation if early_stopping else None)
+            logs = _epoch_logs(estimator, early_stopping)
             if bar is not None:
-                logs = {"loss": estimator.loss_}
-                if early_stopping and estimator._is_classifier:
-                    logs["val_accuracy"] = estimator.validation_scores_[-1]
                 bar.on_epoch_end(estimator.n_iter_ - 1, logs)
+            stop = any([c.on_epoch_end(estimator.n_iter_ - 1, dict(logs)) for c in callbacks])
             solver.iteration_ends(estimator.t_)
+            if stop:  # a callback asked to stop, after every callback saw the epoch
+                break
             if estimator._no_improvement_count > estimator.n_iter_no_change:
                 watched = "Validation score" if early_stopping else "Training loss"
                 message = (
@@ -366,6 +389,8 @@ def fit_stochastic(
     finally:
         if bar is not None:
             bar.on_train_end(estimator._network)
+        for callback in callbacks:
+            callback.on_train_end(estimator._network)
     if early_stopping:  # the best validated weights, into the network's own arrays
         for array, best in zip(
             estimator.coefs_ + estimator.intercepts_, estimator._best_weights, strict=True
@@ -377,7 +402,8 @@ def _count_no_improvement(estimator: Any, validation: list | None) -> None:
     """scikit-learn's ``_no_improvement_count``: iterations without a gain of ``tol``."""
     if validation is not None:
         X_valid, T_valid, weights = validation
-        score = estimator._validation_score(X_valid, T_valid, weights)
+        loss, score = estimator._validate_epoch(X_valid, T_valid, weights)
+        estimator.validation_loss_curve_.append(loss)
         estimator.validation_scores_.append(score)
         if estimator.verbose:
             print(f"Validation score: {score:f}")

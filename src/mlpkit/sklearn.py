@@ -6,9 +6,12 @@ MLPClassifier`` in place of ``from sklearn.neural_network import
 MLPClassifier``); the network underneath is an ordinary :class:`mlpkit.Network`,
 trained by mlpkit's backpropagation and optimisers (``network_``).
 
-Beyond scikit-learn: ``solver="rmsprop"``, ``dropout`` (a fraction of each
-hidden layer's units dropped while training) and ``network_`` itself (save it
-with ``mlpkit.save``, plot it with ``mlpkit.plots``).
+Beyond scikit-learn, what its users asked for: ``class_weight``,
+``transform(X, layer=k)`` (the hidden activations as features, with
+``get_feature_names_out``), ``validation_loss_curve_`` and
+``early_stopping_metric``, per-iteration ``callbacks``; and mlpkit's own
+``solver="rmsprop"``, ``dropout``, ``dtype`` and ``network_`` (save it with
+``mlpkit.save``, plot it with ``mlpkit.plots``).
 
 >>> from mlpkit.sklearn import MLPClassifier
 >>> from sklearn.datasets import load_iris
@@ -27,6 +30,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
@@ -34,7 +38,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from mlpkit._sklearn_base import BaseMLP
+from mlpkit._sklearn_base import BaseMLP, store_parameters
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -95,6 +99,21 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     loss : {'log_loss', 'squared_error'}, default 'log_loss'
         mlpkit's own: 'squared_error' trains on half the squared error of the
         output probabilities, as the classic courses did.
+    class_weight : dict, 'balanced' or None, default None
+        Beyond scikit-learn (its #9113): each sample's weight in the loss is
+        multiplied by its class's, ``{label: weight}`` or 'balanced'
+        (``n_samples / (n_classes * count)``, ``compute_class_weight``'s);
+        integer weights train as repeated rows.
+    early_stopping_metric : str or callable, default 'score'
+        Beyond scikit-learn (#24411): what early stopping watches on the
+        validation data. 'score' is scikit-learn's (accuracy), 'loss' the
+        validation loss (recorded negated in ``validation_scores_``, so that
+        higher is better), a scorer name ('f1_macro', 'neg_log_loss', ...) or a
+        callable ``scorer(estimator, X, y)``.
+    callbacks : list of mlpkit.Callback, optional
+        Beyond scikit-learn: called at the start, after every iteration (with
+        ``loss`` and, with early stopping, ``val_loss`` and ``val_score``;
+        returning True stops) and at the end, e.g. ``mlpkit.LivePlot()``.
 
     Attributes
     ----------
@@ -110,7 +129,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     loss_curve_ : list of float
         The loss of each iteration (stochastic solvers).
     validation_scores_ : list of float or None
-        Validation accuracy of each iteration, with early stopping.
+        The watched validation score of each iteration, with early stopping.
+    validation_loss_curve_ : list of float or None
+        Beyond scikit-learn (#18507): the validation loss of each iteration,
+        with early stopping, comparable with ``loss_curve_``.
+    class_weight_ : ndarray of shape (n_classes,)
+        The class weights used, when ``class_weight`` is set.
     best_validation_score_ : float or None
     t_ : int
         Training samples seen.
@@ -127,6 +151,45 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     """
 
     _is_classifier = True
+    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        dropout: float = 0.0,
+        dtype: str | None = None,
+        loss: str = "log_loss",
+        class_weight: Any = None,
+        early_stopping_metric: Any = "score",
+        callbacks: list | None = None,
+    ) -> None:
+        store_parameters(self, locals())
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
         X, y = validate_data(
@@ -163,12 +226,31 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
-    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
-        outputs = self._outputs(X, check_input=False)
-        if not np.isfinite(outputs).all():
-            return np.nan
-        labels = self._label_binarizer.inverse_transform(T.astype(int))
-        return float(accuracy_score(labels, self._labels(outputs), sample_weight=weights))
+    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+        return float(
+            accuracy_score(self._targets_of(T), self._labels(outputs), sample_weight=weights)
+        )
+
+    def _targets_of(self, T: np.ndarray) -> np.ndarray:
+        return self._label_binarizer.inverse_transform(T.astype(int))
+
+    def _weighted(self, T: np.ndarray, sample_weight: Any, incremental: bool) -> Any:
+        """Sample weights times the weight of each sample's class (``class_weight``)."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError("class_weight is not supported for multilabel targets")
+        if self.class_weight == "balanced" and incremental:
+            raise ValueError(
+                "class_weight='balanced' needs every class's frequency, which one partial_fit"
+                " batch does not give: pass class_weight as a dict of class weights"
+            )
+        labels = self._targets_of(T)
+        self.class_weight_ = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=labels
+        )
+        per_sample = self.class_weight_[np.searchsorted(self.classes_, labels)]
+        return per_sample if sample_weight is None else per_sample * sample_weight
 
     def _labels(self, outputs: np.ndarray) -> np.ndarray:
         if self.n_outputs_ == 1:
@@ -248,7 +330,8 @@ def _first_partial_fit(estimator: Any, classes: Any) -> bool:
 class MLPRegressor(RegressorMixin, BaseMLP):
     """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
 
-    Takes the parameters of :class:`MLPClassifier`, with ``loss`` first:
+    Takes the parameters of :class:`MLPClassifier` (but ``class_weight``;
+    ``early_stopping_metric="score"`` watches the validation R²), with ``loss`` first:
     'squared_error' (half the mean squared error, as scikit-learn's; a linear
     output) or 'poisson' (half the Poisson deviance; an exponential output, for
     counts and rates). Early stopping watches the validation R².
@@ -258,7 +341,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     n_outputs_ : int
         Columns of ``y`` (1 for a 1-D ``y``).
     coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_, \
-best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_, network_
+validation_loss_curve_, best_validation_score_, t_, n_iter_, n_layers_, out_activation_, \
+n_features_in_, network_
         As for :class:`MLPClassifier`.
     """
 
@@ -296,35 +380,10 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
         max_fun: int = 15000,
         dropout: float = 0.0,
         dtype: str | None = None,
+        early_stopping_metric: Any = "score",
+        callbacks: list | None = None,
     ) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            dtype=dtype,
-            loss=loss,
-        )
+        store_parameters(self, locals())
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
         X, y = validate_data(
@@ -346,10 +405,7 @@ best_validation_score_, t_, n_iter_, n_layers_, out_activation_, n_features_in_,
     def _output_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
 
-    def _validation_score(self, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
-        outputs = self._outputs(X, check_input=False)
-        if not np.isfinite(outputs).all():
-            return np.nan
+    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
         return float(r2_score(T, outputs, sample_weight=weights))
 
     def predict(self, X: Any) -> np.ndarray:
