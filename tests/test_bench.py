@@ -128,3 +128,25 @@ def test_search_jobs_times_one_worker_against_two():
     assert "--jobs 1" in rows and "--jobs 2" in rows, out
     assert rows["--jobs 1"].rstrip(" |").endswith("1.00")
     assert out.splitlines()[-1] == "ranked tables identical: yes"
+
+
+@pytest.mark.slow
+def test_class_weight_compares_unweighted_and_balanced():
+    pytest.importorskip("sklearn")
+    out = run_bench("class_weight.py", "--max-iter", "2")
+    rows = [
+        line
+        for line in out.splitlines()
+        if line.startswith("| unweighted") or line.startswith("| balanced")
+    ]
+    assert len(rows) == 2 and all(row.count("±") == 2 for row in rows), out
+
+
+@pytest.mark.slow
+def test_sklearn_accuracy_prints_every_data_set_and_solver():
+    pytest.importorskip("sklearn")
+    out = run_bench("sklearn_accuracy.py", "--quick")
+    for name in ("digits", "breast cancer", "iris", "wine", "regression", "diabetes"):
+        for solver in ("adam", "lbfgs"):
+            assert f"| {name} |" in out and f"| {solver} |" in out, (name, solver)
+    assert out.count("| accuracy % |") == 8 and out.count("| R² |") == 4
