@@ -207,3 +207,20 @@ def test_estimators_with_callbacks_clone_and_pickle():
     quiet(copy, X, y)
     again = pickle.loads(pickle.dumps(copy))
     np.testing.assert_array_equal(again.predict(X), copy.predict(X))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_sample_weights_train_as_repeated_rows(solver):
+    X, y = digits(80)
+    weights = np.random.default_rng(1).integers(0, 3, len(y))
+    repeated = np.repeat(np.arange(len(y)), weights)
+    settings = {"solver": solver, "hidden_layer_sizes": (6,), "batch_size": 10_000}
+    weighted = MLPClassifier(shuffle=False, random_state=0, **settings)
+    copied = MLPClassifier(shuffle=False, random_state=0, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # batch_size clipped
+        for _ in range(4):
+            weighted.partial_fit(X, y, sample_weight=weights, classes=np.arange(10))
+            copied.partial_fit(X[repeated], y[repeated], classes=np.arange(10))
+    for a, b in zip(weighted.coefs_, copied.coefs_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
