@@ -98,6 +98,9 @@ def test_transform_is_the_forward_pass_to_the_chosen_layer():
     assert names.tolist() == [f"mlpclassifier_hidden1_{i}" for i in range(5)]
     with pytest.raises(ValueError, match="layer must be an integer from -2 to 1"):
         model.transform(X, layer=2)
+    linear = quiet(MLPClassifier(hidden_layer_sizes=(), solver="lbfgs", max_iter=5), X, y)
+    with pytest.raises(ValueError, match="transform needs a hidden layer"):
+        linear.transform(X)
 
 
 def test_a_fitted_hidden_layer_feeds_a_logistic_regression():

@@ -137,6 +137,8 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "coefs_")
         hidden = len(self.coefs_) - 1
+        if hidden == 0:
+            raise ValueError("transform needs a hidden layer; this network has none")
         if not isinstance(layer, Integral) or not -hidden <= layer < hidden:
             raise ValueError(
                 f"layer must be an integer from {-hidden} to {hidden - 1} (this network has"
