@@ -155,6 +155,8 @@ class BaseMLP(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of ``transform``'s columns: ``mlpclassifier_hidden1_0``, ... (last layer)."""
         check_is_fitted(self, "coefs_")
+        if len(self.coefs_) < 2:
+            raise ValueError("get_feature_names_out needs a hidden layer; this network has none")
         prefix = f"{type(self).__name__.lower()}_hidden{len(self.coefs_) - 2}"
         return np.asarray([f"{prefix}_{i}" for i in range(self.coefs_[-1].shape[0])], dtype=object)
 
