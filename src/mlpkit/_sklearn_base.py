@@ -105,11 +105,10 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         "loss" the negated validation loss; a scorer's name (``sklearn.metrics.get_scorer``)
         or a callable ``scorer(estimator, X, y)`` anything else.
         """
-        loss = solvers.loss_and_gradient(self, X, T, weights, training=False)
+        loss, outputs = solvers.evaluate(self, X, T, weights)
         metric = self.early_stopping_metric
         if metric == "loss":
             return loss, -loss
-        outputs = self._outputs(X, check_input=False)
         if not np.isfinite(outputs).all():
             return loss, np.nan
         if metric == "score":

@@ -29,6 +29,7 @@ from mlpkit.network import Network
 __all__ = [
     "StochasticSolver",
     "check_finite",
+    "evaluate",
     "fit_lbfgs",
     "fit_stochastic",
     "loss_and_gradient",
@@ -119,6 +120,21 @@ def loss_and_gradient(
     if estimator.alpha:
         value += network.add_l2(estimator.alpha / (2 * count), scale=scale)
     return value
+
+
+def evaluate(
+    estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
+) -> tuple[float, np.ndarray]:
+    """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
+    network = network_of(estimator)
+    loss, factor = data_loss(estimator)
+    value, outputs = network._forward_loss(X, T, loss, False, sample_weight)
+    value *= factor
+    if estimator.alpha:
+        count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
+        value += estimator.alpha / (2 * count) * squares
+    return value, outputs
 
 
 def pack(arrays: list[np.ndarray]) -> np.ndarray:
