@@ -40,6 +40,7 @@ FLOORS = {
         "mlpkit.checkpoint",
         "mlpkit.report",
         "mlpkit.plots",
+        "mlpkit.diagram",
         "mlpkit.progress",
         "mlpkit.search",
         "mlpkit.searchresults",

@@ -49,3 +49,10 @@ def subplots(*args: Any, figsize: tuple[float, float] | None = None, **kwargs: A
     """``(figure, axes)`` as ``plt.subplots`` returns them, the figure outside pyplot."""
     fig = figure(figsize=figsize)
     return fig, fig.subplots(*args, **kwargs)
+
+
+def axes(ax: Any, **figure_kwargs: Any) -> tuple[Any, Any]:
+    """``(figure, ax)``: the given axes and its figure, or a new figure's single axes."""
+    if ax is not None:
+        return ax.figure, ax
+    return subplots(**figure_kwargs)

@@ -17,6 +17,8 @@ import numpy.typing as npt
 
 from mlpkit import _figures
 from mlpkit.curves import learning_curves as learning_curves  # part of this module's API
+from mlpkit.diagram import MAX_DRAWN_UNITS as MAX_DRAWN_UNITS  # part of this module's API
+from mlpkit.diagram import diagram_widths, network_diagram
 from mlpkit.layers import Layer
 from mlpkit.network import Network
 
@@ -56,13 +58,6 @@ def _colormap(name: str):
     return matplotlib.colormaps[name]
 
 
-def _axes(ax, **figure_kwargs):
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = _figures.subplots(**figure_kwargs)
-    return fig, ax
-
-
 def confusion_matrix(
     matrix: npt.ArrayLike,
     classes: Sequence[str] | None = None,
@@ -80,7 +75,7 @@ def confusion_matrix(
     """
     matrix = np.asarray(matrix)
     k = len(matrix)
-    fig, ax = _axes(ax, figsize=(1.2 + 0.5 * k, 1 + 0.5 * k))
+    fig, ax = _figures.axes(ax, figsize=(1.2 + 0.5 * k, 1 + 0.5 * k))
     image = ax.imshow(matrix, cmap="Blues")
     labels = list(classes) if classes is not None else [str(i) for i in range(k)]
     ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0)
@@ -132,7 +127,7 @@ def points(
     X, y = np.asarray(X, float), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"points draws 2-D points, got X of shape {X.shape}")
-    _fig, ax = _axes(ax, figsize=(5, 4))
+    _fig, ax = _figures.axes(ax, figsize=(5, 4))
     colours = _class_colours(max(int(y.max()) + 1, 2) if len(y) else 2)
     for label in np.unique(y):
         chosen = X[y == label]
@@ -183,7 +178,7 @@ def decision_regions(
     gx, gy, points = _grid(everything, resolution)
     outputs = network.forward(transform(points))
     colours = _class_colours(max(network.n_outputs, 2))
-    _fig, ax = _axes(ax, figsize=(6, 5))
+    _fig, ax = _figures.axes(ax, figsize=(6, 5))
     if graded:  # class probabilities blended into colours
         weights = outputs if network.n_outputs > 1 else np.column_stack([1 - outputs, outputs])
         weights = np.clip(weights, 0, None)
@@ -335,9 +330,6 @@ def misclassified(
     return fig
 
 
-MAX_DRAWN_UNITS = 8
-
-
 def first_dense_kernel(network: Network, image_shape: tuple[int, ...]) -> np.ndarray | None:
     """The first layer's weight matrix ``W`` (pixels, units) if it is dense over the image."""
     first = next((layer for layer in network.layers if layer.params), None)
@@ -349,65 +341,6 @@ def first_dense_kernel(network: Network, image_shape: tuple[int, ...]) -> np.nda
 
 def _kernel_shapes(layer: Layer) -> str:
     return ", ".join(f"{key} {param.shape}" for key, param in layer.params.items())
-
-
-def diagram_widths(network: Network) -> list[int] | None:
-    """The unit counts ``network_diagram`` would draw, or None if it cannot draw this network.
-
-    It draws 2 flat inputs and layers whose params are a matrix ``W`` (n_in,
-    n_out) and a bias, with at most ``MAX_DRAWN_UNITS`` hidden units each.
-    """
-    if network.input_shape != (2,):
-        return None
-    widths = [2]
-    for layer, shape in zip(network.layers, network.shapes, strict=True):
-        if not layer.params:
-            continue
-        W = layer.params.get("W")
-        if W is None or W.ndim != 2 or W.shape != (widths[-1], shape[0]):
-            return None
-        widths.append(shape[0])
-    return widths if max(widths[1:-1], default=0) <= MAX_DRAWN_UNITS else None
-
-
-def network_diagram(network: Network, ax: Axes | None = None) -> Axes:
-    """Draw a small network: units as circles, weights as lines.
-
-    A line's width grows with the weight's magnitude; blue is positive, red
-    negative. For 2 inputs and at most ``MAX_DRAWN_UNITS`` units per layer.
-    """
-    widths = diagram_widths(network)
-    if widths is None:
-        raise ValueError(
-            "network_diagram draws 2-input networks of dense layers with at most "
-            f"{MAX_DRAWN_UNITS} units per hidden layer; this one has layers "
-            f"{network.layers!r} and output shapes {network.shapes}"
-        )
-    dense = [layer for layer in network.layers if layer.params]
-    _fig, ax = _axes(ax, figsize=(2 + 1.6 * len(widths), 4))
-    positions = [[(c, (w - 1) / 2 - r) for r in range(w)] for c, w in enumerate(widths)]
-    largest = max(np.abs(layer.params["W"]).max() for layer in dense) or 1.0
-    for c, layer in enumerate(dense):
-        W = layer.params["W"]
-        for i, start in enumerate(positions[c]):
-            for j, end in enumerate(positions[c + 1]):
-                weight = W[i, j]
-                ax.plot(
-                    [start[0], end[0]],
-                    [start[1], end[1]],
-                    color="#1f5fbf" if weight > 0 else "#c0392b",
-                    linewidth=0.3 + 4 * abs(weight) / largest,
-                    alpha=0.8,
-                    zorder=1,
-                )
-    names = ["input"] + [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]
-    for c, column in enumerate(positions):
-        xs, ys = zip(*column, strict=True)
-        ax.scatter(xs, ys, s=400, color="white", edgecolors="black", zorder=2)
-        ax.text(c, min(ys) - 0.8, names[c], ha="center", va="top", fontsize=9)
-    ax.set_axis_off()
-    ax.set_title("weights: blue positive, red negative, width = size")
-    return ax
 
 
 def _conv_layers(network: Network) -> list[tuple[int, Layer]]:
