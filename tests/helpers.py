@@ -1,6 +1,14 @@
-"""Layers written for the tests (they register themselves, so saved models rebuild them)."""
+"""Helpers shared by the tests.
+
+Layers written for the tests (they register themselves, so saved models
+rebuild them), gradient helpers, and a loader for the scripts in ``scripts/``.
+"""
 
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -62,3 +70,12 @@ def input_gradient(network, X, loss, T, *, training=False, h=1e-6):
         step[index] = h
         numeric[index] = (value(X + step) - value(X - step)) / (2 * h)
     return backprop, numeric
+
+
+def load_script(relative_path: str) -> ModuleType:
+    """Import a script of the project (``"scripts/notebooks.py"``) as a module."""
+    path = Path(__file__).resolve().parents[1] / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

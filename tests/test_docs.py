@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import mlpkit
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +24,7 @@ pytest.importorskip("mkdocstrings", reason="the docs extra (mkdocs, mkdocstrings
 
 
 def hooks():
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "scripts/docs_hooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/docs_hooks.py")
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,12 @@
 """The notebooks: built from their sources, up to date, and run top to bottom in quick mode."""
 
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
+
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks" / "src").glob("*.py"))
@@ -15,10 +16,7 @@ pytest.importorskip("ipykernel", reason="the notebook extra (nbclient, ipykernel
 
 
 def builder():
-    spec = importlib.util.spec_from_file_location("notebooks_script", ROOT / "scripts/notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/notebooks.py")
 
 
 def test_there_is_a_notebook_per_classic_experiment():
