@@ -3,7 +3,6 @@ public name, its generated pages match the code, and its examples run."""
 
 import html
 import importlib
-import importlib.util
 import inspect
 import pkgutil
 import re
