@@ -191,18 +191,19 @@ def cnn_section() -> list[str]:
         "finished (of 0, 1, 2); `python scripts/results.py --only 'e3-cnn*'` runs the",
         "missing ones and rewrites this section. The classic trained on 10000 letters",
         "and tested on 2724; mlpkit's sample has 8000 training and 1000 test letters.",
-        "Wall times were measured while other jobs shared the 2 cores (and include the",
-        "pauses, with SIGSTOP, that gave benchmarks an idle machine), and a resumed run",
-        "counts only its last process. On an idle machine, `e3-cnn`'s whole training",
+        "Training times add up the epochs' times, over every process of a resumed run;",
+        "they were measured while other jobs shared the 2 cores (and include the",
+        "pauses, with SIGSTOP, that gave benchmarks an idle machine).",
+        "On an idle machine, `e3-cnn`'s whole training",
         "(50 epochs, validation after each; `python bench/e3_training.py`) took 783 s",
         "in mlpkit against 401 s for the same training in PyTorch 2.13 on 2 threads",
         "(1.95x; test 93.40% and 93.20%; docs/bench/e3-training.txt).",
         "`e3-cnn-l2-0.01` seed 0 was resumed at epoch 30 (see docs/PERFORMANCE.md,",
         "subnormal weights). `e3-cnn` seed 1 and `e3-cnn-dropout-0.75` seed 0 were",
         "paused for about 40 minutes and ran at low priority for about an hour while",
-        "test suites had the cores, so their wall times say nothing of speed.",
+        "test suites had the cores, so their times say nothing of speed.",
         "",
-        "| network | Keras (classic) | mlpkit test | seeds | recipe | wall time |",
+        "| network | Keras (classic) | mlpkit test | seeds | recipe | training time |",
         "|---|---|---|---|---|---|",
     ]
     lines.extend(cnn_table_rows())
@@ -239,10 +240,10 @@ def cnn_table_rows() -> list[str]:
             continue
         values = [100 * m["test"]["accuracy"] for m in done]
         shown = summary(values) if len(values) > 1 else f"{values[0]:.2f}"
-        wall = statistics.mean(m["wall_time_s"] for m in done)
+        training = statistics.mean(m["train_time_s"] for m in done)
         lines.append(
             f"| {label} | {classic:.2f} | {shown} | {len(done)} | `mlpkit run {recipe}` "
-            f"| {wall / 60:.0f} min |"
+            f"| {training / 60:.0f} min |"
         )
     return lines
 
@@ -298,7 +299,7 @@ def better_section() -> list[str]:
         "Settings chosen on validation data only (each recipe's comments say how);",
         "test accuracy in percent over the seeds finished so far (of 0, 1, 2).",
         "",
-        "| dataset | required | mlpkit test | seeds | recipe | compared with | wall time |",
+        "| dataset | required | mlpkit test | seeds | recipe | compared with | training time |",
         "|---|---|---|---|---|---|---|",
     ]
     written = _written_rows(DOCS / "RESULTS.md", "better")
@@ -315,7 +316,7 @@ def better_section() -> list[str]:
         shown = summary(values) if len(values) > 1 else f"{values[0]:.2f}"
         lines.append(
             f"| {label} | {required} | {shown} | {len(done)} | `mlpkit run {recipe}` "
-            f"| {against} | {duration(statistics.mean(m['wall_time_s'] for m in done))} |"
+            f"| {against} | {duration(statistics.mean(m['train_time_s'] for m in done))} |"
         )
     return [*lines, "<!-- better:end -->"]
 
