@@ -114,7 +114,7 @@ def loss_and_gradient(
     loss, factor = data_loss(estimator)
     count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     value, _ = network.loss_and_gradients(
-        X, T, loss, scale=scale * factor, training=training, weights=sample_weight
+        X, T, loss, scale=scale * factor, training=training, weights=sample_weight, penalize=False
     )
     value *= factor
     if estimator.alpha:

@@ -226,6 +226,7 @@ class Network:
         training: bool = True,
         scale: float = 1.0,
         weights: np.ndarray | None = None,
+        penalize: bool = True,
     ) -> tuple[float, np.ndarray]:
         """One forward and backward pass over a batch; fill every layer's ``grads``.
 
@@ -249,11 +250,15 @@ class Network:
             saves a pass over each weight matrix (see ``Optimizer.gradient_scale``).
         weights : ndarray of shape (n,), optional
             Sample weights of the data loss (see :mod:`mlpkit.losses`).
+        penalize : bool
+            Whether to add the L2 penalties (``l2``'s, each layer's own). A caller
+            adding them with ``add_l2`` passes False, or their gradient doubles.
 
         Returns
         -------
         objective : float
-            Data loss plus the L2 penalty.
+            Data loss plus the L2 penalties (the data loss alone without
+            ``penalize``).
         outputs : ndarray of shape (n, n_outputs)
             The network's outputs for ``X``.
         """
@@ -261,7 +266,7 @@ class Network:
         delta = loss.backward() if scale == 1 else scale * loss.backward()
         layers = self.layers[:-1] if self.is_fused(loss) else self.layers
         self._backward(delta, layers, need_input_grad=False)
-        if self.has_l2(l2):
+        if penalize and self.has_l2(l2):
             value += self.add_l2(l2, l2_bias, scale)
         return value, outputs
 

@@ -54,9 +54,11 @@ class TrainableNetwork(Protocol):
         """The loss to train with: the argument, the network's, or the default."""
 
     def loss_and_gradients(
-        self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0
+        self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0, penalize: bool = True
     ) -> tuple[float, np.ndarray]:
-        """Forward and backward on one batch: (loss, output gradient); fills the layers' grads."""
+        """Forward and backward on one batch: (loss, outputs); fills the layers' grads.
+
+        Without ``penalize`` the loss and grads are the data loss's alone."""
 
     def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
         """Add the L2 penalty's gradient to the grads; return its value."""
@@ -392,7 +394,10 @@ class _Trainer:
                 if self.augment is not None:
                     Xb = self.augment(Xb, self.rng)
                 scale = self.optimizer.gradient_scale()
-                value, outputs = network.loss_and_gradients(Xb, Tb, loss, scale=scale)
+                # the data loss alone: the penalties (fit's l2 and the layers' own) come next
+                value, outputs = network.loss_and_gradients(
+                    Xb, Tb, loss, scale=scale, penalize=False
+                )
                 if penalize:
                     penalty = network.add_l2(self.l2, self.l2_bias, scale)
                 total = value + penalty
