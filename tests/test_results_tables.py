@@ -1,6 +1,6 @@
 """docs/RESULTS.md states the figures of the recorded runs (docs/results/), no other.
 
-The CNN and better-recipe tables are written by scripts from
+The reproductions', CNN and better-recipe tables are written by scripts from
 each finished run's metrics.json; these tests rebuild them from the records
 and compare, so a figure edited by hand, or a record added without rewriting
 the tables, fails.
@@ -22,6 +22,19 @@ def section(name: str) -> str:
 
 def table_rows(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+
+
+def test_the_reproductions_table_is_the_recorded_runs(monkeypatch):
+    results = load_script("scripts/results.py")
+
+    def recorded_only(recipe, seed):  # never train here: every seed must be recorded
+        metrics = results.record(recipe, seed)
+        assert metrics is not None, f"no record of {recipe} seed {seed} in docs/results/"
+        return metrics
+
+    monkeypatch.setattr(results, "run_recipe", recorded_only)
+    reproductions = RESULTS.split("## Reproductions", 1)[1].split("\n\n<!-- cnn:start", 1)[0]
+    assert table_rows(reproductions)[1:] == results.classic_table_rows()
 
 
 def test_the_cnn_table_is_the_recorded_runs():
