@@ -9,7 +9,7 @@ folder and compares a SHA-256 of every trained weight array (dtype, shape
 and bytes) with ``tests/data/weights_digest.json``. A refactoring of the
 core must leave these bit for bit as they were. Bitwise results depend on
 the BLAS kernels, so the file also records the machine's NumPy and OpenBLAS
-core; ``tests/test_bitwise.py`` runs the same check when those match.
+core and thread count; ``tests/test_bitwise.py`` runs the same check when those match.
 """
 
 from __future__ import annotations
@@ -44,14 +44,19 @@ def digest(weights: dict[str, np.ndarray]) -> dict[str, str]:
 
 
 def machine() -> dict[str, str]:
-    """What bitwise results depend on: NumPy's version and the BLAS core it runs."""
-    info = {"numpy": np.__version__, "blas": "unknown"}
+    """What bitwise results depend on: NumPy's version, the BLAS core it runs and its threads.
+
+    The thread count matters as much as the core: OpenBLAS splits a product's
+    sums among its threads, so one thread adds in another order than two.
+    """
+    info = {"numpy": np.__version__, "blas": "unknown", "blas_threads": "unknown"}
     try:
         from threadpoolctl import threadpool_info
 
         blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
         if blas:
             info["blas"] = f"{blas[0].get('internal_api')} {blas[0].get('architecture')}"
+            info["blas_threads"] = str(blas[0].get("num_threads"))
     except ImportError:
         pass
     return info

@@ -1,8 +1,9 @@
 """No numerical change: three recipes train bit for bit the weights recorded before a refactor.
 
-Bitwise results depend on the BLAS kernels NumPy runs, so the check skips on a
-machine whose NumPy version or OpenBLAS core differs from the recorded one
-(``scripts/weights_digest.py`` says which).
+Bitwise results depend on the BLAS kernels NumPy runs and on their thread
+count, so the check skips on a machine whose NumPy version, OpenBLAS core or
+BLAS thread count differs from the recorded one (``scripts/weights_digest.py``
+says which).
 """
 
 import json
@@ -27,6 +28,7 @@ def _same_machine():
         pytest.skip(
             f"weights recorded on {RECORDED['machine']}, this machine is "
             f"{weights_digest.machine()}: bitwise results need the same BLAS kernels"
+            " and thread count"
         )
 
 

@@ -12,9 +12,19 @@ from mlpkit.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 
-# Three of optdigits' 1797 test digits (0.17 points): a machine whose BLAS sums in
-# another order may land a digit or two either side of the figure measured here.
+# Three of optdigits' 1797 test digits (0.17 points): the default run's figures are
+# exact on the BLAS kernels they were measured on, and this covers a printed rounding.
 TOLERANCE = 3 / 1797 * 100
+
+
+def blas_core_and_threads() -> tuple[str, int]:
+    """The OpenBLAS core NumPy runs ("SkylakeX", "Haswell", ...) and its thread count."""
+    from threadpoolctl import threadpool_info
+
+    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    if not blas:
+        return "unknown", 0
+    return str(blas[0].get("architecture")), int(blas[0].get("num_threads") or 0)
 
 
 def default_run_accuracy(seed: int, tmp_path: Path) -> float:
@@ -27,15 +37,29 @@ def default_run_accuracy(seed: int, tmp_path: Path) -> float:
 
 @pytest.mark.slow
 def test_default_run_figures_are_measured(tmp_path):
+    """Exact (to a rounding) on the stated kernels; within the README's stated margin elsewhere."""
     stated = re.search(
         r"reaches (\d+\.\d+)% test accuracy \((\d+\.\d+)% and (\d+\.\d+)% with\s+"
         r"`--seed 1` and `--seed 2`\)",
         README,
     )
     assert stated, "the README no longer states the default run's figures in the usual words"
+    kernels = re.search(
+        r"measured with\s+OpenBLAS's (\w+) kernels \(one or two BLAS threads", README
+    )
+    margin = re.search(
+        r"The tests allow (\d+\.\d+) points \(\d+ test\s+digits\) either side", README
+    )
+    assert kernels and margin, "the README no longer states the machine and the margin"
+    core, threads = blas_core_and_threads()
+    tolerance = (
+        TOLERANCE
+        if (core, threads) in {(kernels.group(1), 1), (kernels.group(1), 2)}
+        else float(margin.group(1))
+    )
     for seed, figure in enumerate(stated.groups()):
         measured = default_run_accuracy(seed, tmp_path)
-        assert abs(measured - float(figure)) <= TOLERANCE, (seed, figure, measured)
+        assert abs(measured - float(figure)) <= tolerance, (seed, figure, measured, core, threads)
 
 
 def test_layer_by_layer_example_prints_the_stated_accuracy(tmp_path, monkeypatch, capsys):
