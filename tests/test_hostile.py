@@ -339,7 +339,7 @@ def test_a_zip_bomb_posing_as_weights_is_refused_before_reading_it(tmp_path):
     rewrite(path, huge, compressed=True)
     assert path.stat().st_size < 3 * 2**20
     message, peak = peak_bytes_of(lambda: mk.load(path))
-    assert "would expand from" in message
+    assert "would inflate from" in message
     assert peak < 20 * 2**20
 
 

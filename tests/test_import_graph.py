@@ -18,7 +18,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "mlpkit"
 # mlpkit; metrics, initializers and _threads import only them.
 FLOORS = {
     0: ["mlpkit._validation", "mlpkit._version"],
-    1: ["mlpkit.metrics", "mlpkit.initializers", "mlpkit._threads", "mlpkit._figures"],
+    1: [
+        "mlpkit.metrics",
+        "mlpkit.initializers",
+        "mlpkit._threads",
+        "mlpkit._figures",
+        "mlpkit._npz",
+    ],
     2: [
         "mlpkit.layers",
         "mlpkit.losses",

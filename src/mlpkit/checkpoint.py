@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mlpkit._npz import member_headers
 from mlpkit.callbacks import EarlyStopping
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
@@ -112,6 +113,7 @@ def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{damaged} (it is not an .npz archive)")
     try:
+        member_headers(path, ValueError)  # sizes first: the except below names the file
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(str(archive[_META]))
             arrays = {k: archive[k] for k in archive.files if k != _META}

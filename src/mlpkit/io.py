@@ -17,7 +17,6 @@ layers by registry name; 1 (mlpkit 0.1.0: MLPs, each Dense layer with its
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 import zipfile
@@ -27,6 +26,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from mlpkit._npz import member_headers
 from mlpkit._version import __version__
 from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
@@ -139,45 +139,17 @@ def load(path: str | os.PathLike) -> Network:
     return _build(config, arrays, path)
 
 
-#: An entry may declare at most this many bytes per stored byte (plus 1 MiB): mlpkit
-#: writes models uncompressed, and a few stored bytes that would expand into
-#: gigabytes are a zip bomb, not a model.
-_MAX_EXPANSION = 100
-
-
 def _array_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     """Each array's shape and dtype, from the ``.npy`` headers alone (no data is read).
 
-    Raises ValueError naming the entry when it is not a plain array, would
-    expand far beyond its stored size, or holds more or fewer bytes than its
-    header declares.
+    Raises ValueError naming the entry when the archive would inflate far
+    beyond its size (``mlpkit._npz``), an entry is not a plain array of real
+    numbers, or holds more or fewer bytes than its header declares.
     """
-    headers = {}
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            name = info.filename.removesuffix(".npy")
-            if info.file_size > _MAX_EXPANSION * info.compress_size + 2**20:
-                raise _not_a_model(
-                    path,
-                    f"its entry {name!r} would expand from {info.compress_size} to "
-                    f"{info.file_size} bytes",
-                )
-            with archive.open(info) as handle:
-                version = np.lib.format.read_magic(handle)
-                if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
-                elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
-                else:
-                    raise _not_a_model(path, f"its entry {name!r} has .npy version {version}")
-                offset = handle.tell()
-            if dtype.hasobject:
-                raise _not_a_model(path, f"its entry {name!r} holds Python objects")
-            if name != _CONFIG_KEY and dtype.kind not in "fiu":
-                raise _not_a_model(path, f"its array {name!r} has dtype {dtype}, not real numbers")
-            if offset + math.prod(shape) * dtype.itemsize != info.file_size:
-                raise _not_a_model(path, f"its entry {name!r} is not the size its header says")
-            headers[name] = (tuple(shape), dtype)
+    headers = member_headers(path, lambda why: _not_a_model(path, why))
+    for name, (_, dtype) in headers.items():
+        if name != _CONFIG_KEY and dtype.kind not in "fiu":
+            raise _not_a_model(path, f"its array {name!r} has dtype {dtype}, not real numbers")
     return headers
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mlpkit._npz import member_headers
+
 __all__ = ["read_features", "read_idx", "read_optdigits", "read_table"]
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -162,11 +164,12 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{path} is not an .npz archive (damaged, or another kind of file)")
     try:
+        member_headers(path, lambda why: ValueError(f"{path} could not be read: {why}"))
         with np.load(path, allow_pickle=False) as archive:
             if not {"X", "y"} <= set(archive.files):
                 raise ValueError(f"{path} must hold arrays 'X' and 'y'; it has {archive.files}")
             X, y = archive["X"], archive["y"]
-    except (OSError, EOFError, zlib.error) as error:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is truncated or corrupt: {error}") from error
     except ValueError as error:
         if "allow_pickle" in str(error):

@@ -1,0 +1,126 @@
+"""Hostile files (issue 26): archives that inflate, models that lie about their format.
+
+Each case failed before its fix; each checks what the user sees and, where it
+matters, how much memory the refusal cost.
+"""
+
+import json
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+import mlpkit as mk
+
+
+def peak_bytes_and_error(call):
+    """Run ``call``; return the ValueError's message (or None) and the peak traced memory."""
+    tracemalloc.start()
+    try:
+        call()
+    except ValueError as error:
+        message = str(error)
+    else:
+        message = None
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return message, peak
+
+
+def add_members(path, count, size):
+    """Append ``count`` members of ``size`` zero bytes each, deflated (about 1000x each)."""
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(count):
+            header = np.lib.format.header_data_from_array_1_0(np.zeros(size, np.uint8))
+            with archive.open(f"junk{index}.npy", "w") as handle:
+                np.lib.format.write_array_header_1_0(handle, header)
+                handle.write(bytes(size))
+
+
+def small_model(path):
+    network = mk.mlp([4, 3, 2], seed=0)
+    mk.save(network, path)
+    return path
+
+
+# Many members, each inflating a thousand-fold but each under the per-member slack: the
+# total is what must be bounded (1 MB on disk, 1 GB in memory before the fix).
+SPREAD = {"count": 300, "size": 2**20 - 200}
+
+
+def test_a_model_whose_members_inflate_a_thousandfold_is_refused_unread(tmp_path):
+    path = add_members_to(small_model(tmp_path / "m.npz"))
+    message, peak = peak_bytes_and_error(lambda: mk.load(path))
+    assert message is not None and "would inflate from" in message and "m.npz" in message
+    assert peak < 20 * 2**20
+
+
+def add_members_to(path):
+    add_members(path, **SPREAD)
+    assert path.stat().st_size < 2 * 2**20
+    return path
+
+
+def test_a_data_file_whose_members_inflate_is_refused_unread(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
+    add_members_to(path)
+    message, peak = peak_bytes_and_error(lambda: mk.datasets.read_table(path, "y"))
+    assert message is not None and "would inflate from" in message and "d.npz" in message
+    assert peak < 20 * 2**20
+
+
+def test_a_data_file_with_one_member_of_zeros_stored_small_is_refused(tmp_path):
+    path = tmp_path / "d.npz"
+    np.savez_compressed(path, X=np.zeros((30_000, 1000)), y=np.zeros(30_000))  # 240 MB of zeros
+    message, peak = peak_bytes_and_error(lambda: mk.datasets.read_table(path, "y"))
+    assert message is not None and "would" in message and "d.npz" in message
+    assert peak < 20 * 2**20
+
+
+def test_a_checkpoint_whose_members_inflate_is_refused_unread(tmp_path):
+    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+
+    network = mk.mlp([4, 3, 2], seed=0)
+    optimizer = mk.SGD(0.1)
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, network, optimizer, np.random.default_rng(0), 1, mk.History())
+    add_members_to(path)
+    message, peak = peak_bytes_and_error(lambda: load_checkpoint(path))
+    assert message is not None and "would inflate from" in message
+    assert "checkpoint.npz is damaged or not an mlpkit checkpoint" in message
+    assert peak < 20 * 2**20
+
+
+def test_honest_compressed_files_still_load(tmp_path):
+    """Real weights and data compress a few times at most: well inside the bound."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "d.npz"
+    X = rng.integers(0, 17, (3000, 64)).astype(np.float64)  # optdigits-like, packs about 8x
+    np.savez_compressed(path, X=X, y=rng.integers(0, 10, 3000))
+    read_X, _, _ = mk.datasets.read_table(path, "y")
+    assert np.array_equal(read_X, X)
+
+
+# -- a model of a newer format ---------------------------------------------------------
+
+
+def with_config(path, change):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    config = json.loads(str(arrays.pop("__config__")))
+    change(config)
+    arrays["__config__"] = np.array(json.dumps(config))
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("version", [3, 99, 2**40])
+def test_a_model_of_a_newer_format_is_refused_naming_both_versions(tmp_path, version):
+    path = with_config(
+        small_model(tmp_path / "m.npz"), lambda config: config.update(format_version=version)
+    )
+    with pytest.raises(ValueError, match=f"model format version {version}, newer") as error:
+        mk.load(path)
+    assert "(up to 2)" in str(error.value)
