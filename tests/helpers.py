@@ -79,3 +79,19 @@ def load_script(relative_path: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def peak_bytes_of(call):
+    """Run ``call``; return its ValueError's message (or None) and the peak traced memory."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+    except ValueError as error:
+        message = str(error)
+    else:
+        message = None
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return message, peak

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from helpers import peak_bytes_of
 from mlpkit.searchdb import TrialStore
 
 
@@ -296,21 +297,6 @@ def rewrite(path, change, compressed=False):
     change(arrays, config)
     arrays["__config__"] = np.array(json.dumps(config))
     (np.savez_compressed if compressed else np.savez)(path, **arrays)
-
-
-def peak_bytes_of(call):
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        call()
-    except ValueError as error:
-        message = str(error)
-    else:
-        message = None
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return message, peak
 
 
 def test_a_config_asking_for_a_huge_layer_is_refused_before_allocating(tmp_path):

@@ -5,27 +5,13 @@ matters, how much memory the refusal cost.
 """
 
 import json
-import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
 
 import mlpkit as mk
-
-
-def peak_bytes_and_error(call):
-    """Run ``call``; return the ValueError's message (or None) and the peak traced memory."""
-    tracemalloc.start()
-    try:
-        call()
-    except ValueError as error:
-        message = str(error)
-    else:
-        message = None
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return message, peak
+from helpers import peak_bytes_of
 
 
 def add_members(path, count, size):
@@ -51,7 +37,7 @@ SPREAD = {"count": 300, "size": 2**20 - 200}
 
 def test_a_model_whose_members_inflate_a_thousandfold_is_refused_unread(tmp_path):
     path = add_members_to(small_model(tmp_path / "m.npz"))
-    message, peak = peak_bytes_and_error(lambda: mk.load(path))
+    message, peak = peak_bytes_of(lambda: mk.load(path))
     assert message is not None and "would inflate from" in message and "m.npz" in message
     assert peak < 20 * 2**20
 
@@ -66,7 +52,7 @@ def test_a_data_file_whose_members_inflate_is_refused_unread(tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
     add_members_to(path)
-    message, peak = peak_bytes_and_error(lambda: mk.datasets.read_table(path, "y"))
+    message, peak = peak_bytes_of(lambda: mk.datasets.read_table(path, "y"))
     assert message is not None and "would inflate from" in message and "d.npz" in message
     assert peak < 20 * 2**20
 
@@ -74,7 +60,7 @@ def test_a_data_file_whose_members_inflate_is_refused_unread(tmp_path):
 def test_a_data_file_with_one_member_of_zeros_stored_small_is_refused(tmp_path):
     path = tmp_path / "d.npz"
     np.savez_compressed(path, X=np.zeros((30_000, 1000)), y=np.zeros(30_000))  # 240 MB of zeros
-    message, peak = peak_bytes_and_error(lambda: mk.datasets.read_table(path, "y"))
+    message, peak = peak_bytes_of(lambda: mk.datasets.read_table(path, "y"))
     assert message is not None and "would" in message and "d.npz" in message
     assert peak < 20 * 2**20
 
@@ -87,7 +73,7 @@ def test_a_checkpoint_whose_members_inflate_is_refused_unread(tmp_path):
     path = tmp_path / "checkpoint.npz"
     save_checkpoint(path, network, optimizer, np.random.default_rng(0), 1, mk.History())
     add_members_to(path)
-    message, peak = peak_bytes_and_error(lambda: load_checkpoint(path))
+    message, peak = peak_bytes_of(lambda: load_checkpoint(path))
     assert message is not None and "would inflate from" in message
     assert "checkpoint.npz is damaged or not an mlpkit checkpoint" in message
     assert peak < 20 * 2**20
