@@ -1,7 +1,8 @@
 """Hostile files (issue 26): archives that inflate, models that lie about their format.
 
-Each case failed before its fix; each checks what the user sees and, where it
-matters, how much memory the refusal cost.
+The inflation cases failed before the fix (the bound was per member, with 1 MiB of
+slack each); the newer-format case guards a refusal that held already here. Each
+checks what the user sees and, where it matters, how much memory the refusal cost.
 """
 
 import json
@@ -35,17 +36,17 @@ def small_model(path):
 SPREAD = {"count": 300, "size": 2**20 - 200}
 
 
+def add_members_to(path):
+    add_members(path, **SPREAD)
+    assert path.stat().st_size < 2 * 2**20
+    return path
+
+
 def test_a_model_whose_members_inflate_a_thousandfold_is_refused_unread(tmp_path):
     path = add_members_to(small_model(tmp_path / "m.npz"))
     message, peak = peak_bytes_of(lambda: mk.load(path))
     assert message is not None and "would inflate from" in message and "m.npz" in message
     assert peak < 20 * 2**20
-
-
-def add_members_to(path):
-    add_members(path, **SPREAD)
-    assert path.stat().st_size < 2 * 2**20
-    return path
 
 
 def test_a_data_file_whose_members_inflate_is_refused_unread(tmp_path):
