@@ -83,9 +83,9 @@ def test_split_is_seeded_and_takes_a_count():
 
 def test_split_errors():
     X, y = np.zeros((10, 2)), np.arange(10) % 2
-    with pytest.raises(ValueError, match=r"test_size must be in \(0, 1\) as a fraction, got 1.5"):
+    with pytest.raises(ValueError, match=r"test_size must be a fraction in \(0, 1\) or an integer"):
         datasets.train_test_split(X, y, test_size=1.5)
-    with pytest.raises(ValueError, match="test_size gives 10 test samples out of 10"):
+    with pytest.raises(ValueError, match="gives 10 test and 0 training samples out of 10"):
         datasets.train_test_split(X, y, test_size=10)
     with pytest.raises(ValueError, match="X and y have different lengths"):
         datasets.train_test_split(X, y[:5])

@@ -21,18 +21,36 @@ __all__ = [
 ]
 
 
-def _test_count(test_size: float | int, n: int) -> int:
+def _test_count(test_size: float | int, n: int, smallest: int = 1) -> int:
+    """The number of test samples ``test_size`` asks for out of ``n``.
+
+    A float is a fraction in (0, 1) and an integer a count: 1.0 is neither
+    (read as one sample, it would give a test accuracy of 0 or 100%). Each
+    part must keep at least ``smallest`` samples (the number of classes when
+    stratifying), or its figures say nothing.
+    """
     if isinstance(test_size, bool) or not isinstance(test_size, int | float | np.number):
-        raise TypeError(f"test_size must be a fraction or a count, got {type(test_size).__name__}")
-    if isinstance(test_size, int | np.integer) or (test_size >= 1 and test_size == int(test_size)):
-        count = int(test_size)  # a count (recipes read 5000 as 5000.0)
+        raise TypeError(
+            f"test_size must be a fraction in (0, 1) or an integer count, "
+            f"got {type(test_size).__name__} {test_size!r}"
+        )
+    if isinstance(test_size, int | np.integer):
+        if test_size < 1:
+            raise ValueError(f"test_size as a count must be at least 1, got {test_size}")
+        count = int(test_size)
     elif 0 < test_size < 1:
-        count = round(test_size * n)
+        count = round(float(test_size) * n)
     else:
-        raise ValueError(f"test_size must be in (0, 1) as a fraction, got {test_size}")
-    if not 0 < count < n:
+        hint = f"; for a count of {int(test_size)} write it without '.0'" if test_size >= 1 else ""
         raise ValueError(
-            f"test_size gives {count} test samples out of {n}; both splits need at least one"
+            f"test_size must be a fraction in (0, 1) or an integer count, got {test_size}{hint}"
+        )
+    smallest = max(smallest, 1)
+    if not smallest <= count <= n - smallest:
+        need = "one" if smallest == 1 else f"{smallest} (one per class)"
+        raise ValueError(
+            f"test_size gives {count} test and {n - count} training samples out of {n}; "
+            f"each part needs at least {need}"
         )
     return count
 
@@ -65,7 +83,9 @@ def train_test_split(
     X : array-like of shape (n, ...)
     y : array-like of shape (n,) or (n, k)
     test_size : float or int
-        A fraction in (0, 1) or a number of test samples.
+        A fraction in (0, 1) (a float) or a number of test samples (an int).
+        Each part keeps at least one sample, and at least one per class when
+        stratifying.
     stratify : bool
         Keep each class's share equal in both parts (needs 1-D class labels).
     seed : int or Generator, optional
@@ -77,17 +97,14 @@ def train_test_split(
     X, y = np.asarray(X), np.asarray(y)
     check_same_length(X, y)
     n = len(y)
-    count = _test_count(test_size, n)
+    if stratify and y.ndim != 1:
+        raise ValueError(
+            f"stratify=True needs 1-D class labels, got y of shape {y.shape}; "
+            "pass stratify=False for other targets"
+        )
+    count = _test_count(test_size, n, len(np.unique(y)) if stratify else 1)
     rng = as_rng(seed)
-    if stratify:
-        if y.ndim != 1:
-            raise ValueError(
-                f"stratify=True needs 1-D class labels, got y of shape {y.shape}; "
-                "pass stratify=False for other targets"
-            )
-        test = _stratified_test_indices(y, count, rng)
-    else:
-        test = rng.permutation(n)[:count]
+    test = _stratified_test_indices(y, count, rng) if stratify else rng.permutation(n)[:count]
     is_test = np.zeros(n, dtype=bool)
     is_test[test] = True
     train = rng.permutation(np.flatnonzero(~is_test))

@@ -35,8 +35,8 @@ DEFAULTS: dict[str, Any] = {
         "path": "",  # a user's .csv or .npz (with name = "file")
         "target": "",  # the label column of a CSV
         "split": "official",  # "official": the dataset's own test set; "random": re-split all
-        "test_size": 0.25,  # with split = "random" or for files and synthetic sets
-        "valid_size": 0.0,  # carved from the training data unless the dataset has its own
+        "test_size": 0.25,  # fraction (0.25) or count (10000): split = "random", files, synthetic
+        "valid_size": 0.0,  # likewise, carved from the training data unless the dataset has its own
         "merge_valid": False,  # train on train + valid (once settings were chosen on valid)
         "train_subset": 0,  # > 0: train on a stratified sample of this many (quick runs)
         "split_seed": 0,
@@ -174,13 +174,19 @@ def merge(base: dict[str, Any], given: dict[str, Any], origin: str, prefix: str 
     return result
 
 
+# Keys read as a fraction when a float and as a count when an integer: an
+# integer given for them stays one (1 means one sample, 1.0 is refused).
+_FRACTION_OR_COUNT = {"data.test_size", "data.valid_size"}
+
+
 def _checked_type(value: Any, default: Any, dotted: str, origin: str) -> Any:
     """``value`` if it has the default's type (ints pass for floats)."""
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
+        if ok and dotted not in _FRACTION_OR_COUNT:
+            value = float(value)
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
     else:
