@@ -95,3 +95,13 @@ def peak_bytes_of(call):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return message, peak
+
+
+def one_line_error(argv, capsys):
+    """Run the CLI in this process; assert exit 2 with one line on stderr; return it."""
+    from mlpkit import cli
+
+    code = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err

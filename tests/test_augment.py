@@ -50,7 +50,7 @@ def test_random_affine_without_change_is_the_identity_and_keeps_shape_and_dtype(
     flat = rng.random((3, 24)).astype(np.float32)
     np.testing.assert_array_equal(still(flat, rng), flat)
     images = flat.reshape(3, 4, 6, 1)
-    moved = datasets.random_affine((4, 6))(images, rng)
+    moved = datasets.random_affine((4, 6), max_shift=1.0)(images, rng)
     assert moved.shape == (3, 4, 6, 1) and moved.dtype == np.float32
 
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from helpers import peak_bytes_of
+from helpers import one_line_error, peak_bytes_of
 from mlpkit.searchdb import TrialStore
 
 
@@ -807,16 +807,6 @@ def test_bad_command_lines_are_one_line_and_exit_2(argv, fragment, capsys, tmp_p
 # -- files the user gives: recipes, CSV, NPZ -----------------------------------------
 
 
-def one_line_error(argv, capsys):
-    """Run the CLI in this process; assert exit 2 with one line on stderr; return it."""
-    from mlpkit import cli
-
-    code = cli.main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
-    return err
-
-
 RECIPE_FILES = [
     ("[data\nname='moons'", "is not valid TOML"),
     ("[nosection]\nx = 1\n", "unknown key 'nosection'"),
@@ -848,7 +838,7 @@ RECIPE_FILES = [
         "data.options.n_samples: n_samples must be an integer >= 2, got -5",
     ),
     ("[data]\nname = 'moons'\noptions = {n_samples = 'many'}\n", "data.options.n_samples"),
-    ("[data]\nname = 'moons'\ntest_size = 1.5\n", "data.test_size: test_size must be in (0, 1)"),
+    ("[data]\nname = 'moons'\ntest_size = 1.5\n", "data.test_size: test_size must be a fraction"),
 ]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit import _figures
+from mlpkit._validation import check_int
 from mlpkit.curves import learning_curves as learning_curves  # part of this module's API
 from mlpkit.diagram import MAX_DRAWN_UNITS as MAX_DRAWN_UNITS  # part of this module's API
 from mlpkit.diagram import diagram_widths, network_diagram
@@ -255,7 +256,7 @@ def image_grid(
     title: str = "",
 ) -> Figure:
     """The first ``n`` images (rows of ``images`` reshaped to ``image_shape``) with labels."""
-    images = np.asarray(images)[:n]
+    images = np.asarray(images)[: check_int(n, "n")]
     fig, axes = _image_figure(len(images))
     for i, (ax, row) in enumerate(zip(axes, images, strict=False)):
         ax.imshow(row.reshape(image_shape), cmap="gray_r")
@@ -284,7 +285,7 @@ def first_layer_weights(
             f"first_layer_weights draws a dense first layer over the pixels of images of "
             f"shape {image_shape}; the first layer with weights is {found}"
         )
-    W = kernel[:, :n_units]
+    W = kernel[:, : check_int(n_units, "n_units")]
     fig, axes = _image_figure(W.shape[1])
     for j, ax in enumerate(axes[: W.shape[1]]):
         limit = np.abs(W[:, j]).max() or 1.0
@@ -317,7 +318,7 @@ def misclassified(
     """
     y = np.asarray(y)
     predicted = network.predict(X)
-    wrong = np.flatnonzero(predicted != y)[:n]
+    wrong = np.flatnonzero(predicted != y)[: check_int(n, "n")]
     name = (lambda c: classes[c]) if classes is not None else str
     fig, axes = _image_figure(max(len(wrong), 1))
     for ax, index in zip(axes, wrong, strict=False):
@@ -355,7 +356,7 @@ def conv_filters(network: Network, n: int = 32, title: str = "") -> Figure:
     convolutions = _conv_layers(network)
     if not convolutions:
         raise ValueError(f"conv_filters draws a Conv2D layer; this network has {network.layers!r}")
-    W = convolutions[0][1].params["W"].mean(axis=2)[:, :, :n]  # (kh, kw, filters)
+    W = convolutions[0][1].params["W"].mean(axis=2)[:, :, : check_int(n, "n")]  # (kh, kw, filters)
     fig, axes = _image_figure(W.shape[-1])
     for f, ax in enumerate(axes[: W.shape[-1]]):
         limit = np.abs(W[:, :, f]).max() or 1.0
@@ -382,7 +383,7 @@ def feature_maps(network: Network, x: npt.ArrayLike, channels: int = 8) -> Figur
         out = layer.forward(out)
         if layer.name == "conv2d":
             maps[index] = out[0].copy()  # (h, w, filters)
-    shown = min(channels, max(m.shape[-1] for m in maps.values()))
+    shown = min(check_int(channels, "channels"), max(m.shape[-1] for m in maps.values()))
     fig, axes = _figures.subplots(
         len(maps), shown, figsize=(1.3 * shown, 1.5 * len(maps)), squeeze=False
     )

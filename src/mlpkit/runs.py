@@ -40,11 +40,11 @@ from mlpkit.recipes.build import (
     build_loss,
     build_network,
     build_optimizer,
-    check_train,
     prepare_data,
     shuffle_rng,
 )
-from mlpkit.training import Callback, History
+from mlpkit.recipes.ranges import check_settings
+from mlpkit.training import Callback, History, check_batch_statistics
 
 __all__ = [
     "Parts",
@@ -122,6 +122,7 @@ def run(
             "data": {**config["data"], "path": str(Path(config["data"]["path"]).resolve())},
         }
     # Everything is built before the folder is made: a bad recipe leaves nothing behind.
+    check_settings(config)  # before the data is read, which may take a while
     data = prepare_data(config)
     parts = Parts.build(config, data)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -221,9 +222,14 @@ class Parts:
     def build(cls, config: dict[str, Any], data: RunData) -> Parts:
         """Network, optimiser, loss and settings of ``config``, for ``data``."""
         train = config["train"]
-        check_train(config)
+        check_settings(config)
         network = build_network(config, data.X_train.shape[1], len(data.classes))
         network.classes, network.preprocessor = list(data.classes), data.preprocessor
+        n_train = len(data.X_train)
+        try:
+            check_batch_statistics(network, n_train, train["batch_size"] or n_train)
+        except ValueError as error:
+            raise ValueError(f"train.{error}") from error
         stopper = None
         if train["early_stopping"] > 0:
             _check_monitor(train["monitor"], data)

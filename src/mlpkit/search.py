@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mlpkit.recipes import apply_overrides, load_recipe, to_toml
-from mlpkit.recipes.build import check_train
+from mlpkit.recipes.ranges import check_settings
 from mlpkit.searchdb import TrialStore, trial_key
 from mlpkit.searchresults import SearchResult, format_table, ranked_table, write_outputs
 from mlpkit.searchspace import (
@@ -230,7 +230,7 @@ def run_search(
     log = log or (lambda line: None)
     config = search_config(config, valid_size)
     for point in points:  # a bad value is an error now, not a failure in every trial
-        check_train(apply_overrides(config, point))
+        check_settings(apply_overrides(config, point))
     trials = make_trials(points, int(seeds))
     with TrialStore(db) as store:
         store.lock()

@@ -208,6 +208,27 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]
             yield order[start : start + batch_size]
 
 
+def check_batch_statistics(network: TrainableNetwork, n: int, batch_size: int) -> None:
+    """Refuse batches too small for a layer that learns from batch statistics.
+
+    ``n`` samples in batches of ``batch_size`` end with a batch of
+    ``n % batch_size``; a BatchNorm over flat features turns a batch of one
+    sample into zeros (its own mean), so training would learn nothing from it.
+    """
+    last = n if batch_size >= n else (n % batch_size or batch_size)
+    smallest = min(batch_size, last)
+    for index, layer in enumerate(network.layers):
+        needed = layer.smallest_training_batch(layer.input_shape)
+        if smallest < needed:
+            hint = "" if batch_size < needed else f" (the last of {n} samples)"
+            raise ValueError(
+                f"batch_size={batch_size} gives a batch of {smallest} sample{hint}, and layer "
+                f"{index} ({type(layer).__name__} over {layer.input_shape}) normalises by the "
+                f"batch's own statistics, which needs at least {needed} samples per batch: "
+                f"a batch of one normalises every value to zero; choose another batch_size"
+            )
+
+
 def fit(
     network: TrainableNetwork,
     X: npt.ArrayLike,
@@ -285,6 +306,7 @@ def fit(
     optimizer = optimizers.get(optimizer)
     epochs = check_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else check_int(batch_size, "batch_size")
+    check_batch_statistics(network, len(X), batch_size)
     l2 = check_positive(l2, "l2", allow_zero=True)
     validation = _checked_validation(network, validation)
     rng = as_rng(seed)

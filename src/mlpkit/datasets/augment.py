@@ -28,6 +28,17 @@ def _check(value: float, name: str, *, integer: bool = False, below: float | Non
         raise ValueError(f"{name} must be below {below}, got {value!r}")
 
 
+def _check_shift(max_shift: float, image_shape: tuple[int, int]) -> None:
+    """A shift of half the image or more moves most of it out of view: the class is gone."""
+    half = min(image_shape) / 2
+    if max_shift >= half:
+        raise ValueError(
+            f"max_shift must be below {half:g}, half the smaller side of {image_shape[0]}x"
+            f"{image_shape[1]} images (further, most of an image leaves the frame), "
+            f"got {max_shift!r}"
+        )
+
+
 def random_shifts(image_shape: tuple[int, int], max_shift: int = 2) -> Augment:
     """Shift each image by a random whole number of pixels, up to ``max_shift`` each way.
 
@@ -37,6 +48,7 @@ def random_shifts(image_shape: tuple[int, int], max_shift: int = 2) -> Augment:
     """
     height, width = image_shape
     _check(max_shift, "max_shift", integer=True)
+    _check_shift(max_shift, image_shape)
 
     def shift(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n, s = len(X), max_shift
@@ -113,6 +125,7 @@ def random_affine(
     _check(max_rotation, "max_rotation")
     _check(max_scale, "max_scale", below=1.0)
     _check(max_shift, "max_shift")
+    _check_shift(max_shift, image_shape)
 
     def distort(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = len(X)

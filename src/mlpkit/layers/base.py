@@ -149,6 +149,15 @@ class Layer:
         """Values per sample that ``forward`` holds besides its output (im2col patches)."""
         return 0
 
+    def smallest_training_batch(self, input_shape: Shape) -> int:
+        """The fewest samples a training batch must hold for this layer to learn from it.
+
+        1 by default; 2 for a layer that normalises by the batch's own
+        statistics with one value per channel per sample (BatchNorm after a
+        dense layer), where a batch of one normalises every value to zero.
+        """
+        return 1
+
     def multiply_adds(self, input_shape: Shape) -> int:
         """The forward pass's multiply-adds for one sample (the summary's cost column).
 

@@ -62,6 +62,14 @@ class BatchNorm(Layer):
         self.epsilon = check_positive(epsilon, "epsilon")
         self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
 
+    def smallest_training_batch(self, input_shape: Shape) -> int:
+        """2 over flat features: one sample's statistics are itself, and it normalises to 0.
+
+        Over feature maps each sample gives ``height * width`` values per channel,
+        so a batch of one still has statistics (PyTorch refuses likewise).
+        """
+        return 2 if math.prod(input_shape[:-1]) == 1 else 1
+
     def multiply_adds(self, input_shape: Shape) -> int:
         """One per value: at inference the statistics, scale and offset fold into one."""
         return math.prod(input_shape)

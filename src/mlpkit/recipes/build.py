@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ __all__ = [
     "build_loss",
     "build_network",
     "build_optimizer",
-    "check_train",
     "prepare_data",
     "shuffle_rng",
 ]
@@ -70,7 +68,7 @@ def _raw_splits(data: dict[str, Any]):
         if not data["path"]:
             raise ValueError("data.name = 'file' needs data.path (a .csv or .npz file)")
         X, y, classes = read_table(data["path"], data["target"] or None)
-        X_train, X_test, y_train, y_test = train_test_split(X, y, data["test_size"], seed=seed)
+        X_train, X_test, y_train, y_test = _split(X, y, data["test_size"], "data.test_size", seed)
         return (X_train, y_train), None, (X_test, y_test), classes, None
     dataset = _load_named(data)
     valid = None if dataset.X_valid is None else (dataset.X_valid, dataset.y_valid)
@@ -79,7 +77,7 @@ def _raw_splits(data: dict[str, Any]):
         parts = [train, test] + ([valid] if valid is not None else [])
         X = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
-        X_train, X_test, y_train, y_test = train_test_split(X, y, data["test_size"], seed=seed)
+        X_train, X_test, y_train, y_test = _split(X, y, data["test_size"], "data.test_size", seed)
         train, valid, test = (X_train, y_train), None, (X_test, y_test)
     elif data["split"] != "official":
         raise ValueError(f"data.split must be 'official' or 'random', got {data['split']!r}")
@@ -119,8 +117,8 @@ def prepare_data(config: dict[str, Any]) -> RunData:
     data = config["data"]
     train, valid, test, classes, image_shape = _raw_splits(data)
     if valid is None and data["valid_size"] > 0:
-        X_train, X_valid, y_train, y_valid = train_test_split(
-            *train, data["valid_size"], seed=data["split_seed"]
+        X_train, X_valid, y_train, y_valid = _split(
+            *train, data["valid_size"], "data.valid_size", data["split_seed"]
         )
         train, valid = (X_train, y_train), (X_valid, y_valid)
     if data["merge_valid"]:
@@ -153,8 +151,23 @@ def _subset(train: tuple, size: int, seed: int) -> tuple:
         raise ValueError(f"data.train_subset must be 0 (all) or a number of rows, got {size}")
     if size == 0 or size >= len(train[1]):
         return train
-    _, X, _, y = train_test_split(*train, size, seed=seed)
+    n_classes = len(np.unique(train[1]))
+    if size < n_classes:
+        raise ValueError(
+            f"data.train_subset must be 0 (all) or at least the number of classes "
+            f"({n_classes}: one sample of each), got {size}"
+        )
+    _, X, _, y = _split(*train, size, "data.train_subset", seed)
     return X, y
+
+
+def _split(X: np.ndarray, y: np.ndarray, size: float | int, key: str, seed: int) -> tuple:
+    """``train_test_split`` with its size's errors named by the recipe key it came from."""
+    try:
+        return train_test_split(X, y, size, seed=seed)
+    except (TypeError, ValueError) as error:
+        message = str(error).replace("test_size", key.rpartition(".")[2], 1)
+        raise ValueError(f"{key}: {message}") from error
 
 
 def _merged(train: tuple, valid: tuple | None) -> tuple[np.ndarray, np.ndarray]:
@@ -279,37 +292,6 @@ def _from_layer_tables(
     return network
 
 
-#: train.<key>: (lowest allowed, whether the lowest itself is allowed, upper bound or None).
-_TRAIN_BOUNDS = {
-    "epochs": (1, True, None),
-    "batch_size": (0, True, None),
-    "learning_rate": (0, False, None),
-    "momentum": (0, True, 1),
-    "decay": (0, False, None),
-    "decay_every": (1, True, None),
-    "l2": (0, True, None),
-    "early_stopping": (0, True, None),
-    "checkpoint_every": (1, True, None),
-    "evaluate_test_every": (0, True, None),
-    "augment_shift": (0, True, None),
-    "augment_rotate": (0, True, None),
-    "augment_scale": (0, True, 1),
-}
-
-
-def check_train(config: dict[str, Any]) -> None:
-    """Refuse ``train`` values out of range, naming the recipe key, before anything is made."""
-    for key, (low, inclusive, high) in _TRAIN_BOUNDS.items():
-        value = config["train"][key]
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"train.{key} must be a finite number, got {value!r}")
-        above = value >= low if inclusive else value > low
-        if not (above and (high is None or value < high)):
-            bound = f"at least {low}" if inclusive else f"above {low}"
-            bound += "" if high is None else f" and below {high}"
-            raise ValueError(f"train.{key} must be {bound}, got {value!r}")
-
-
 def build_optimizer(config: dict[str, Any]) -> optimizers.Optimizer:
     """The recipe's optimiser and learning-rate schedule."""
     train = config["train"]
@@ -363,6 +345,14 @@ def build_augment(config: dict[str, Any], data: RunData) -> Any:
     if data.image_shape is None:
         raise ValueError(f"{', '.join(given)} needs an image dataset")
     image_shape = tuple(data.image_shape)
+    try:
+        return _augment(image_shape, flip, shift, rotate, scale)
+    except ValueError as error:  # the augmenters name their arguments; say which recipe key
+        message = str(error).replace("max_shift", "train.augment_shift", 1)
+        raise ValueError(message) from error
+
+
+def _augment(image_shape: tuple[int, ...], flip, shift, rotate, scale) -> Any:
     steps = [random_flips(image_shape)] if flip else []
     if rotate or scale:
         steps.append(
