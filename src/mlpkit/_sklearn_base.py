@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from mlpkit import _sklearn_solvers as solvers
+from mlpkit._validation import refuse_complex
 from mlpkit.network import Network
 
 __all__ = ["STOCHASTIC", "BaseMLP", "store_parameters"]
@@ -281,6 +282,7 @@ class BaseMLP(TransformerMixin, BaseEstimator):
 
     def _inputs(self, X: Any) -> Any:
         """``X`` checked against the fit (features, names), of the weights' dtype."""
+        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], reset=False, dtype=(np.float64, np.float32)
         )

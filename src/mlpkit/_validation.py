@@ -49,6 +49,32 @@ def as_float_dtype(dtype: Any) -> type[np.floating]:
     return FLOAT_DTYPES[resolved.name]
 
 
+def refuse_complex(value: Any, name: str) -> None:
+    """Raise if ``value`` (an array, sparse matrix, data frame or list) holds complex numbers.
+
+    NumPy casts complex to float by dropping the imaginary part with only a
+    warning, so a model would quietly learn from half of each value.
+    """
+    dtypes = getattr(value, "dtypes", None)  # a data frame: one dtype a column
+    if dtypes is not None and not hasattr(value, "dtype"):
+        kinds = [np.dtype(d) for d in dtypes if isinstance(d, np.dtype)]
+    else:
+        dtype = getattr(value, "dtype", None)
+        if dtype is None:
+            try:
+                dtype = np.asarray(value).dtype
+            except (ValueError, TypeError):  # ragged or odd input: the caller's checks say so
+                return
+        kinds = [np.dtype(dtype)] if isinstance(dtype, np.dtype) else []
+    for dtype in kinds:
+        if dtype.kind == "c":
+            raise ValueError(
+                f"{name} holds complex numbers (dtype {dtype}). Complex data not supported: "
+                f"networks learn from real values; pass {name}.real, or the real and "
+                "imaginary parts as separate features"
+            )
+
+
 def check_array(
     X: Any,
     name: str = "X",
@@ -85,6 +111,7 @@ def check_array(
         array = np.asarray(X)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{name} must be a numeric array: {error}") from error
+    refuse_complex(array, name)
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(
             f"{name} must hold numbers, got an array of dtype {array.dtype}; "
@@ -175,6 +202,7 @@ def check_labels(y: Any, n_classes: int, name: str = "y", context: str | None = 
         raise ValueError(f"{name} must be 1-D class labels, got shape {labels.shape}")
     if labels.size == 0:
         raise ValueError(f"{name} is empty: it has 0 labels")
+    refuse_complex(labels, name)
     if not (np.issubdtype(labels.dtype, np.number) or labels.dtype == bool):
         raise TypeError(
             f"{name} must hold integer class labels 0..{n_classes - 1}, got dtype {labels.dtype}"

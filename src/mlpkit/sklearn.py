@@ -39,6 +39,7 @@ from sklearn.utils.validation import (
 )
 
 from mlpkit._sklearn_base import BaseMLP, store_parameters
+from mlpkit._validation import refuse_complex
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -192,6 +193,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         store_parameters(self, locals())
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
+        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
+        refuse_complex(y, "y")
         X, y = validate_data(
             self,
             X,
@@ -386,6 +389,8 @@ n_features_in_, network_
         store_parameters(self, locals())
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
+        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
+        refuse_complex(y, "y")
         X, y = validate_data(
             self,
             X,

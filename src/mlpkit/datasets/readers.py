@@ -180,6 +180,12 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"{path}: X must be (n, n_features) and y (n,); got {X.shape}, {y.shape}")
+    for name, array in (("X", X), ("y", y)):
+        if array.dtype.kind == "c":  # a cast would drop the imaginary parts with a warning
+            raise ValueError(
+                f"{path}: {name} holds complex numbers (dtype {array.dtype}), which a network "
+                "cannot learn from; save the real part, or both parts as separate columns"
+            )
     if not np.issubdtype(X.dtype, np.number) or not np.isfinite(X).all():
         raise ValueError(f"{path}: X must hold finite numbers")
     return X.astype(np.float64), y
