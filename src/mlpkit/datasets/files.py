@@ -10,9 +10,9 @@ never try the network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,22 +122,14 @@ def fetch(
         raise DataNotFoundError(
             f"{remote.name} is not in {folder}; put it there (from {remote.url}) or allow downloads"
         )
-    import urllib.error  # imported here: urllib costs 30 ms at import time
-    import urllib.request
+    import http.client  # imported here: urllib costs 30 ms at import time
+    import urllib.error
 
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:
-        give_up = time.monotonic() + deadline
-        with (
-            urllib.request.urlopen(remote.url, timeout=timeout) as response,
-            open(partial, "wb") as handle,
-        ):
-            while chunk := response.read1(_CHUNK):
-                handle.write(chunk)
-                if time.monotonic() > give_up:
-                    raise TimeoutError(f"not finished after {deadline:g} s")
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        _download(remote.url, partial, timeout, deadline)
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as error:
         partial.unlink(missing_ok=True)
         if isinstance(error, urllib.error.HTTPError):
             reason = f"HTTP {error.code} {error.reason}"
@@ -156,3 +148,61 @@ def fetch(
         )
     os.replace(partial, path)
     return path
+
+
+def _download(url: str, partial: Path, timeout: float, deadline: float) -> None:
+    """Copy ``url`` into ``partial`` within ``deadline`` seconds in all, or raise.
+
+    A socket timeout bounds only each wait, and a server sending a byte now and
+    then (in its headers as well as its body) never trips it; so a timer shuts
+    the connection's socket at the deadline, which ends whatever read is blocked.
+    """
+    import http.client
+    import socket
+    import threading
+    import urllib.request
+
+    sockets: list[socket.socket] = []
+
+    class _Recorded(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class _RecordedTLS(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class _Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_Recorded, req)
+
+    class _TLSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_RecordedTLS, req)
+
+    expired = threading.Event()
+
+    def _expire() -> None:
+        expired.set()
+        for sock in sockets:
+            # the plain socket's shutdown, also under TLS: it unblocks any recv at once
+            with contextlib.suppress(OSError):  # already closed
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    timer = threading.Timer(deadline, _expire)
+    timer.daemon = True
+    timer.start()
+    opener = urllib.request.build_opener(_Handler, _TLSHandler)
+    try:
+        with opener.open(url, timeout=timeout) as response, open(partial, "wb") as handle:
+            while (chunk := response.read1(_CHUNK)) and not expired.is_set():
+                handle.write(chunk)
+    except (OSError, http.client.HTTPException):
+        if not expired.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise TimeoutError(f"not finished after {deadline:g} s")
