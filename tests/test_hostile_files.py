@@ -1,7 +1,8 @@
 """Hostile files (issue 26): archives that inflate, models that lie about their format.
 
 The inflation cases failed before the fix (the bound was per member, with 1 MiB of
-slack each); the newer-format case guards a refusal that held already here. Each
+slack each), as did the spliced archives and repeated keys that hid a newer format
+version; the plain newer-format case guards a refusal that held already. Each
 checks what the user sees and, where it matters, how much memory the refusal cost.
 """
 
@@ -111,3 +112,103 @@ def test_a_model_of_a_newer_format_is_refused_naming_both_versions(tmp_path, ver
     with pytest.raises(ValueError, match=f"model format version {version}, newer") as error:
         mk.load(path)
     assert "(up to 2)" in str(error.value)
+
+
+# -- a newer version hidden in a spliced archive or a repeated key -----------------------
+# Both loaded with exit 0 before: zipfile reads the last of two entries of one name, and
+# json.loads the last of two keys, so a declared format version 3 could sit unread.
+
+
+def append_entry(path, name, array):
+    """Append ``name``.npy holding ``array`` to the archive, beside any entry of that name."""
+    import io
+    import warnings
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+    return path
+
+
+def config_of(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return json.loads(str(archive["__config__"]))
+
+
+def test_a_model_with_a_newer_config_shadowed_by_a_second_entry_is_refused(tmp_path):
+    path = small_model(tmp_path / "m.npz")
+    config = config_of(path)
+    with_config(path, lambda c: c.update(format_version=3))
+    append_entry(path, "__config__", np.array(json.dumps(config)))  # the old one, read last
+    with pytest.raises(ValueError, match=r"m.npz is not a mlpkit model file: it holds two "):
+        mk.load(path)
+
+
+def test_a_data_file_or_checkpoint_with_two_entries_of_one_name_is_refused(tmp_path):
+    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+
+    data = tmp_path / "d.npz"
+    np.savez(data, X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
+    append_entry(data, "X", np.ones((4, 2)))
+    with pytest.raises(ValueError, match="two entries named 'X'"):
+        mk.datasets.read_table(data, "y")
+    checkpoint = tmp_path / "checkpoint.npz"
+    network = mk.mlp([4, 3, 2], seed=0)
+    save_checkpoint(checkpoint, network, mk.SGD(0.1), np.random.default_rng(0), 1, mk.History())
+    append_entry(checkpoint, "weights:0.W", np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="damaged or not an mlpkit checkpoint.*two entries"):
+        load_checkpoint(checkpoint)
+
+
+def test_a_model_description_with_a_repeated_key_is_refused(tmp_path):
+    path = small_model(tmp_path / "m.npz")
+    text = json.dumps(config_of(path))
+    spliced = text.replace('"format_version": 2', '"format_version": 3, "format_version": 2')
+    assert spliced != text
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    arrays["__config__"] = np.array(spliced)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match="its description gives 'format_version' twice"):
+        mk.load(path)
+
+
+def test_a_deeply_nested_description_is_refused_in_one_line(tmp_path, capsys):
+    from helpers import one_line_error
+
+    path = tmp_path / "m.npz"
+    np.savez(path, __config__=np.array("[" * 100_000 + "]" * 100_000))
+    (tmp_path / "in.csv").write_text("a,b,c,d\n1,2,3,4\n")
+    err = one_line_error(["predict", str(path), str(tmp_path / "in.csv")], capsys)
+    assert "m.npz is not a mlpkit model file: its description is nested deeper" in err
+
+
+@pytest.mark.parametrize(
+    ("version", "fragment"),
+    [
+        (2, "uses checkpoint format version 2, newer than this mlpkit reads (up to 1)"),
+        (
+            "1",
+            "not an mlpkit checkpoint; move it away to restart the run from its first epoch (its format version is '1')",
+        ),
+        (0, "first epoch (its format version is 0)"),
+    ],
+)
+def test_a_checkpoint_names_its_format_version(version, fragment, tmp_path):
+    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+
+    path = tmp_path / "checkpoint.npz"
+    network = mk.mlp([4, 3, 2], seed=0)
+    save_checkpoint(path, network, mk.SGD(0.1), np.random.default_rng(0), 1, mk.History())
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    meta = json.loads(str(arrays["__meta__"]))
+    meta["format_version"] = version
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError) as caught:
+        load_checkpoint(path)
+    assert fragment in str(caught.value)

@@ -10,6 +10,7 @@ whether in one member or spread over a thousand.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import zipfile
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_INFLATION", "member_headers"]
+__all__ = ["MAX_INFLATION", "member_headers", "parse_description"]
 
 #: The archive may declare at most this many bytes per byte it holds on disk, plus
 #: ``SLACK``: ``np.savez`` stores members uncompressed (1x), ``np.savez_compressed``
@@ -48,7 +49,8 @@ def member_headers(path: Path, refuse: Refusal) -> dict[str, tuple[tuple[int, ..
     ------
     the exception ``refuse`` makes
         When the archive declares more than ``MAX_INFLATION`` times its size
-        on disk (however its members share it out), a member is not a plain ``.npy``
+        on disk (however its members share it out), holds two members of one
+        name (readers would see only the last), a member is not a plain ``.npy``
         array, holds Python objects, or holds more or fewer bytes than its
         header says.
     """
@@ -64,6 +66,8 @@ def member_headers(path: Path, refuse: Refusal) -> dict[str, tuple[tuple[int, ..
             )
         for info in members:
             name = info.filename.removesuffix(".npy")
+            if name in headers:  # zipfile and np.load would read the last, hiding the first
+                raise refuse(f"it holds two entries named {name!r} (an edited or spliced archive)")
             shape, dtype = _npy_header(archive, info, name, refuse)
             headers[name] = (shape, dtype)
     return headers
@@ -90,3 +94,26 @@ def _npy_header(
     if offset + math.prod(shape) * dtype.itemsize != info.file_size:
         raise refuse(f"its entry {name!r} is not the size its header says")
     return tuple(shape), dtype
+
+
+def parse_description(text: str, refuse: Refusal) -> object:
+    """The JSON description an archive carries (a model's config, a checkpoint's meta).
+
+    Stricter than ``json.loads``: a repeated key is refused rather than read as
+    its last value (an edited ``format_version`` would hide behind the first),
+    and nesting too deep for Python's parser is refused in words, not a
+    ``RecursionError``. A ``json.JSONDecodeError`` is the caller's to report.
+    """
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise refuse(f"its description gives {key!r} twice")
+            seen.add(key)
+        return dict(pairs)
+
+    try:
+        return json.loads(text, object_pairs_hook=unique)
+    except RecursionError:
+        raise refuse("its description is nested deeper than any mlpkit writes") from None

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit._npz import member_headers
+from mlpkit._npz import member_headers, parse_description
 from mlpkit.callbacks import EarlyStopping
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
@@ -115,14 +115,20 @@ def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
     try:
         member_headers(path, ValueError)  # sizes first: the except below names the file
         with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(str(archive[_META]))
+            meta = parse_description(str(archive[_META]), ValueError)
             arrays = {k: archive[k] for k in archive.files if k != _META}
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, zlib.error) as error:
         raise ValueError(f"{damaged} ({error})") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ValueError(f"{damaged} (its description names another format)")
-    if not isinstance(meta.get("format_version"), int) or meta["format_version"] > FORMAT_VERSION:
-        raise ValueError(f"{path} is a checkpoint of a newer mlpkit; upgrade mlpkit to resume")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"{damaged} (its format version is {version!r})")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} uses checkpoint format version {version}, newer than this mlpkit reads "
+            f"(up to {FORMAT_VERSION}); upgrade mlpkit to resume the run"
+        )
     missing = [key for key in _META_KEYS if key not in meta]
     if missing:
         raise ValueError(f"{damaged} (its description lacks {', '.join(missing)})")

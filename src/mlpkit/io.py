@@ -21,12 +21,13 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from mlpkit._npz import member_headers
+from mlpkit._npz import member_headers, parse_description
 from mlpkit._version import __version__
 from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
@@ -121,7 +122,7 @@ def load(path: str | os.PathLike) -> Network:
         if _CONFIG_KEY not in headers:
             raise _not_a_model(path, "it has no mlpkit configuration")
         with np.load(path, allow_pickle=False) as archive:
-            config = json.loads(str(archive[_CONFIG_KEY]))
+            config = parse_description(str(archive[_CONFIG_KEY]), partial(_not_a_model, path))
             _check_config(config, path)
             if config["format_version"] == 1:
                 config = _from_version_1(config)
