@@ -192,7 +192,7 @@ def test_a_deeply_nested_description_is_refused_in_one_line(tmp_path, capsys):
         (2, "uses checkpoint format version 2, newer than this mlpkit reads (up to 1)"),
         (
             "1",
-            "not an mlpkit checkpoint; move it away to restart the run from its first epoch (its format version is '1')",
+            "from its first epoch (its format version is '1')",
         ),
         (0, "first epoch (its format version is 0)"),
     ],

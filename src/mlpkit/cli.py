@@ -7,6 +7,7 @@ input (one line on stderr, no traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -77,8 +78,19 @@ def _command_run(args: argparse.Namespace) -> int:
             result = runs.resume(args.resume, quiet=args.quiet, stop=stop)
         else:
             config = _recipe_config(args)
-            run_dir = args.out or runs.new_run_dir("runs", config["name"])
-            result = runs.run(config, run_dir, quiet=args.quiet, stop=stop)
+            if args.out:
+                result = runs.run(config, args.out, quiet=args.quiet, stop=stop)
+            else:
+                made_root = not os.path.exists("runs")
+                run_dir = runs.new_run_dir("runs", config["name"])
+                try:
+                    result = runs.run(config, run_dir, quiet=args.quiet, stop=stop)
+                except BaseException:
+                    with contextlib.suppress(OSError):  # rmdir removes only what is empty
+                        run_dir.rmdir()
+                        if made_root:
+                            run_dir.parent.rmdir()
+                    raise
     finally:
         signal.signal(signal.SIGINT, previous)
     _print_result(result)

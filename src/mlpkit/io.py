@@ -61,8 +61,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename in (None, temporary):
+            # name the file the user asked for, not the temporary one that is gone
+            reason = error.strerror or str(error)
+            renamed = OSError(f"cannot write {path}: {reason}")
+            renamed.errno = error.errno  # callers still test for ENOSPC and the like
+            raise renamed from error
         raise
 
 

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import platform
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from mlpkit import losses
 from mlpkit import metrics as metric_fns
 from mlpkit._version import __version__
 from mlpkit.callbacks import EarlyStopping, EvaluateSets
@@ -84,14 +86,22 @@ class RunResult:
 
 
 def new_run_dir(root: str | Path, name: str) -> Path:
-    """``root/<name>-<YYYYmmdd-HHMMSS>``, with a suffix if that exists already."""
+    """A new, empty folder ``root/<name>-<YYYYmmdd-HHMMSS>`` (with a suffix if taken), made here.
+
+    The folder is made, not only named, so that two runs started in the same
+    second cannot pick the same one: ``mkdir`` succeeds for one of them only.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / f"{Path(name).stem}-{stamp}"
+    Path(root).mkdir(parents=True, exist_ok=True)
     candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
+    while True:
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = base.with_name(f"{base.name}-{n}")
 
 
 def write_text(path: Path, text: str) -> None:
@@ -125,12 +135,54 @@ def run(
     check_settings(config)  # before the data is read, which may take a while
     data = prepare_data(config)
     parts = Parts.build(config, data)
+    made = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
     run_dir.mkdir(parents=True, exist_ok=True)
     with _only_process_in(run_dir):
         _check_new_run_folder(run_dir)  # again: another run may have begun meanwhile
-        write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
-        write_text(run_dir / "config.toml", to_toml(config))
-        return _train(config, run_dir, data, parts, None, quiet, stop, started, callbacks)
+        try:
+            write_text(run_dir / DATA_DIGEST, data_digest(data) + "\n")
+            write_text(run_dir / "config.toml", to_toml(config))
+            return _train(config, run_dir, data, parts, None, quiet, stop, started, callbacks)
+        except Exception as error:
+            kept = _clear_unless_resumable(run_dir, made)
+            if not isinstance(error, OSError):  # its own message says what went wrong
+                raise
+            if kept:
+                message = (
+                    f"the run in {run_dir} keeps its last checkpoint: make room, then "
+                    f"continue it with --resume {run_dir}"
+                )
+            else:
+                message = f"nothing of the run was left in {run_dir}"
+            raise _os_error(error, f"{error.strerror or error}; {message}") from error
+
+
+def _clear_unless_resumable(run_dir: Path, made: list[Path]) -> bool:
+    """After a failed run: keep a folder with a checkpoint (True), else remove what it wrote.
+
+    A run with a checkpoint can go on (``--resume``) once the cause is fixed;
+    one without has nothing worth keeping, and a half-made folder would make the
+    next run there fail as "already holds a run". The folders the run made go
+    too; a folder the user gave (checked empty before) is emptied.
+    """
+    if (run_dir / "checkpoint.npz").is_file():
+        return True
+    if made:
+        shutil.rmtree(made[-1], ignore_errors=True)
+        return False
+    for entry in run_dir.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    return False
+
+
+def _os_error(cause: OSError, message: str) -> OSError:
+    """An ``OSError`` saying ``message`` alone, with ``cause``'s errno for callers to test."""
+    error = OSError(message)
+    error.errno = cause.errno
+    return error
 
 
 _LOCK = ".lock"
@@ -235,7 +287,9 @@ class Parts:
             _check_monitor(train["monitor"], data)
             stopper = EarlyStopping(train["monitor"], patience=train["early_stopping"])
         augment = build_augment(config, data)
-        return cls(network, build_optimizer(config), build_loss(config), stopper, augment)
+        loss = build_loss(config)
+        _check_output_layer(config, network, loss)
+        return cls(network, build_optimizer(config), loss, stopper, augment)
 
     def fit(
         self,
@@ -262,6 +316,20 @@ class Parts:
             initial_epoch=initial_epoch,
             augment=self.augment,
         )
+
+
+def _check_output_layer(config: dict[str, Any], network: Network, loss: losses.Loss) -> None:
+    """Refuse, by recipe key, a loss that the network's last layer cannot feed."""
+    try:
+        losses.check_output(loss, network.layers[-1], network.targets)
+    except ValueError as error:
+        message = str(error)
+        if config["model"]["layers"]:  # a layer table: say how to end it
+            message = message.replace(
+                "use output='softmax' (or 'sigmoid')",
+                "end model.layers with {type = 'softmax'} (or 'sigmoid'), no layer after it",
+            )
+        raise ValueError(f"train.loss = {config['train']['loss']!r}: {message}") from error
 
 
 def _check_monitor(monitor: str, data: RunData) -> None:
