@@ -617,8 +617,8 @@ def test_a_checkpoint_from_another_run_is_named_as_such(finished_run, tmp_path):
     shutil.copy(other / "checkpoint.npz", run / "checkpoint.npz")
     resumed = run_cli("run", "--resume", run, "--quiet")
     assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
-    assert "does not fit the run's network" in resumed.stderr
-    assert "was it copied from another run?" in resumed.stderr
+    assert "model.hidden = [7] then, [100, 100] now" in resumed.stderr
+    assert "the checkpoint was copied from another run" in resumed.stderr
 
 
 # -- predict -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ class CheckpointState:
     history: History
     early_stopping: dict[str, Any] | None = None
     early_stopping_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    recipe: dict[str, Any] | None = None  # the recipe as the run began (None in older files)
 
     def restore(
         self,
@@ -53,7 +54,13 @@ class CheckpointState:
         optimizer: Optimizer,
         early_stopping: EarlyStopping | None = None,
     ) -> np.random.Generator:
-        """Put the state back; return the generator to pass to ``fit`` as ``seed``."""
+        """Put the state back; return the generator to pass to ``fit`` as ``seed``.
+
+        Raises ValueError, before changing anything, when the weights do not
+        fit ``network`` or the optimiser state is another optimiser's.
+        """
+        shapes = {key: param.shape for key, param, _ in network.parameters()}
+        optimizer.check_state(self.optimizer_state, shapes)
         network.set_weights(self.weights)
         optimizer.state = {k: dict(v) for k, v in self.optimizer_state.items()}
         optimizer.iterations = self.optimizer_iterations
@@ -72,8 +79,13 @@ def save_checkpoint(
     epochs_done: int,
     history: History,
     early_stopping: EarlyStopping | None = None,
+    recipe: dict[str, Any] | None = None,
 ) -> None:
-    """Write a checkpoint atomically (see the module docstring)."""
+    """Write a checkpoint atomically (see the module docstring).
+
+    ``recipe``, the run's configuration, is kept so that a resume can tell
+    whether the run folder's ``config.toml`` was edited since.
+    """
     arrays = {f"weights:{k}": w for k, w in network.get_weights().items()}
     for key, slots in optimizer.state.items():
         arrays.update({f"optimizer:{key}:{slot}": value for slot, value in slots.items()})
@@ -85,6 +97,7 @@ def save_checkpoint(
         "rng_state": rng.bit_generator.state,
         "history": history.as_dict(),
         "early_stopping": None,
+        "recipe": recipe,
     }
     if early_stopping is not None:
         scalars, best = early_stopping.get_state()
@@ -143,6 +156,10 @@ def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
         elif kind == "optimizer":
             key, _, slot = rest.rpartition(":")
             optimizer_state.setdefault(key, {})[slot] = value
+    for name, value in arrays.items():
+        # a NaN weight would train on to the end and then be refused by mlpkit.load
+        if value.dtype.kind in "fc" and not np.isfinite(value).all():
+            raise ValueError(f"{damaged} (its array {name!r} holds NaN or infinite values)")
     return CheckpointState(
         epochs_done=meta["epochs_done"],
         weights=weights,
@@ -152,6 +169,7 @@ def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
         history=History.from_dict(meta["history"]),
         early_stopping=meta["early_stopping"],
         early_stopping_weights=best,
+        recipe=meta.get("recipe"),
     )
 
 
@@ -175,6 +193,8 @@ class Checkpoint(Callback):
         Saved too, so that a resumed run stops where the original would.
     history : History, optional
         Epochs already done (when resuming); new epochs are appended.
+    recipe : dict, optional
+        The run's configuration, saved with each checkpoint.
     """
 
     def __init__(
@@ -185,8 +205,10 @@ class Checkpoint(Callback):
         every: int = 1,
         early_stopping: EarlyStopping | None = None,
         history: History | None = None,
+        recipe: dict[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
+        self.recipe = recipe
         self.optimizer, self.rng, self.every = optimizer, rng, every
         self.early_stopping = early_stopping
         self.history = history if history is not None else History()
@@ -210,4 +232,5 @@ class Checkpoint(Callback):
             epochs_done,
             self.history,
             self.early_stopping,
+            self.recipe,
         )

@@ -329,7 +329,15 @@ class Network:
             value = np.asarray(weights[key])
             if value.shape != param.shape:
                 raise ValueError(f"weight {key!r} has shape {value.shape}, expected {param.shape}")
-            np.copyto(param, value)
+        for index, layer in enumerate(self.layers):  # all checked before any is copied
+            prefix = f"{index}."
+            state = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+            try:
+                layer.check_state(state)
+            except ValueError as error:
+                raise ValueError(f"layer {index} ({type(layer).__name__}): {error}") from None
+        for key, param in own.items():
+            np.copyto(param, np.asarray(weights[key]))
 
     @property
     def n_parameters(self) -> int:

@@ -235,6 +235,36 @@ class Optimizer:
         """Each state slot's per-step decay factor (momentum, beta1, ...)."""
         return {}
 
+    def slot_names(self) -> tuple[str, ...]:
+        """The state arrays this optimiser keeps per parameter ("velocity", "m", ...)."""
+        return tuple(self._decay_factors())
+
+    def check_state(
+        self, state: dict[str, dict[str, np.ndarray]], shapes: dict[str, tuple[int, ...]]
+    ) -> None:
+        """Raise ValueError unless ``state`` (as in ``self.state``) could be this optimiser's
+        for parameters of ``shapes`` (by key): the same slots, for known keys, of their shapes.
+
+        A checkpoint written by another optimiser (Adam's ``m``/``v`` for SGD's
+        ``velocity``) would otherwise fail deep inside the first step.
+        """
+        wanted = set(self.slot_names())
+        for key, slots in state.items():
+            if key not in shapes:
+                raise ValueError(f"optimiser state for {key!r}, a parameter the network lacks")
+            if set(slots) != wanted:
+                kept = ", ".join(sorted(wanted)) or "no state"
+                raise ValueError(
+                    f"optimiser state for {key!r} holds {', '.join(sorted(slots))}, but "
+                    f"{type(self).__name__} keeps {kept}: it was written by another optimiser"
+                )
+            for slot, value in slots.items():
+                if value.shape != shapes[key]:
+                    raise ValueError(
+                        f"optimiser state {key}:{slot} has shape {value.shape}, "
+                        f"but the parameter has {shapes[key]}"
+                    )
+
     def _slots(self, key: str, param: np.ndarray, *names: str) -> list[np.ndarray]:
         """The state arrays of parameter ``key``, created as zeros on first use."""
         slots = self.state.get(key)
@@ -299,6 +329,9 @@ class SGD(Optimizer):
 
     def _decay_factors(self):
         return {"velocity": self.momentum}
+
+    def slot_names(self):
+        return ("velocity",) if self.momentum else ()
 
     def gradient_scale(self):
         return self.learning_rate

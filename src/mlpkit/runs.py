@@ -256,8 +256,39 @@ def resume(
     with _only_process_in(run_dir):
         checkpoint = run_dir / "checkpoint.npz"
         state = load_checkpoint(checkpoint) if checkpoint.is_file() else None
+        if state is not None and state.recipe is not None:
+            _check_config_unchanged(run_dir, config, state.recipe)
         parts = Parts.build(config, data)
         return _train(config, run_dir, data, parts, state, quiet, stop, started)
+
+
+def _check_config_unchanged(run_dir: Path, config: dict[str, Any], began: dict[str, Any]) -> None:
+    """Refuse a resume whose ``config.toml`` differs from the recipe the run began with.
+
+    Resuming promises the weights of an uninterrupted run; an edited key (a new
+    learning rate, more epochs) would quietly give another run's.
+    """
+    now, then = _flat(json.loads(json.dumps(config))), _flat(began)
+    changed = sorted(key for key in now.keys() | then.keys() if now.get(key) != then.get(key))
+    if changed:
+        shown = "; ".join(f"{k} = {then.get(k)!r} then, {now.get(k)!r} now" for k in changed)
+        raise ValueError(
+            f"{run_dir / 'config.toml'} differs from the recipe its checkpoint was written "
+            f"with ({shown}): the file was edited since the run began, or the checkpoint was "
+            "copied from another run; resuming would not give the run it began: put the "
+            "values back, or start a new run"
+        )
+
+
+def _flat(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"train": {"lr": 0.1}}`` as ``{"train.lr": 0.1}``."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 @dataclass
@@ -356,7 +387,7 @@ def _train(
             rng = state.restore(network, optimizer, stopper)
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(
-                f"{run_dir / 'checkpoint.npz'} does not fit the run's network ({error}); "
+                f"{run_dir / 'checkpoint.npz'} does not fit this run ({error}); "
                 "was it copied from another run?"
             ) from error
         history, initial_epoch = state.history, state.epochs_done
@@ -373,7 +404,13 @@ def _train(
     callbacks += [c for c in (progress, stop) if c is not None]
     callbacks += list(watchers)
     saver = Checkpoint(
-        run_dir / "checkpoint.npz", optimizer, rng, train["checkpoint_every"], stopper, history
+        run_dir / "checkpoint.npz",
+        optimizer,
+        rng,
+        train["checkpoint_every"],
+        stopper,
+        history,
+        recipe=config,
     )
     callbacks.append(saver)  # last: it records the complete logs
     already_stopped = stopper is not None and state is not None and stopper.wait >= stopper.patience

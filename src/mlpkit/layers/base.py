@@ -136,6 +136,15 @@ class Layer:
         """
         return None
 
+    def check_state(self, state: dict[str, np.ndarray]) -> None:
+        """Raise ValueError if ``state`` (new values for params and buffers, by name)
+        could not have come from training this layer; nothing by default.
+
+        ``Network.set_weights`` (and so ``mlpkit.load`` and resume) asks before
+        copying anything in, so that a damaged file is refused instead of
+        loading and predicting nonsense.
+        """
+
     def choices(self) -> np.ndarray | None:
         """The piecewise choices of the last ``forward`` (which side of a ReLU's kink,
         which window position a max-pool took), or None for a smooth layer.

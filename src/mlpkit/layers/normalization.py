@@ -79,6 +79,25 @@ class BatchNorm(Layer):
         keys = ("gamma", "beta", "moving_mean", "moving_variance")
         return dict.fromkeys(keys, channels)
 
+    def check_state(self, state: dict[str, np.ndarray]) -> None:
+        """A moving variance is an average of variances: never negative (nor NaN).
+
+        A negative one would make the inference scale ``1/sqrt(var + eps)`` NaN
+        (or huge), and every prediction the same class.
+        """
+        variance = state.get("moving_variance")
+        if variance is None:
+            return
+        variance = np.asarray(variance)
+        bad = ~(variance >= 0)  # NaN compares False: caught too
+        if bad.any():
+            channel = int(np.flatnonzero(bad)[0])
+            value, count = float(variance.flat[channel]), int(bad.sum())
+            raise ValueError(
+                f"moving_variance must be >= 0 in every channel (a variance), but channel "
+                f"{channel} holds {value} ({count} of {bad.size} bad)"
+            )
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         channels = input_shape[-1]
