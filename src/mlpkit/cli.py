@@ -159,15 +159,24 @@ def _command_datasets(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: Path):
+    """The model at ``path``: a model file, or the ``model.npz`` of a run folder."""
     from mlpkit.io import load
 
+    if path.is_dir():
+        if not (path / "model.npz").is_file():
+            raise UsageError(
+                f"{path} is a folder without a model.npz: give a model file, or a finished "
+                "run's folder"
+            )
+        path = path / "model.npz"
     return load(path)
 
 
-def _model_inputs(network: Any, X: Any, source: str, model: Path) -> Any:
+def _model_inputs(network: Any, X: Any, source: str, model: Path, hint: str = "") -> Any:
     """``X`` through the preprocessing saved with the model, once its width is checked.
 
-    ``source`` names where ``X`` came from, for the message if it does not fit.
+    ``source`` names where ``X`` came from, for the message if it does not fit;
+    ``hint`` is added to it when ``X`` has one value too many (a label column).
     """
     import math
 
@@ -178,6 +187,7 @@ def _model_inputs(network: Any, X: Any, source: str, model: Path) -> Any:
             f"{source} has {width} value{'' if width == 1 else 's'} per sample, but the model "
             f"{model} takes {expected}"
             + (f" ({shape} images)" if len(network.input_shape) > 1 else "")
+            + (hint if width == expected + 1 else "")
         )
     return network.preprocessor.transform(X) if network.preprocessor is not None else X
 
@@ -207,8 +217,18 @@ def _command_predict(args: argparse.Namespace) -> int:
     from mlpkit.datasets import read_features
 
     network = _load_model(args.model)
-    X, _ = read_features(args.input)
-    inputs = _model_inputs(network, X, str(args.input), args.model)
+    try:
+        X, _ = read_features(args.input, args.drop, header=args.header)
+    except ValueError as error:
+        if "is not a number" not in str(error) or args.drop:
+            raise
+        # most often a label column left in: say that predict reads features only
+        raise ValueError(
+            f"{error}; predict reads feature columns only: leave out a label column "
+            "with --drop COLUMN"
+        ) from None
+    hint = "; if one column is the label, leave it out with --drop COLUMN"
+    inputs = _model_inputs(network, X, str(args.input), args.model, hint)
     # Everything is computed before the first line is written: an error leaves no
     # half-written output behind.
     if network.task == "regression":

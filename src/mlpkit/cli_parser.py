@@ -102,9 +102,22 @@ def _add_model_parsers(commands: argparse._SubParsersAction) -> None:
     source.add_argument("--data", type=Path, help="a .csv (with --target) or .npz file")
     evaluate.add_argument("--target", help="the label column of a CSV")
     predict = commands.add_parser("predict", help="predict classes for rows of a CSV")
-    predict.add_argument("model", type=Path)
-    predict.add_argument("input", type=Path, help="CSV with a header row and feature columns")
+    predict.add_argument(
+        "model", type=Path, help="a model .npz (mlpkit.save), or a run folder holding model.npz"
+    )
+    predict.add_argument(
+        "input", type=Path, help="CSV of feature columns only, with a header row naming them"
+    )
     predict.add_argument("--proba", action="store_true", help="write class probabilities")
+    predict.add_argument(
+        "--drop", metavar="COLUMN", help="leave out this column (a label column the file has)"
+    )
+    predict.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the file has no header row: every row is a sample",
+    )
 
 
 def _add_search_parser(commands: argparse._SubParsersAction) -> None:

@@ -263,13 +263,21 @@ def _check_classes(count: int, path: Path) -> None:
         raise ValueError(f"{path}: the labels hold {count} class; a classifier needs at least 2")
 
 
-def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray, list[str]]:
+def read_features(
+    path: str | Path, drop: str | None = None, *, header: bool = True
+) -> tuple[np.ndarray, list[str]]:
     """Read a CSV of features only (a header row, then numbers), e.g. inputs to predict.
 
     Parameters
     ----------
     drop : str, optional
         A column to leave out (a label column the file may still have).
+    header : bool
+        Whether the first row names the columns. With True (the default), a
+        first row of numbers alone is refused rather than taken as names (it
+        would silently lose a sample), unless the numbers are the column
+        indices ``0, 1, ...`` or ``1, 2, ...`` that pandas and others write.
+        With False, every row is data and the columns are named ``"0"``, ``"1"``, ...
 
     Returns
     -------
@@ -280,13 +288,25 @@ def read_features(path: str | Path, drop: str | None = None) -> tuple[np.ndarray
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no input file at {path}")
-    header, rows = _csv_rows(path)
+    hint = (
+        ", or read the file as having none (mlpkit predict --no-header; "
+        "read_features(..., header=False))"
+    )
+    header, rows = _csv_rows(path, header, hint)
+    if drop is not None and drop not in header:
+        raise ValueError(f"{path} has no column {drop!r} to drop; its columns are {header}")
     keep = [i for i, name in enumerate(header) if name != drop]
     return _numbers(path, header, rows, keep), [header[i] for i in keep]
 
 
-def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
-    """The header and the data rows of a CSV file, each row as long as the header."""
+def _csv_rows(
+    path: Path, header: bool = True, no_header_hint: str = ""
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the data rows of a CSV file, each row as long as the header.
+
+    ``header=False``: every row is data, and the columns are named by index.
+    ``no_header_hint`` tells a file without a header how to be read anyway.
+    """
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
@@ -295,13 +315,41 @@ def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
             f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "
             f"{error.start}); save it as UTF-8"
         ) from None
+    if not header:
+        if not rows:
+            raise ValueError(f"{path} has no rows")
+        names = [str(i) for i in range(len(rows[0]))]
+        for r, row in enumerate(rows[1:], start=2):
+            if len(row) != len(names):
+                raise ValueError(f"{path} line {r} has {len(row)} cells, line 1 has {len(names)}")
+        return names, rows
     if len(rows) < 2:
         raise ValueError(f"{path} has no data rows under its header")
-    header = [name.strip() for name in rows[0]]
+    names = [name.strip() for name in rows[0]]
+    _check_names_not_data(path, names, no_header_hint)
     for r, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(header)}")
-    return header, rows[1:]
+        if len(row) != len(names):
+            raise ValueError(f"{path} line {r} has {len(row)} cells, the header has {len(names)}")
+    return names, rows[1:]
+
+
+def _check_names_not_data(path: Path, names: list[str], hint: str) -> None:
+    """Refuse a first row that is a sample, not column names: it would be lost silently.
+
+    Column names that are numbers are refused unless they count the columns
+    (``0, 1, 2, ...`` or ``1, 2, 3, ...``), as a DataFrame of an array writes them.
+    """
+    try:
+        values = [float(name) for name in names]
+    except ValueError:
+        return  # some name is not a number: a real header
+    counting = values in (list(range(len(names))), list(range(1, len(names) + 1)))
+    if not counting:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise ValueError(
+            f"{path}'s first row holds only numbers ({shown}): it looks like a sample, not a "
+            f"header naming the columns; add a header row{hint}"
+        )
 
 
 def _numbers(path: Path, header: list[str], rows: list[list[str]], keep: list[int]) -> np.ndarray:
