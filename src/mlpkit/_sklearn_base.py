@@ -117,7 +117,32 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         scorer = get_scorer(metric) if isinstance(metric, str) else metric
         with warnings.catch_warnings():  # the held-out rows have lost their column names
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            return loss, float(scorer(self, X, self._targets_of(T)))
+            score = scorer(self, X, self._targets_of(T))
+        # NaN never beats the best score: early stopping would keep the initial weights
+        if isinstance(score, bool) or not isinstance(score, Real) or not np.isfinite(score):
+            raise ValueError(
+                f"early_stopping_metric={metric!r} returned {score!r} on the validation data; "
+                "it must return a finite real number (higher is better)"
+            )
+        return loss, float(score)
+
+    def _check_early_stopping_metric(self) -> None:
+        """Refuse, before training, a scorer name unknown or needing what this model lacks."""
+        metric = self.early_stopping_metric
+        if not self.early_stopping or not isinstance(metric, str) or metric in ("score", "loss"):
+            return
+        try:
+            scorer = get_scorer(metric)
+        except ValueError as error:
+            raise ValueError(f"early_stopping_metric={metric!r}: {error}") from None
+        methods = getattr(scorer, "_response_method", "predict")
+        methods = (methods,) if isinstance(methods, str) else tuple(methods)
+        if not any(hasattr(self, method) for method in methods):
+            raise ValueError(
+                f"early_stopping_metric={metric!r} scores by {' or '.join(methods)}, which "
+                f"{type(self).__name__} does not have; choose a scorer for "
+                f"{'classifiers' if self._is_classifier else 'regressors'}"
+            )
 
     # -- hidden features --------------------------------------------------------
     def transform(self, X: Any, layer: int = -1) -> np.ndarray:
@@ -213,8 +238,15 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         if scipy.sparse.issparse(X):
             X = X.tocsr()  # batches are rows; the first layer multiplies them sparse by dense
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            # scikit-learn's MLP does not check the sign; a negative weight would
+            # reward the loss it should lower
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         sample_weight = self._weighted(T, sample_weight, incremental)
+        if sample_weight is not None and not np.any(sample_weight):
+            raise ValueError(
+                "every sample has weight 0 (sample_weight times class_weight): nothing to fit"
+            )
+        self._check_early_stopping_metric()
         T = T.reshape(len(T), -1).astype(X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
@@ -237,7 +269,9 @@ class BaseMLP(TransformerMixin, BaseEstimator):
             targets for the regressor.
         sample_weight : array-like of shape (n_samples,), optional
             Each sample's weight in the loss; integer weights train as if the
-            rows were repeated.
+            rows were repeated. Weights must be >= 0 and not all zero
+            (scikit-learn's MLP does not check; a negative weight would make
+            training raise the loss on that sample).
 
         Returns
         -------

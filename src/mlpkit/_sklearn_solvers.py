@@ -25,6 +25,7 @@ from mlpkit import losses, optimizers
 from mlpkit.builders import mlp
 from mlpkit.layers import Dense
 from mlpkit.network import Network
+from mlpkit.training import asks_to_stop, call_hook, check_callbacks
 
 __all__ = [
     "StochasticSolver",
@@ -154,9 +155,9 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
     import scipy.optimize
 
     network = network_of(estimator)
-    callbacks = list(estimator.callbacks or [])
+    callbacks = check_callbacks(estimator.callbacks)
     for user_callback in callbacks:
-        user_callback.on_train_begin(network)
+        call_hook(user_callback, "on_train_begin", network)
     iterations = 0
 
     def callback(intermediate_result: Any) -> None:  # the name SciPy looks for
@@ -165,7 +166,8 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
         if estimator.verbose:
             print(f"Iteration {iterations}, loss = {intermediate_result.fun:.8f}")
         logs = {"loss": float(intermediate_result.fun)}
-        if any([c.on_epoch_end(iterations - 1, dict(logs)) for c in callbacks]):
+        returned = [(c, c.on_epoch_end(iterations - 1, dict(logs))) for c in callbacks]
+        if any([asks_to_stop(c, "on_epoch_end", value) for c, value in returned]):
             raise StopIteration  # SciPy ends the minimisation at the current point
 
     result = scipy.optimize.minimize(
@@ -178,7 +180,7 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
         callback=callback,
     )
     for user_callback in callbacks:
-        user_callback.on_train_end(network)
+        call_hook(user_callback, "on_train_end", network)
     if result.status != 0:
         message = result.message.decode() if isinstance(result.message, bytes) else result.message
         warnings.warn(
@@ -351,9 +353,9 @@ def fit_stochastic(
     batch = _batch_size(estimator, n_samples)
     order = np.arange(n_samples)
     solver = estimator._optimizer
-    callbacks = list(estimator.callbacks or [])
+    callbacks = check_callbacks(estimator.callbacks)
     for callback in callbacks:
-        callback.on_train_begin(estimator._network)
+        call_hook(callback, "on_train_begin", estimator._network)
     bar = _progress_bar(estimator, 1 if incremental else estimator.max_iter, -(-n_samples // batch))
     estimator.n_iter_ = 0
     try:
@@ -378,7 +380,8 @@ def fit_stochastic(
             logs = _epoch_logs(estimator, early_stopping)
             if bar is not None:
                 bar.on_epoch_end(estimator.n_iter_ - 1, logs)
-            stop = any([c.on_epoch_end(estimator.n_iter_ - 1, dict(logs)) for c in callbacks])
+            returned = [(c, c.on_epoch_end(estimator.n_iter_ - 1, dict(logs))) for c in callbacks]
+            stop = any([asks_to_stop(c, "on_epoch_end", value) for c, value in returned])
             solver.iteration_ends(estimator.t_)
             if stop:  # a callback asked to stop, after every callback saw the epoch
                 break
@@ -406,7 +409,7 @@ def fit_stochastic(
         if bar is not None:
             bar.on_train_end(estimator._network)
         for callback in callbacks:
-            callback.on_train_end(estimator._network)
+            call_hook(callback, "on_train_end", estimator._network)
     if early_stopping:  # the best validated weights, into the network's own arrays
         for array, best in zip(
             estimator.coefs_ + estimator.intercepts_, estimator._best_weights, strict=True

@@ -46,7 +46,7 @@ from mlpkit.recipes.build import (
     shuffle_rng,
 )
 from mlpkit.recipes.ranges import check_settings
-from mlpkit.training import Callback, History, check_batch_statistics
+from mlpkit.training import Callback, History, check_batch_statistics, check_callbacks
 
 __all__ = [
     "Parts",
@@ -402,7 +402,7 @@ def _train(
     n_batches = -(-len(data.X_train) // (batch_size or len(data.X_train)))
     progress = make_progress(train["epochs"], n_batches, initial_epoch, quiet)
     callbacks += [c for c in (progress, stop) if c is not None]
-    callbacks += list(watchers)
+    callbacks += check_callbacks(watchers, "callbacks")
     saver = Checkpoint(
         run_dir / "checkpoint.npz",
         optimizer,

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,28 @@ from mlpkit._sklearn_base import BaseMLP, store_parameters
 from mlpkit._validation import refuse_complex
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+
+def _check_class_weights(weights: dict, classes: np.ndarray) -> None:
+    """Refuse class weights for unknown classes, and weights not finite and >= 0.
+
+    A class missing from the dict weighs 1, as in scikit-learn.
+    """
+    known = set(classes.tolist())
+    unknown = [label for label in weights if label not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight names {unknown!r}, not among the classes of y ({classes.tolist()!r})"
+        )
+    for label, weight in weights.items():
+        real = isinstance(weight, Real) and not isinstance(weight, bool)
+        if not real or not np.isfinite(weight) or weight < 0:
+            raise ValueError(
+                f"class_weight[{label!r}] is {weight!r}; a class weight must be a finite "
+                "number >= 0"
+            )
+    if all(weights.get(label, 1) == 0 for label in known):
+        raise ValueError("class_weight gives every class weight 0: nothing to fit")
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -104,7 +127,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Beyond scikit-learn (its #9113): each sample's weight in the loss is
         multiplied by its class's, ``{label: weight}`` or 'balanced'
         (``n_samples / (n_classes * count)``, ``compute_class_weight``'s);
-        integer weights train as repeated rows.
+        integer weights train as repeated rows. A class left out weighs 1;
+        a weight must be finite and >= 0, a label one of ``y``'s.
     early_stopping_metric : str or callable, default 'score'
         Beyond scikit-learn (#24411): what early stopping watches on the
         validation data. 'score' is scikit-learn's (accuracy), 'loss' the
@@ -114,7 +138,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     callbacks : list of mlpkit.Callback, optional
         Beyond scikit-learn: called at the start, after every iteration (with
         ``loss`` and, with early stopping, ``val_loss`` and ``val_score``;
-        returning True stops) and at the end, e.g. ``mlpkit.LivePlot()``.
+        ``on_epoch_end`` returns True to stop, False or None to go on, anything
+        else is a TypeError) and at the end, e.g. ``mlpkit.LivePlot()``.
 
     Attributes
     ----------
@@ -249,6 +274,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 " batch does not give: pass class_weight as a dict of class weights"
             )
         labels = self._targets_of(T)
+        if isinstance(self.class_weight, dict):
+            _check_class_weights(self.class_weight, self.classes_)
         self.class_weight_ = compute_class_weight(
             self.class_weight, classes=self.classes_, y=labels
         )

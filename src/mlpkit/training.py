@@ -199,6 +199,63 @@ class Callback:
         """Called once after the last epoch, also when a callback stopped training."""
 
 
+def check_callbacks(callbacks: Any, name: str = "callbacks") -> list[Any]:
+    """``callbacks`` as a list, each one checked to be a callback.
+
+    A callback is an object with ``on_epoch_end(epoch, logs)`` (``on_train_begin``,
+    ``on_batch_end`` and ``on_train_end`` are optional): a :class:`Callback`
+    subclass, or any object with that method.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name`` (and the index of the culprit) for anything else: a
+        single callback not in a list, a number, a plain function.
+    """
+    if callbacks is None:
+        return []
+    if callable(getattr(callbacks, "on_epoch_end", None)):
+        raise TypeError(
+            f"{name} must be a list of callbacks, got one {type(callbacks).__name__}: "
+            f"pass [{type(callbacks).__name__}(...)]"
+        )
+    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
+        raise TypeError(
+            f"{name} must be a list of callbacks, got {type(callbacks).__name__} {callbacks!r:.40}"
+        )
+    items = list(callbacks)
+    for index, callback in enumerate(items):
+        if not callable(getattr(callback, "on_epoch_end", None)):
+            what = "a function" if callable(callback) else f"a {type(callback).__name__}"
+            raise TypeError(
+                f"{name}[{index}] is {what}, not a callback: give an object with a method "
+                "on_epoch_end(epoch, logs) that returns True to stop (a mlpkit.Callback subclass)"
+            )
+    return items
+
+
+def asks_to_stop(callback: Any, method: str, returned: Any) -> bool:
+    """Whether ``callback.method`` returning ``returned`` asks training to stop.
+
+    The contract: True stops, False or None go on. Anything else (an array, a
+    number, a string) is refused rather than read by truthiness, which used to
+    stop training without a word when a callback returned, say, its logs.
+    """
+    if returned is None or isinstance(returned, bool | np.bool_):
+        return bool(returned)
+    raise TypeError(
+        f"{type(callback).__name__}.{method} returned {type(returned).__name__} "
+        f"{returned!r:.40}; a callback returns True to stop training, False or None to go on"
+    )
+
+
+def call_hook(callback: Any, method: str, network: Any) -> None:
+    """Call ``callback.method(network)`` (``on_train_begin``/``on_train_end``) if it has one."""
+    hook = getattr(callback, method, None)
+    if hook is not None:
+        hook(network)
+
+
 def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]:
     """Index arrays (shuffled) or slices (in order) covering ``range(n)``."""
     for start in range(0, n, batch_size):
@@ -266,7 +323,9 @@ def fit(
     validation : (X_val, y_val), optional
         Evaluated after each epoch as ``val_loss`` and ``val_accuracy``.
     callbacks : sequence of Callback
-        Objects with ``on_epoch_end(epoch, logs) -> stop``, called in order.
+        Objects with ``on_epoch_end(epoch, logs)``, called in order; each
+        returns True to stop training, False or None to go on (anything else
+        is a TypeError).
     seed : int or Generator, optional
         Drives the shuffling; the same seed gives the same weights bit for bit.
     shuffle : bool
@@ -317,7 +376,7 @@ def fit(
         network, X, T, labels, loss, optimizer, batch_size, rng, shuffle, l2, l2_bias, augment
     )
     network.loss = loss
-    callbacks = list(callbacks)
+    callbacks = check_callbacks(callbacks)
     trainer.batch_callbacks = [c for c in callbacks if _overrides(c, "on_batch_end")]
     initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
     return _run_epochs(trainer, range(initial_epoch, epochs), validation, callbacks)
@@ -345,7 +404,7 @@ def _run_epochs(
     """The epochs of ``fit``: train, evaluate, call back, until done or told to stop."""
     network, history = trainer.network, History()
     for callback in callbacks:
-        getattr(callback, "on_train_begin", lambda net: None)(network)
+        call_hook(callback, "on_train_begin", network)
     try:
         for epoch in epochs:
             logs = trainer.run_epoch(epoch, history)
@@ -356,13 +415,14 @@ def _run_epochs(
                 logs.update({f"val_{k}": v for k, v in network.evaluate(*validation).items()})
             stop = False
             for callback in callbacks:
-                stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+                returned = callback.on_epoch_end(epoch, logs)
+                stop = asks_to_stop(callback, "on_epoch_end", returned) or stop
             history.append(epoch, logs)
             if stop:
                 break
     finally:
         for callback in callbacks:
-            getattr(callback, "on_train_end", lambda net: None)(network)
+            call_hook(callback, "on_train_end", network)
     return history
 
 
@@ -457,5 +517,6 @@ class _Trainer:
     def _batch_end(self, batch: int, value: float) -> bool:
         stop = False
         for callback in self.batch_callbacks:
-            stop = bool(callback.on_batch_end(batch, {"loss": value})) or stop
+            returned = callback.on_batch_end(batch, {"loss": value})
+            stop = asks_to_stop(callback, "on_batch_end", returned) or stop
         return stop
