@@ -14,10 +14,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "mlpkit"
 
 # The floors of DESIGN.md, as module-name prefixes. Floor 0 and 1 are DESIGN's
-# first floor split in two: _validation and _version import nothing from
+# first floor split in two: _validation, _version and _memory import nothing from
 # mlpkit; metrics, initializers and _threads import only them.
 FLOORS = {
-    0: ["mlpkit._validation", "mlpkit._version"],
+    0: ["mlpkit._validation", "mlpkit._version", "mlpkit._memory"],
     1: [
         "mlpkit.metrics",
         "mlpkit.initializers",

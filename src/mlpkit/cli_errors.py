@@ -23,6 +23,11 @@ def report_error(error: Exception, usage_error: type[Exception]) -> int:
     if isinstance(error, sqlite3.Error):
         print(f"mlpkit: error: the search database failed: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
+    from mlpkit._memory import NotEnoughMemoryError
+
+    if isinstance(error, NotEnoughMemoryError):  # foreseen, with sizes: a setting to change
+        print(f"mlpkit: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_USAGE
     if isinstance(error, MemoryError):
         print("mlpkit: error: out of memory; try a smaller batch or model", file=sys.stderr)
         return EXIT_FAILED

@@ -19,8 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit import optimizers
+from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit._validation import as_rng, check_int, check_positive
 from mlpkit.layers import Layer
+from mlpkit.layers.base import values_per_sample
 from mlpkit.losses import Loss
 
 __all__ = ["Callback", "History", "TrainableNetwork", "TrainingDivergedError", "fit"]
@@ -41,6 +43,9 @@ class TrainableNetwork(Protocol):
 
     layers: list[Layer]
     loss: Loss | None
+    dtype: np.dtype
+    input_shape: tuple[int, ...]
+    shapes: list[tuple[int, ...]]  # each layer's output shape, per sample
 
     def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray:
         """Inputs as a float array of the network's dtype and input shape."""
@@ -197,6 +202,41 @@ class Callback:
 
     def on_train_end(self, network: TrainableNetwork) -> None:
         """Called once after the last epoch, also when a callback stopped training."""
+
+
+#: Copies of each layer's batch-sized values that training holds at once, at
+#: least: the output kept for backward, the gradient flowing down, a temporary.
+TRAINING_COPIES = 3
+
+
+def check_training_memory(
+    network: TrainableNetwork, batch_size: int, optimizer: optimizers.Optimizer
+) -> None:
+    """Refuse, with the estimate, training that would not fit in the free memory.
+
+    The estimate is a floor: the weights with their gradients and optimiser
+    slots, and ``TRAINING_COPIES`` copies of every layer's values for one batch.
+
+    Raises
+    ------
+    NotEnoughMemoryError
+        A ``MemoryError`` and a ``ValueError``, naming the two parts.
+    """
+    free = available_bytes()
+    if free is None:
+        return
+    itemsize = np.dtype(network.dtype).itemsize
+    n_weights = sum(param.size for _, param, _ in network.parameters())
+    weights = n_weights * itemsize * (2 + len(optimizer.slot_names()))
+    per_sample = values_per_sample(network.layers, network.input_shape, network.shapes)
+    batches = batch_size * per_sample * itemsize * TRAINING_COPIES
+    if weights + batches > free:
+        raise NotEnoughMemoryError(
+            f"training needs at least {in_words(weights + batches)} ({in_words(weights)} for "
+            f"the weights, their gradients and {type(optimizer).__name__}'s state; "
+            f"{in_words(batches)} for batches of {batch_size} samples), more than the "
+            f"{in_words(free)} of memory free: use smaller layers or batch_size"
+        )
 
 
 def check_callbacks(callbacks: Any, name: str = "callbacks") -> list[Any]:
@@ -366,6 +406,7 @@ def fit(
     epochs = check_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else check_int(batch_size, "batch_size")
     check_batch_statistics(network, len(X), batch_size)
+    check_training_memory(network, batch_size, optimizer)
     l2 = check_positive(l2, "l2", allow_zero=True)
     validation = _checked_validation(network, validation)
     rng = as_rng(seed)

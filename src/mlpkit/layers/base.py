@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit._validation import check_shape
 
 __all__ = [
@@ -278,17 +279,32 @@ def build_layers(
     """Build each layer for the shape the one below hands it; return the output shapes.
 
     A layer built already keeps its params if it was built for the same
-    shape and dtype. A misfit is a ``ValueError`` naming the layer and shapes.
+    shape and dtype. A misfit is a ``ValueError`` naming the layer and shapes;
+    weights that would not fit in the free memory, a ``MemoryError`` naming the
+    layer and the sizes (found from ``weight_shapes``, before allocating).
     """
     shape, shapes = input_shape, []
+    free, weights_bytes = available_bytes(), 0
     for index, layer in enumerate(layers):
         where = f"layer {index} ({type(layer).__name__})"
         try:
             if not layer.built:
+                declared = layer.weight_shapes(shape) or {}
+                layer_bytes = sum(map(math.prod, declared.values())) * np.dtype(dtype).itemsize
+                weights_bytes += layer_bytes
+                if free is not None and weights_bytes > free:
+                    below = weights_bytes - layer_bytes
+                    besides = f" besides the layers' before it {in_words(below)}" if below else ""
+                    raise NotEnoughMemoryError(
+                        f"{where} would hold {in_words(layer_bytes)} of weights{besides}, more "
+                        f"than the {in_words(free)} of memory free: make it smaller"
+                    )
                 layer.build(shape, rng, dtype)
             elif layer.input_shape != shape:
                 raise ValueError(f"it was built for inputs of shape {layer.input_shape}")
             shape = layer.output_shape(shape)
+        except NotEnoughMemoryError:
+            raise
         except ValueError as error:
             raise ValueError(f"{where} cannot take samples of shape {shape}: {error}") from error
         found = {a.dtype.name for a in (*layer.params.values(), *layer.buffers.values())}
