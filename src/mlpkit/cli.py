@@ -189,7 +189,16 @@ def _model_inputs(network: Any, X: Any, source: str, model: Path, hint: str = ""
             + (f" ({shape} images)" if len(network.input_shape) > 1 else "")
             + (hint if width == expected + 1 else "")
         )
-    return network.preprocessor.transform(X) if network.preprocessor is not None else X
+    if network.preprocessor is None:
+        return X
+    inputs = network.preprocessor.transform(X)
+    far = network.preprocessor.far_outside(inputs)
+    if far:  # a warning, not an error: the user may know; but the figures would mislead
+        print(
+            f"mlpkit: warning: {source}: {far}; the model's answers there are extrapolation",
+            file=sys.stderr,
+        )
+    return inputs
 
 
 def _command_evaluate(args: argparse.Namespace) -> int:

@@ -221,8 +221,36 @@ def _build(config: dict[str, Any], arrays: dict[str, np.ndarray], path: Path) ->
         extra = {k[len(_PREPROCESS) :]: v for k, v in arrays.items() if k.startswith(_PREPROCESS)}
         network.set_weights({k: v for k, v in arrays.items() if not k.startswith(_PREPROCESS)})
         network.classes = config.get("classes")
-        if config.get("preprocess"):
-            network.preprocessor = Preprocessor.from_state(config["preprocess"], extra)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise _not_a_model(path, f"its contents do not describe a network ({error})") from error
+    _check_classes(network, path)
+    if config.get("preprocess") is not None:
+        try:
+            network.preprocessor = Preprocessor.from_state(
+                config["preprocess"], extra, n_features=network.n_inputs
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise _not_a_model(path, f"its preprocessing block is unusable ({error})") from error
     return network
+
+
+def _check_classes(network: Network, path: Path) -> None:
+    """The saved class names: distinct, one per class the outputs stand for."""
+    classes = network.classes
+    if classes is None:
+        return
+    if not isinstance(classes, list) or not all(
+        isinstance(c, str | int) and not isinstance(c, bool) for c in classes
+    ):
+        raise _not_a_model(path, f"its class list {classes!r:.60} is not a list of names")
+    if network.task != "classification":
+        raise _not_a_model(path, f"it is a regressor but names classes {classes!r:.60}")
+    wanted = max(network.n_outputs, 2)  # one sigmoid output stands for two classes
+    if len(classes) != wanted:
+        raise _not_a_model(
+            path,
+            f"it names {len(classes)} class{'' if len(classes) == 1 else 'es'} "
+            f"({classes!r:.60}) but its output layer stands for {wanted}",
+        )
+    if len(set(classes)) != len(classes):
+        raise _not_a_model(path, f"its class list {classes!r:.60} repeats a name")

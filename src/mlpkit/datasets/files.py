@@ -117,6 +117,11 @@ def fetch(
     if path.is_file():
         _check_on_disk(path, remote)
         return path
+    if path.exists():  # a folder or a device: not missing, and not to download over
+        raise DataNotFoundError(
+            f"{path} is a folder or special file, not the data file {remote.name}; "
+            "move it away and put the file there"
+        )
     offline = os.environ.get("MLPKIT_OFFLINE", "") not in ("", "0")
     if not download or offline:
         raise DataNotFoundError(

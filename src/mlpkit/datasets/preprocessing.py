@@ -128,7 +128,8 @@ class Standardizer:
         """Learn the per-feature mean and standard deviation of ``X`` (n, n_features)."""
         X = check_array(X, "X", dtype=np.float64)
         self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
+        with np.errstate(over="ignore"):  # values beyond float32 are refused by transform
+            std = X.std(axis=0)
         self.scale_ = np.where(std > 0, std, 1.0)
         return self
 
@@ -264,6 +265,10 @@ def flatten_images(images: npt.ArrayLike) -> np.ndarray:
 PREPROCESSING = ("standardize", "rescale01", "rescale11", "zscore_rows", "none")
 
 
+#: Standard deviations from the training mean beyond which a value is far from the data.
+FAR_Z = 10
+
+
 class Preprocessor:
     """One named preprocessing step, fitted on training data and saved with a model.
 
@@ -301,13 +306,47 @@ class Preprocessor:
         if self.kind == "standardize":
             if self.standardizer is None:
                 raise RuntimeError("this Preprocessor is not fitted yet: call fit(X_train)")
-            return self.standardizer.transform(np.asarray(X, np.float32))
+            # check_array, not asarray: a value beyond float32's range is named as such,
+            # where a plain cast turned it into an infinity reported as "NaN or infinity"
+            return self.standardizer.transform(check_array(X, "X", dtype=np.float32))
         if self.kind.startswith("rescale"):
             target = (0.0, 1.0) if self.kind == "rescale01" else (-1.0, 1.0)
             return rescale(X, self.value_range, target)
         if self.kind == "zscore_rows":
-            return zscore_rows(np.asarray(X, np.float32))
+            return zscore_rows(check_array(X, "X", dtype=np.float32))
         return check_array(X, "X", dtype=np.float32)
+
+    def far_outside(self, Z: np.ndarray) -> str | None:
+        """Say how many values of transformed data ``Z`` lie far from the training data.
+
+        Far is more than one whole range beyond the range rescaling maps from,
+        or more than ``FAR_Z`` standard deviations from the training mean: a
+        network says nothing reliable there (pixels of 0..65535 fed to a model
+        trained on 0..255). None when all is near, or the step keeps no
+        training statistics.
+        """
+        Z = np.asarray(Z)
+        if self.kind.startswith("rescale"):
+            low, high = (0.0, 1.0) if self.kind == "rescale01" else (-1.0, 1.0)
+            span = high - low
+            far = (low - span > Z) | (high + span < Z)
+            if far.any():
+                worst = self.value_range[0] + (
+                    Z[far].flat[np.argmax(np.abs(Z[far]))] - low
+                ) / span * (self.value_range[1] - self.value_range[0])
+                return (
+                    f"{int(far.sum())} of {Z.size} values lie far outside the range "
+                    f"{self.value_range[0]:g}..{self.value_range[1]:g} the model was trained on "
+                    f"(one is {worst:g})"
+                )
+        elif self.kind == "standardize":
+            far = np.abs(Z) > FAR_Z
+            if far.any():
+                return (
+                    f"{int(far.sum())} of {Z.size} values lie more than {FAR_Z} standard "
+                    f"deviations from the training mean (up to {float(np.abs(Z).max()):.3g})"
+                )
+        return None
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """A JSON-ready description and the fitted arrays, for saving with a model."""
@@ -317,14 +356,61 @@ class Preprocessor:
         return {"kind": self.kind, "value_range": self.value_range}, arrays
 
     @classmethod
-    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Preprocessor:
-        """Rebuild a fitted Preprocessor from :meth:`get_state` output."""
-        step = cls(config["kind"], config.get("value_range"))
+    def from_state(
+        cls,
+        config: dict[str, Any],
+        arrays: dict[str, np.ndarray],
+        n_features: int | None = None,
+    ) -> Preprocessor:
+        """Rebuild a fitted Preprocessor from :meth:`get_state` output.
+
+        Everything is checked here, not when data first goes through: a saved
+        range or statistics that cannot be used are refused on load, where the
+        message can name the file. ``n_features``, if given, is the width the
+        standardisation statistics must have.
+
+        Raises
+        ------
+        ValueError
+            Naming the field: an unknown kind, a rescaling range that is not two
+            finite numbers ``low < high``, statistics missing, of another width,
+            not finite, or with a scale that is not positive.
+        """
+        if not isinstance(config, dict):
+            raise ValueError(f"it is {type(config).__name__}, not a table")
+        step = cls(config.get("kind"))
+        if step.kind.startswith("rescale"):
+            step.value_range = _saved_range(config.get("value_range"))
         if step.kind == "standardize":
+            mean, scale = (_saved_statistic(arrays, key, n_features) for key in ("mean", "scale"))
+            if not (scale > 0).all():
+                raise ValueError("its scale must be > 0 for every feature")
             step.standardizer = Standardizer()
-            step.standardizer.mean_ = np.asarray(arrays["mean"], np.float64)
-            step.standardizer.scale_ = np.asarray(arrays["scale"], np.float64)
+            step.standardizer.mean_, step.standardizer.scale_ = mean, scale
         return step
 
     def __repr__(self) -> str:
         return f"Preprocessor({self.kind!r})"
+
+
+def _saved_range(value: Any) -> tuple[float, float]:
+    """A saved ``value_range``: two finite numbers, low < high."""
+    numbers = isinstance(value, list | tuple) and len(value) == 2
+    numbers = numbers and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    if not numbers or not all(np.isfinite(value)) or not value[0] < value[1]:
+        raise ValueError(f"value_range must be [low, high] with low < high, got {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def _saved_statistic(arrays: dict[str, np.ndarray], key: str, n_features: int | None) -> np.ndarray:
+    """A saved standardisation array (``mean`` or ``scale``), checked."""
+    if key not in arrays:
+        raise ValueError(f"its standardisation {key!r} array is missing")
+    value = np.asarray(arrays[key], np.float64)
+    width = value.shape[0] if value.ndim == 1 else None
+    if width is None or (n_features is not None and width != n_features):
+        expected = f"({n_features},)" if n_features is not None else "one dimension"
+        raise ValueError(f"its standardisation {key!r} has shape {value.shape}, not {expected}")
+    if not np.isfinite(value).all():
+        raise ValueError(f"its standardisation {key!r} holds NaN or infinite values")
+    return value

@@ -309,7 +309,14 @@ def _csv_rows(
     """
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+            reader = csv.reader(handle)
+            try:
+                rows = list(reader)
+            except csv.Error as error:  # a cell over csv's field limit, a NUL byte, ...
+                raise ValueError(
+                    f"{path} line {reader.line_num} cannot be read as CSV ({error}); "
+                    "it holds no table of numbers mlpkit can use"
+                ) from None
     except UnicodeDecodeError as error:
         raise ValueError(
             f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at offset "

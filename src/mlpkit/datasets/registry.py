@@ -248,8 +248,18 @@ def _read_ex4data1(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         content = loadmat(path)
         X, y = content["X"], content["y"].ravel()
+    except NotImplementedError:  # scipy reads MAT versions 4 to 7.2, not 7.3 (HDF5)
+        raise ValueError(
+            f"{path} is a MATLAB v7.3 (HDF5) file, which scipy cannot read; save it again "
+            "from MATLAB or Octave with -v7 (save ex4data1.mat X y -v7)"
+        ) from None
     except (ValueError, KeyError, OSError) as error:
         raise ValueError(f"{path} is not the 20x20 digits file ex4data1.mat: {error}") from error
+    if X.ndim != 2 or X.shape[1] != 400 or len(X) != len(y):
+        raise ValueError(
+            f"{path} is not the 20x20 digits file ex4data1.mat: its X has shape {X.shape} and "
+            f"its y {len(y)} labels, not (n, 400) and n"
+        )
     # The file stores each image column by column (MATLAB order) and labels 1..10, 10 for 0.
     X = X.reshape(-1, 20, 20).transpose(0, 2, 1).reshape(-1, 400).astype(np.float32)
     return X, np.where(y == 10, 0, y).astype(np.int64)
