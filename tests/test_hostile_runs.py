@@ -6,6 +6,7 @@ next run refused as "already holds a run" and whose resume hint repeated the err
 
 import errno
 import os
+import re
 
 import pytest
 
@@ -131,3 +132,32 @@ def test_a_failed_run_into_a_default_folder_leaves_no_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     one_line_error(["run", "e4-moons", "--set", "train.momentum=1.5"], capsys)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ("[-8,8,1]", r"must list positive whole sizes .*got \[-8, 8, 1\]"),
+        ("[8,8,0]", "must list positive whole sizes"),
+        ("[4,4,1]", r"\[4, 4, 1\] does not fit the data's 64 features"),
+    ],
+)
+def test_an_input_shape_that_cannot_be_is_named(shape, message, tmp_path, capsys):
+    from helpers import one_line_error
+
+    argv = ["run", "better-optdigits-cnn", "--set", f"model.input_shape={shape}"]
+    line = one_line_error([*argv, "--out", str(tmp_path / "run"), "--quiet"], capsys)
+    assert re.search(message, line), line
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_search_point_whose_network_cannot_be_built_is_refused_before_any_trial(tmp_path, capsys):
+    from helpers import one_line_error
+
+    db = tmp_path / "search.sqlite"
+    grid = "model.input_shape=[8,8,1],[4,16,1],[3,3,3]"
+    argv = ["search", "better-optdigits-cnn", "--set", "train.epochs=1", "--grid", grid]
+    line = one_line_error([*argv, "--db", str(db)], capsys)
+    assert "search point model.input_shape=[3,3,3]:" in line
+    assert "does not fit the data's 64 features" in line
+    assert not db.exists()  # no trial ran, nothing was stored

@@ -27,7 +27,7 @@ def test_weights_beyond_the_free_memory_are_refused_before_allocating(monkeypatc
     with pytest.raises(_memory.NotEnoughMemoryError) as caught:
         mk.mlp([2, 2000, 2], seed=0)  # layer 0: 6000 weights, then layer 2: 4002 more
     message = str(caught.value)
-    assert message.startswith("layer 2 (Dense) would hold 15.6 KiB of weights besides")
+    assert message.startswith("layer 2 (Dense) would hold 15.6 KiB of weights besides the 23.4 KiB")
     assert "23.4 KiB" in message and "more than the 29.3 KiB of memory free" in message
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, MemoryError)
 

@@ -229,8 +229,7 @@ def run_search(
         )
     log = log or (lambda line: None)
     config = search_config(config, valid_size)
-    for point in points:  # a bad value is an error now, not a failure in every trial
-        check_settings(apply_overrides(config, point))
+    _check_points(config, points)
     trials = make_trials(points, int(seeds))
     with TrialStore(db) as store:
         store.lock()
@@ -256,6 +255,32 @@ def run_search(
                 )
         table = ranked_table(store.trials("done"))
     return SearchResult(Path(db), table, len(todo), len(trials) - len(todo), failed)
+
+
+def _check_points(config: dict[str, Any], points: list[list[str]]) -> None:
+    """Refuse, before the first trial, a point whose settings or network cannot work.
+
+    A bad value is an error now, not a failure in every trial: each point's
+    settings are checked, and its network is built on the recipe's data (an
+    input shape that does not fit it, a layer after the output, a model too
+    large for the memory). Points that change ``data.*`` keys are built in
+    their trials, where their own data is read.
+    """
+    from mlpkit.recipes.build import prepare_data
+    from mlpkit.runs import Parts
+
+    for point in points:
+        check_settings(apply_overrides(config, point))
+    buildable = [p for p in points if not any(item.startswith("data.") for item in p)]
+    if not buildable:
+        return
+    data = prepare_data(config)
+    for point in buildable:
+        try:
+            Parts.build(apply_overrides(config, point), data)
+        except (ValueError, TypeError) as error:
+            where = " ".join(point) or "(recipe as is)"
+            raise type(error)(f"search point {where}: {error}") from error
 
 
 def _keyed_trial(config: dict[str, Any], trial: Trial, threads: int) -> tuple[Trial, dict]:

@@ -294,7 +294,8 @@ def build_layers(
                 weights_bytes += layer_bytes
                 if free is not None and weights_bytes > free:
                     below = weights_bytes - layer_bytes
-                    besides = f" besides the layers' before it {in_words(below)}" if below else ""
+                    besides = f" besides the {in_words(below)} of the layers before it"
+                    besides = besides if below else ""
                     raise NotEnoughMemoryError(
                         f"{where} would hold {in_words(layer_bytes)} of weights{besides}, more "
                         f"than the {in_words(free)} of memory free: make it smaller"

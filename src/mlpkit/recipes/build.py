@@ -263,9 +263,12 @@ def _from_layer_tables(
             "remove it or describe that layer in model.layers"
         )
     input_shape = model["input_shape"] or [n_features]
-    if not all(isinstance(s, int) and s > 0 for s in input_shape) or (
-        np.prod(input_shape) != n_features
-    ):
+    if not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in input_shape):
+        raise ValueError(
+            f"model.input_shape must list positive whole sizes (height, width, channels), "
+            f"got {input_shape}"
+        )
+    if np.prod(input_shape) != n_features:
         raise ValueError(
             f"model.input_shape {input_shape} does not fit the data's {n_features} features "
             "per sample"
