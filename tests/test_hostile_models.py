@@ -183,3 +183,42 @@ def test_a_matlab_v73_digits_file_is_named(tmp_path):
     scipy.io.savemat(wrong, {"X": np.zeros((3, 100)), "y": np.ones((3, 1))})
     with pytest.raises(ValueError, match=r"its X has shape \(3, 100\)"):
         _read_ex4data1(wrong)
+
+
+def _version_1(path, layers, arrays):
+    config = {"format": "mlpkit-model", "format_version": 1, "layers": layers}
+    np.savez(path, __config__=np.array(json.dumps(config)), **arrays)
+    return path
+
+
+W, B = np.zeros((2, 3), np.float32), np.zeros(3, np.float32)
+
+
+@pytest.mark.parametrize(
+    ("layers", "arrays", "message"),
+    [
+        (
+            [{"type": "Conv2D", "filters": 3, "kernel_size": 3}, {"type": "Softmax"}],
+            {},
+            "layer 0 is of type 'Conv2D', which format version 1 never held",
+        ),
+        ([{"type": "Dense", "n_in": 2}], {}, r"layer 0 \(Dense\) needs positive whole n_in"),
+        (
+            [{"type": "Dense", "n_in": 2, "n_out": 3}, {"type": "Dense", "n_in": 4, "n_out": 3}],
+            {"0.W": W, "0.b": B},
+            r"layer 1 \(Dense\) takes 4 inputs after 3 outputs",
+        ),
+        ("x", {}, "its layers are 'x', not a list of layers"),
+        ([5], {}, "layer 0 is int, not a table"),
+    ],
+)
+def test_a_version_1_file_that_version_1_never_wrote_is_named(tmp_path, layers, arrays, message):
+    path = _version_1(tmp_path / "old.npz", layers, arrays)
+    with pytest.raises(ValueError, match=f"{path} is not a mlpkit model file: .*{message}"):
+        mk.load(path)
+
+
+def test_a_true_version_1_file_loads(tmp_path):
+    layers = [{"type": "Dense", "n_in": 2, "n_out": 3}, {"type": "Sigmoid"}]
+    network = mk.load(_version_1(tmp_path / "old.npz", layers, {"0.W": W, "0.b": B}))
+    assert network.input_shape == (2,) and repr(network.layers) == "[Dense(units=3), Sigmoid()]"

@@ -169,7 +169,7 @@ def test_a_version_1_file_whose_layers_do_not_connect(tmp_path):
     path = tmp_path / "model.npz"
     path.write_bytes((DATA / "model_v1.npz").read_bytes())
     rewrite_config(path, lambda c: c["layers"][3].update(n_in=7))
-    with pytest.raises(ValueError, match="a Dense layer takes 7 inputs after 6 outputs"):
+    with pytest.raises(ValueError, match=r"layer 3 \(Dense\) takes 7 inputs after 6 outputs"):
         mk.load(path)
 
 

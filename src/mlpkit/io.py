@@ -193,6 +193,19 @@ def _check_shapes(config: dict[str, Any], headers: dict[str, Any], path: Path) -
         shape = layer.output_shape(shape)
 
 
+#: The layer classes format version 1 could hold (before convolutions).
+_VERSION_1_LAYERS = (
+    "Dense",
+    "Dropout",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "Linear",
+    "Softmax",
+)
+
+
 def _from_version_1(config: dict[str, Any]) -> dict[str, Any]:
     """A version-1 config in version 2's terms.
 
@@ -201,13 +214,29 @@ def _from_version_1(config: dict[str, Any]) -> dict[str, Any]:
     """
     by_class = {cls.__name__: cls.name for cls in REGISTRY.values()}
     layers, input_shape, size = [], None, None
-    for spec in config["layers"]:
+    if not isinstance(config.get("layers"), list) or not config["layers"]:
+        raise ValueError(f"its layers are {config.get('layers')!r:.40}, not a list of layers")
+    for index, spec in enumerate(config["layers"]):
+        if not isinstance(spec, dict):
+            raise ValueError(f"layer {index} is {type(spec).__name__}, not a table")
         spec = dict(spec)
-        kind = spec.pop("type")
+        kind = spec.pop("type", None)
+        if kind not in _VERSION_1_LAYERS:
+            raise ValueError(
+                f"layer {index} is of type {kind!r}, which format version 1 never held (only "
+                f"{', '.join(_VERSION_1_LAYERS)}), so the file is damaged or forged"
+            )
         if kind == "Dense":
-            n_in, n_out = spec.pop("n_in"), spec.pop("n_out")
+            n_in, n_out = spec.pop("n_in", None), spec.pop("n_out", None)
+            if not all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (n_in, n_out)
+            ):
+                raise ValueError(
+                    f"layer {index} (Dense) needs positive whole n_in and n_out, "
+                    f"got {n_in!r} and {n_out!r}"
+                )
             if size is not None and n_in != size:
-                raise ValueError(f"a Dense layer takes {n_in} inputs after {size} outputs")
+                raise ValueError(f"layer {index} (Dense) takes {n_in} inputs after {size} outputs")
             input_shape, size = input_shape or [n_in], n_out
             spec["units"] = n_out
         layers.append({"type": by_class[kind], **spec})
