@@ -93,10 +93,11 @@ def run(notebook, quick: bool, timeout: int | None = None):
 
 
 def names(chosen: list[str]) -> list[str]:
+    """The notebooks to build: ``chosen``, or all. Raises ValueError naming unknown ones."""
     found = sorted(path.stem for path in SOURCES.glob("*.py"))
     unknown = sorted(set(chosen) - set(found))
     if unknown:
-        raise SystemExit(f"no notebook source for {unknown}; there are {found}")
+        raise ValueError(f"no notebook source for {unknown}; there are {found}")
     return chosen or found
 
 
@@ -109,10 +110,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import nbformat
 
-    for name in names(args.names):
+    try:  # every source is read and split before any runs: a bad one is exit 2 at once
+        chosen = names(args.names)
+        cells = {name: notebook_of((SOURCES / f"{name}.py").read_text()) for name in chosen}
+    except ValueError as error:
+        parser.error(str(error))
+    for name in chosen:
         started = time.perf_counter()
-        source = (SOURCES / f"{name}.py").read_text()
-        notebook = run(notebook_of(source), args.quick, timeout=600 if args.quick else None)
+        notebook = run(cells[name], args.quick, timeout=600 if args.quick else None)
         seconds = time.perf_counter() - started
         if not args.check:
             target = NOTEBOOKS / f"{name}.ipynb"

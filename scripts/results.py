@@ -147,17 +147,19 @@ def epochs_to(values: list[float], level: float) -> int | None:
     return next((i + 1 for i, v in enumerate(values) if v >= level), None)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", nargs="*", default=[], help="recipes matching these shell patterns ('e3-cnn*')"
+        "--only", nargs="*", default=None, help="recipes matching these shell patterns ('e3-cnn*')"
     )
     parser.add_argument(
         "--tables",
         action="store_true",
         help="rewrite the CNN and better tables from the runs finished so far (none is run)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.only is not None and not args.only:
+        parser.error("--only needs at least one pattern (without --only, every recipe is run)")
     if args.tables:
         update_section(DOCS / "RESULTS.md", "cnn", cnn_section())
         update_section(DOCS / "RESULTS.md", "better", better_section())
@@ -166,6 +168,10 @@ def main() -> None:
     rows = [
         r for r in CLASSIC + CNN + BETTER if not chosen or any(fnmatch(r[1], p) for p in chosen)
     ]
+    unmatched = [p for p in chosen or [] if not any(fnmatch(r[1], p) for r in rows)]
+    if unmatched:
+        known = sorted({r[1] for r in CLASSIC + CNN + BETTER})
+        parser.error(f"--only {unmatched} matches no recipe; recipes: {', '.join(known)}")
     for seed in SEEDS:  # every recipe's seed 0 first: a long invocation fills the table early
         for row in rows:
             if row[1] not in PREFIX_OF:

@@ -73,11 +73,16 @@ def trained_digest(recipe: str, overrides: list[str], folder: Path) -> dict[str,
     return digest(network.get_weights())
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="rewrite the digest file")
     parser.add_argument("--only", nargs="*", default=list(RUNS), help="recipes to run")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if not args.only:
+        parser.error("--only needs at least one recipe (without --only, all are run)")
+    unknown = [recipe for recipe in args.only if recipe not in RUNS]
+    if unknown:
+        parser.error(f"--only names {unknown}, which have no recorded run; known: {list(RUNS)}")
     recorded = json.loads(DIGEST_FILE.read_text()) if DIGEST_FILE.is_file() else {}
     if not args.record and recorded.get("machine") != machine():
         print(f"note: recorded on {recorded.get('machine')}, this is {machine()}")
