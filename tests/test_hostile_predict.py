@@ -90,3 +90,13 @@ def test_read_features_without_a_header(tmp_path):
     ragged.write_text("1,2\n3\n")
     with pytest.raises(ValueError, match="line 2 has 1 cells, line 1 has 2"):
         read_features(ragged, header=False)
+
+
+def test_a_table_without_its_label_column_named_says_how_in_each_face(run_dir, tmp_path, capsys):
+    table = _csv(tmp_path / "table.csv", "x,y,label", SAMPLES, extra="1")
+    message = one_line_error(["evaluate", str(run_dir), "--data", table], capsys)
+    assert message.endswith("table.csv: name its label column with --target COLUMN")
+    assert "data.target" not in message  # no recipe was written
+    argv = ["run", "moons-mlp", "--set", "data.name=file", "--set", f"data.path={table}"]
+    message = one_line_error([*argv, "--out", str(tmp_path / "run")], capsys)
+    assert "is a table: name its label column with data.target" in message

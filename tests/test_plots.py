@@ -154,3 +154,19 @@ def test_conv_filters_and_feature_maps(tmp_path):
     saved(fig, tmp_path / "maps.png")
     with pytest.raises(ValueError, match="conv_filters draws a Conv2D layer"):
         plots.conv_filters(mk.mlp([64, 5, 10]))
+
+
+def test_epoch_axes_have_whole_number_ticks():
+    """A three-epoch run's curves were ticked at 1.25, 1.5, ...: no such epoch."""
+    from mlpkit.curves import learning_curves
+    from mlpkit.training import History
+
+    history = History()
+    for epoch in range(3):
+        history.append(epoch, {"loss": 1.0 / (epoch + 1), "accuracy": 0.5 + 0.1 * epoch})
+    figure = learning_curves(history)
+    for ax in figure.axes:
+        figure.canvas.draw()
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks

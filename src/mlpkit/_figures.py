@@ -56,3 +56,11 @@ def axes(ax: Any, **figure_kwargs: Any) -> tuple[Any, Any]:
     if ax is not None:
         return ax.figure, ax
     return subplots(**figure_kwargs)
+
+
+def epoch_axis(ax: Any) -> None:
+    """Label ``ax``'s x axis "epoch" with whole-number ticks (no epoch 1.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

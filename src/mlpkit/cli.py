@@ -208,6 +208,8 @@ def _command_evaluate(args: argparse.Namespace) -> int:
     if args.dataset:
         data = datasets.load(args.dataset)
         X, y = data.X_test, data.y_test
+    elif args.target is None and Path(args.data).suffix != ".npz":
+        raise UsageError(f"{args.data}: name its label column with --target COLUMN")
     elif network.task == "regression":
         X, y, _ = datasets.read_table(args.data, args.target, regression=True)
     else:  # labels numbered as the model numbered its classes, not as the file sorts them

@@ -50,7 +50,7 @@ def learning_curves(history: Any, fig: Figure | None = None) -> Figure:
                 x, y = _finite(history[key], history.epochs)
                 ax.plot(x, y, color=colour, label=label, marker="." if len(x) < 30 else None)
     for ax, title in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-        ax.set_xlabel("epoch")
+        _figures.epoch_axis(ax)
         ax.set_title(title)
         ax.grid(alpha=0.3)
         if ax.lines:

@@ -243,7 +243,8 @@ def search_curves(table: Sequence[dict[str, Any]]) -> Figure:
             values,
             label=f"{rank}. {' '.join(row['overrides']) or 'recipe as is'}",
         )
-    ax.set(xlabel="epoch", ylabel="validation score", title="best configurations")
+    ax.set(ylabel="validation score", title="best configurations")
+    _figures.epoch_axis(ax)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()

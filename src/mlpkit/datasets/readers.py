@@ -145,7 +145,7 @@ def read_table(
         X, raw = _read_npz(path)
     else:
         if target is None:
-            raise ValueError(f"{path}: name the label column with --target (data.target)")
+            raise ValueError(f"{path}: name the label column (target=COLUMN)")
         header, rows = _csv_rows(path)
         if target not in header:
             raise ValueError(f"{path} has no column {target!r}; its columns are {header}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,10 @@ def _raw_splits(data: dict[str, Any]):
     if name == "file":
         if not data["path"]:
             raise ValueError("data.name = 'file' needs data.path (a .csv or .npz file)")
+        if not data["target"] and Path(data["path"]).suffix != ".npz":
+            raise ValueError(
+                f"data.path {data['path']} is a table: name its label column with data.target"
+            )
         X, y, classes = read_table(data["path"], data["target"] or None)
         X_train, X_test, y_train, y_test = _split(X, y, data["test_size"], "data.test_size", seed)
         return (X_train, y_train), None, (X_test, y_test), classes, None
