@@ -1,5 +1,6 @@
 """Recipes: built-ins load, overrides apply, bad keys and values are named."""
 
+import json
 import tomllib
 
 import numpy as np
@@ -207,3 +208,41 @@ def test_input_shape_needs_model_layers():
     config = apply_overrides(load_recipe("optdigits-mlp"), ["model.input_shape=[8, 8, 1]"])
     with pytest.raises(ValueError, match=r"model\.input_shape \[8, 8, 1\] needs \[\[model.layers"):
         build_network(config, n_features=64, n_classes=10)
+
+
+def test_layer_tables_are_written_one_per_line_and_read_back():
+    import tomllib
+
+    from mlpkit.recipes import to_toml
+
+    config = load_recipe("better-optdigits-cnn")
+    text = to_toml(config)
+    assert '\n  {type = "conv2d", filters = 32, kernel_size = 3, padding = "same"},\n' in text
+    assert tomllib.loads(text) == json.loads(json.dumps(config))
+
+
+def test_the_report_leaves_out_shorthand_keys_that_do_not_apply():
+    from mlpkit.report import _applying
+
+    layered = load_recipe("better-optdigits-cnn")
+    shown = _applying(layered)["model"]
+    assert "layers" in shown and "init" in shown  # init is the dense layers' default
+    assert not {"hidden", "activation", "output", "dropout"} & set(shown)
+    assert "hidden" in layered["model"]  # the run's config.toml keeps every key
+    plain = load_recipe("moons-mlp")
+    assert _applying(plain) is plain
+
+
+def test_a_search_begun_with_the_older_layout_of_a_recipe_goes_on(tmp_path):
+    from mlpkit.recipes import to_toml
+    from mlpkit.searchdb import TrialStore
+
+    config = load_recipe("better-optdigits-cnn")
+    one_line = to_toml(config).replace("[\n  {", "[{").replace("},\n  {", "}, {")
+    one_line = one_line.replace("},\n]", "}]")
+    assert one_line != to_toml(config)
+    with TrialStore(tmp_path / "s.sqlite") as store:
+        store.check_base("recipe", one_line)
+        store.check_base("recipe", to_toml(config))  # same recipe, another layout
+        with pytest.raises(ValueError, match="holds a search with a different recipe"):
+            store.check_base("recipe", to_toml({**config, "name": "other"}))

@@ -15,6 +15,7 @@ from typing import Any
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.recipes import to_toml
+from mlpkit.recipes.build import SHORTHAND_KEYS
 
 __all__ = ["make_plots", "render_html", "write_report"]
 
@@ -140,6 +141,18 @@ def _results_table(metrics: dict[str, Any]) -> str:
     return "<table><tr><th></th><th>loss</th><th>accuracy</th></tr>" + "".join(rows) + "</table>"
 
 
+def _applying(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` without the MLP shorthand keys when ``model.layers`` lists the layers.
+
+    They are at their defaults then and describe no layer of the network shown
+    above; ``config.toml`` keeps them, the report leaves them out.
+    """
+    if not config.get("model", {}).get("layers"):
+        return config
+    model = {k: v for k, v in config["model"].items() if k not in SHORTHAND_KEYS}
+    return {**config, "model": model}
+
+
 def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> str:
     """The report page as one string, images embedded."""
     name = html.escape(str(config.get("name", "run")))
@@ -177,6 +190,6 @@ def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> 
 <h2>Network</h2>
 <pre>{html.escape(network.summary())}</pre>
 <h2>Configuration</h2>
-<pre>{html.escape(to_toml(config))}</pre>
+<pre>{html.escape(to_toml(_applying(config)))}</pre>
 </body></html>
 """

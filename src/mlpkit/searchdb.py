@@ -162,7 +162,7 @@ class TrialStore:
         if row is None:
             with self._db:
                 self._db.execute("INSERT INTO meta VALUES (?, ?)", (name, value))
-        elif row[0] != value:
+        elif row[0] != value and not _same_toml(row[0], value):
             raise ValueError(
                 f"{self.path} holds a search with a different {name}; "
                 "pass another --db for this one (nothing was changed in it)"
@@ -220,3 +220,18 @@ class TrialStore:
                 trial[column] = json.loads(trial[column]) if trial[column] else {}
             found.append(trial)
         return found
+
+
+def _same_toml(stored: str, value: str) -> bool:
+    """Whether two texts are the same TOML document written differently.
+
+    The recipe is stored as TOML; a newer mlpkit may lay the same recipe out
+    otherwise (layer tables one per line), which is no reason to refuse a
+    search it began.
+    """
+    import tomllib
+
+    try:
+        return tomllib.loads(stored) == tomllib.loads(value)
+    except tomllib.TOMLDecodeError:
+        return False

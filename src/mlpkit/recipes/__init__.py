@@ -251,6 +251,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):  # layer tables: one per line
+            return "[\n" + "".join(f"  {_toml_value(v)},\n" for v in value) + "]"
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):  # an inline table: a [[model.layers]] entry
         items = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())

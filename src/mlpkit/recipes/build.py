@@ -214,6 +214,10 @@ def _initializer(name: str, param: float) -> initializers.Initializer:
     return initializers.get(name)
 
 
+#: The ``model`` keys that describe an MLP in short; with ``model.layers`` they do not apply.
+SHORTHAND_KEYS = ("hidden", "activation", "output", "dropout")
+
+
 def build_network(config: dict[str, Any], n_features: int, n_classes: int) -> Network:
     """The recipe's network, with weights drawn from ``train.seed``.
 
@@ -257,11 +261,7 @@ def _from_layer_tables(
     bias_init: initializers.Initializer,
 ) -> Network:
     """The network of ``[[model.layers]]``, checked against the data's shape and classes."""
-    shorthand = [
-        key
-        for key in ("hidden", "activation", "output", "dropout")
-        if model[key] != DEFAULTS["model"][key]
-    ]
+    shorthand = [key for key in SHORTHAND_KEYS if model[key] != DEFAULTS["model"][key]]
     if shorthand:
         raise ValueError(
             f"model.layers lists every layer, so model.{shorthand[0]} does not apply; "
