@@ -93,7 +93,7 @@ def _command_run(args: argparse.Namespace) -> int:
                     raise
     finally:
         signal.signal(signal.SIGINT, previous)
-    _print_result(result)
+    _print_result(result, args.quiet)
     if result.status == "interrupted":
         print(f"stopped; continue with: mlpkit run --resume {result.run_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -109,8 +109,19 @@ def _on_interrupt(stop: Any, previous: Any) -> None:
     print("\nmlpkit: stopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
 
 
-def _print_result(result: Any) -> None:
+#: Why the figures below the epoch lines differ from the last of them (a CNN's 96.7%
+#: training accuracy per epoch, 90.4% evaluated, met a new user without a word).
+FINAL_FIGURES_NOTE = (
+    "the final weights, evaluated (dropout off, batch norm on its moving statistics)"
+)
+EPOCH_LINES_NOTE = (
+    "; the epoch lines' loss and acc are means over each epoch's batches as they trained"
+)
+
+
+def _print_result(result: Any, quiet: bool = False) -> None:
     metrics = result.metrics
+    print(FINAL_FIGURES_NOTE + ("" if quiet else EPOCH_LINES_NOTE) + ":")
     for split in ("train", "valid", "test"):
         if split in metrics:
             figures = metrics[split]

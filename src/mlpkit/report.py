@@ -138,7 +138,13 @@ def _results_table(metrics: dict[str, Any]) -> str:
                 f"<tr><th>{split}</th><td class=num>{figures['loss']:.4f}</td>"
                 f"<td class=num>{shown}</td></tr>"
             )
-    return "<table><tr><th></th><th>loss</th><th>accuracy</th></tr>" + "".join(rows) + "</table>"
+    caption = (
+        "<caption>The final weights, evaluated: dropout off, batch norm on its moving "
+        "statistics. The learning curves' train figures are means over each epoch's "
+        "batches as they trained, so they differ.</caption>"
+    )
+    header = "<tr><th></th><th>loss</th><th>accuracy</th></tr>"
+    return f"<table>{caption}{header}" + "".join(rows) + "</table>"
 
 
 def _applying(config: dict[str, Any]) -> dict[str, Any]:
