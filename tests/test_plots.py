@@ -149,9 +149,16 @@ def test_conv_filters_and_feature_maps(tmp_path):
     fig = plots.conv_filters(net)
     assert len([ax for ax in fig.axes if ax.images]) == 4
     saved(fig, tmp_path / "filters.png")
-    fig = plots.feature_maps(net, np.random.default_rng(0).random(64))
-    assert len([ax for ax in fig.axes if ax.images]) == 4 + 3  # a row per conv layer
+    x = np.random.default_rng(0).random(64)
+    fig = plots.feature_maps(net, x)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert len(drawn) == 1 + 4 + 3  # the input, then a row per conv layer
+    assert drawn[0].get_title() == "input"
+    np.testing.assert_array_equal(drawn[0].images[0].get_array(), x.reshape(8, 8))
+    assert fig._suptitle.get_text().endswith("(every channel)")
     saved(fig, tmp_path / "maps.png")
+    fig = plots.feature_maps(net, x, channels=2)
+    assert fig._suptitle.get_text().endswith("(channels 0-1 of 3 or 4)")
     with pytest.raises(ValueError, match="conv_filters draws a Conv2D layer"):
         plots.conv_filters(mk.mlp([64, 5, 10]))
 

@@ -383,16 +383,28 @@ def feature_maps(network: Network, x: npt.ArrayLike, channels: int = 8) -> Figur
         out = layer.forward(out)
         if layer.name == "conv2d":
             maps[index] = out[0].copy()  # (h, w, filters)
-    shown = min(check_int(channels, "channels"), max(m.shape[-1] for m in maps.values()))
+    widest = max(m.shape[-1] for m in maps.values())
+    shown = min(check_int(channels, "channels"), widest)
+    # column 0 holds the input image (first row): the maps mean little without it
     fig, axes = _figures.subplots(
-        len(maps), shown, figsize=(1.3 * shown, 1.5 * len(maps)), squeeze=False
+        len(maps), shown + 1, figsize=(1.3 * (shown + 1), 1.5 * len(maps)), squeeze=False
     )
+    image = np.asarray(x, dtype=float).reshape(network.input_shape)
+    axes[0][0].imshow(image[:, :, 0] if image.shape[-1] != 3 else image, cmap="gray_r")
+    axes[0][0].set_title("input", fontsize=7)
     for row, (index, fmap) in zip(axes, maps.items(), strict=True):
         for c, ax in enumerate(row):
             ax.axis("off")
-            if c < fmap.shape[-1]:
-                ax.imshow(fmap[:, :, c], cmap="viridis")
-                ax.set_title(f"layer {index} ch {c}", fontsize=7)
-    fig.suptitle("feature maps of one test image after each convolution")
+            if 0 < c <= fmap.shape[-1]:
+                ax.imshow(fmap[:, :, c - 1], cmap="viridis")
+                ax.set_title(f"layer {index} ch {c - 1}", fontsize=7)
+    counts = sorted({m.shape[-1] for m in maps.values()})
+    of = " or ".join(map(str, counts))
+    fig.suptitle(
+        f"feature maps of one test image after each convolution "
+        f"(channels 0-{shown - 1} of {of})"
+        if shown < widest
+        else "feature maps of one test image after each convolution (every channel)"
+    )
     fig.tight_layout()
     return fig
