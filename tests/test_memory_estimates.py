@@ -22,13 +22,18 @@ def test_free_memory_is_read_and_sizes_are_said_in_words():
 
 
 def test_weights_beyond_the_free_memory_are_refused_before_allocating(monkeypatch):
-    monkeypatch.setattr(layers_base, "available_bytes", lambda: 30_000)
-    mk.mlp([2, 1000, 2], seed=0)  # 5002 weights, 20 kB: fits
+    # layer 0 of [2, 1000, 2]: 3000 weights (12 kB) and its 2000-weight matrix drawn in
+    # float64 (16 kB); layer 2: 2002 more (20 kB in all) and 16 kB drawn
+    monkeypatch.setattr(layers_base, "available_bytes", lambda: 40_000)
+    mk.mlp([2, 1000, 2], seed=0)
     with pytest.raises(_memory.NotEnoughMemoryError) as caught:
-        mk.mlp([2, 2000, 2], seed=0)  # layer 0: 6000 weights, then layer 2: 4002 more
+        mk.mlp([2, 1000, 5], seed=0)  # layer 2: 5005 weights (20 kB), 40 kB drawn
     message = str(caught.value)
-    assert message.startswith("layer 2 (Dense) would hold 15.6 KiB of weights besides the 23.4 KiB")
-    assert "23.4 KiB" in message and "more than the 29.3 KiB of memory free" in message
+    assert message.startswith(
+        "layer 2 (Dense) would hold 19.6 KiB of weights besides the 11.7 KiB of the layers"
+    )
+    assert "(and 39.1 KiB while they are drawn)" in message
+    assert "more than the 39.1 KiB of memory free" in message
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, MemoryError)
 
 
@@ -55,5 +60,5 @@ def test_the_command_line_says_it_in_one_line_and_leaves_no_folder(monkeypatch, 
     message = one_line_error(
         ["run", "moons-mlp", "--set", "model.hidden=[100000]", "--out", str(out), "--quiet"], capsys
     )
-    assert "layer 0 (Dense) would hold 1.1 MiB of weights, more than the 1.0 MiB" in message
+    assert "layer 0 (Dense) would hold 1.1 MiB of weights (and 1.5 MiB while" in message
     assert not out.exists()

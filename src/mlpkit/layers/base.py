@@ -292,13 +292,17 @@ def build_layers(
                 declared = layer.weight_shapes(shape) or {}
                 layer_bytes = sum(map(math.prod, declared.values())) * np.dtype(dtype).itemsize
                 weights_bytes += layer_bytes
-                if free is not None and weights_bytes > free:
+                # initialisers draw in float64 and then cast: the largest array is
+                # held twice, once in float64, while the layer is built
+                drawn = max(map(math.prod, declared.values()), default=0) * 8
+                if free is not None and weights_bytes + drawn > free:
                     below = weights_bytes - layer_bytes
                     besides = f" besides the {in_words(below)} of the layers before it"
                     besides = besides if below else ""
                     raise NotEnoughMemoryError(
-                        f"{where} would hold {in_words(layer_bytes)} of weights{besides}, more "
-                        f"than the {in_words(free)} of memory free: make it smaller"
+                        f"{where} would hold {in_words(layer_bytes)} of weights{besides} (and "
+                        f"{in_words(drawn)} while they are drawn), more than the "
+                        f"{in_words(free)} of memory free: make it smaller"
                     )
                 layer.build(shape, rng, dtype)
             elif layer.input_shape != shape:
