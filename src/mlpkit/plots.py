@@ -401,8 +401,7 @@ def feature_maps(network: Network, x: npt.ArrayLike, channels: int = 8) -> Figur
     counts = sorted({m.shape[-1] for m in maps.values()})
     of = " or ".join(map(str, counts))
     fig.suptitle(
-        f"feature maps of one test image after each convolution "
-        f"(channels 0-{shown - 1} of {of})"
+        f"feature maps of one test image after each convolution (channels 0-{shown - 1} of {of})"
         if shown < widest
         else "feature maps of one test image after each convolution (every channel)"
     )
