@@ -135,7 +135,7 @@ def test_read_table_csv_with_text_labels(tmp_path):
         ("a,label\nnan,0\n", "label", r"line 2, column 'a' is empty or NaN"),
         ("a,label\n1,0\n2\n", "label", r"line 3 has 1 cells, the header has 2"),
         ("a,label\n", "label", "has no data rows"),
-        ("a,label\n1,0\n", None, "name the label column with --target"),
+        ("a,label\n1,0\n", None, r"name the label column \(target=COLUMN\)"),
     ],
 )
 def test_read_table_errors(tmp_path, content, target, message):
