@@ -28,26 +28,7 @@ def quotes(notebook: Path) -> list[re.Match]:
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-# Not yet true of notebook 04 (issue 26, open): its stored output quotes the table's
-# old 93.00 ± 0.14, and rerunning it (scripts/notebooks.py 04-e3-cnn, 2026-12-06)
-# gives 92.70%, which its own check refuses (0.33 from 93.03, allowed 0.3), so it
-# cannot be rewritten until the gap to RESULTS.md's seed-0 run (92.90%) is explained.
-STALE = {"04-e3-cnn"}
-
-
-@pytest.mark.parametrize(
-    "notebook",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(strict=True, reason="stale quote, see STALE")
-            if p.stem in STALE
-            else (),
-        )
-        for p in NOTEBOOKS
-    ],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_quoted_from_results_md_is_current(notebook):
     for quote in quotes(notebook):
         recipe, mean, sd = quote[1], float(quote[2]), float(quote[3])
