@@ -15,13 +15,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "mlpkit"
 
 # The floors of DESIGN.md, as module-name prefixes. Floor 0 and 1 are DESIGN's
 # first floor split in two: _validation, _version and _memory import nothing from
-# mlpkit; metrics, initializers and _threads import only them.
+# mlpkit; metrics, initializers, kernels, _figures and _npz import only them.
 FLOORS = {
     0: ["mlpkit._validation", "mlpkit._version", "mlpkit._memory"],
     1: [
         "mlpkit.metrics",
         "mlpkit.initializers",
-        "mlpkit._threads",
+        "mlpkit.kernels",
         "mlpkit._figures",
         "mlpkit._npz",
     ],

@@ -24,23 +24,23 @@ def three_steps(optimizer):
     ("optimizer", "expected"),
     [
         # w -= 0.1 g
-        (mk.SGD(0.1), [0.9, 0.85, 0.95]),
+        (lambda: mk.SGD(0.1), [0.9, 0.85, 0.95]),
         # G = 0.9 G + 0.1 g: G = 0.1, 0.14, 0.026; w -= G
-        (mk.SGD(0.1, momentum=0.9), [0.9, 0.76, 0.734]),
+        (lambda: mk.SGD(0.1, momentum=0.9), [0.9, 0.76, 0.734]),
         # w -= 0.9 G + 0.1 g: steps 0.19, 0.176, -0.0766
-        (mk.SGD(0.1, momentum=0.9, nesterov=True), [0.81, 0.634, 0.7106]),
+        (lambda: mk.SGD(0.1, momentum=0.9, nesterov=True), [0.81, 0.634, 0.7106]),
         # m = 0.1, 0.14, 0.026; v = 0.001, 0.001249, 0.002247751; bias-corrected
-        (mk.Adam(0.1), [0.9000000009999999, 0.8067820382981609, 0.7957037312938715]),
+        (lambda: mk.Adam(0.1), [0.9000000009999999, 0.8067820382981609, 0.7957037312938715]),
         # s = 0.1, 0.115, 0.2035; w -= 0.01 g / sqrt(s)
-        (mk.RMSprop(0.01), [0.9683772243983162, 0.9536330292176091, 0.9758005836522822]),
+        (lambda: mk.RMSprop(0.01), [0.9683772243983162, 0.9536330292176091, 0.9758005836522822]),
     ],
     ids=["sgd", "momentum", "nesterov", "adam", "rmsprop"],
 )
-def test_first_three_steps(optimizer, expected):
-    assert three_steps(optimizer) == pytest.approx(expected, rel=1e-12)
+def test_first_three_steps(optimizer, expected, kernels_backend):
+    assert three_steps(optimizer()) == pytest.approx(expected, rel=1e-12)
 
 
-def test_state_is_kept_per_parameter_key():
+def test_state_is_kept_per_parameter_key(kernels_backend):
     optimizer = mk.SGD(0.1, momentum=0.9)
     a, b = np.array([0.0]), np.array([0.0])
     optimizer.step([("0.W", a, np.array([1.0])), ("2.W", b, np.array([-1.0]))])
@@ -122,7 +122,7 @@ def textbook_steps(name, w, gradients, lr=0.01, momentum=0.9):
         ("rmsprop", lambda: mk.RMSprop(0.01)),
     ],
 )
-def test_in_place_updates_match_the_textbook_rules(name, optimizer):
+def test_in_place_updates_match_the_textbook_rules(name, optimizer, kernels_backend):
     rng = np.random.default_rng(0)
     gradients = list(rng.normal(size=(200, 5, 3)))
     w0 = rng.normal(size=(5, 3))
@@ -132,42 +132,13 @@ def test_in_place_updates_match_the_textbook_rules(name, optimizer):
     np.testing.assert_allclose(w, textbook_steps(name, w0, gradients), rtol=1e-10, atol=1e-13)
 
 
-@pytest.mark.parametrize(
-    "optimizer",
-    [
-        lambda: mk.SGD(0.01),
-        lambda: mk.SGD(0.01, momentum=0.9, nesterov=True),
-        lambda: mk.Adam(0.01),
-        lambda: mk.RMSprop(0.01),
-    ],
-    ids=["sgd", "nesterov", "adam", "rmsprop"],
-)
-def test_threaded_updates_are_bitwise_those_of_one_thread(optimizer, monkeypatch):
-    from mlpkit.optimizers import CHUNK, THREADED_SIZE
-
-    rng = np.random.default_rng(0)
-    # Uneven: the last chunk is short, and 3 threads do not divide the chunks evenly.
-    size = 2 * THREADED_SIZE + CHUNK // 3
-    gradients = [rng.normal(size=size).astype(np.float32) for _ in range(3)]
-    w0 = rng.normal(size=size).astype(np.float32)
-    found = {}
-    for threads in ("1", "3"):
-        monkeypatch.setenv("MLPKIT_NUM_THREADS", threads)
-        w, opt = w0.copy(), optimizer()
-        for g in gradients:
-            opt.step([("0.W", w, g)], grad_scale=opt.gradient_scale())
-        found[threads] = w
-    assert not np.array_equal(found["1"], w0)
-    np.testing.assert_array_equal(found["3"], found["1"])
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "optimizer",
     [lambda: mk.SGD(0.1, momentum=0.9), lambda: mk.Adam(0.001), lambda: mk.RMSprop(0.001)],
     ids=["momentum", "adam", "rmsprop"],
 )
-def test_state_never_turns_subnormal(optimizer, dtype):
+def test_the_kernels_keep_state_from_turning_subnormal(optimizer, dtype, numba_backend):
     # One gradient, then zeros: the state decays geometrically towards zero, as
     # for MNIST's border pixels; without flushing it would pass through the
     # subnormal range (slow on x86) long before reaching zero.
@@ -182,7 +153,7 @@ def test_state_never_turns_subnormal(optimizer, dtype):
     assert not np.any(fast)  # flushed to zero on the way (Adam's v, at 0.999, is slower)
 
 
-def test_flushing_leaves_state_that_can_still_move_weights_alone():
+def test_flushing_leaves_state_that_can_still_move_weights_alone(numba_backend):
     opt = mk.SGD(0.1, momentum=0.9)
     w = np.zeros(3, np.float32)
     opt.step([("0.W", w, np.array([1e-30, 1.0, 0.0], np.float32))])
@@ -193,37 +164,8 @@ def test_flushing_leaves_state_that_can_still_move_weights_alone():
     assert velocity[2] == 0
 
 
-@pytest.mark.parametrize(
-    "optimizer",
-    [
-        lambda: mk.SGD(0.05),
-        lambda: mk.SGD(0.05, momentum=0.9),
-        lambda: mk.SGD(0.05, momentum=0.9, nesterov=True),
-        lambda: mk.Adam(0.01),
-        lambda: mk.RMSprop(0.01),
-    ],
-    ids=["sgd", "momentum", "nesterov", "adam", "rmsprop"],
-)
-def test_steps_from_pre_scaled_gradients_match_steps_from_true_ones(optimizer):
-    rng = np.random.default_rng(3)
-    gradients = list(rng.normal(size=(20, 4, 3)))
-    w_true, w_scaled = np.ones((4, 3)), np.ones((4, 3))
-    plain, scaled = optimizer(), optimizer()
-    for g in gradients:
-        plain.step([("0.W", w_true, g)])
-        scale = scaled.gradient_scale()
-        scaled.step([("0.W", w_scaled, scale * g)], scale)
-    np.testing.assert_allclose(w_scaled, w_true, rtol=1e-12)
-
-
-def test_sgd_asks_for_its_learning_rate_and_adam_for_none():
-    assert mk.SGD(0.3).gradient_scale() == 0.3
-    assert mk.SGD(mk.StepDecay(0.4, factor=0.5, every=1)).gradient_scale() == 0.4
-    assert mk.Adam(0.1).gradient_scale() == 1.0
-
-
 @pytest.mark.parametrize("optimizer", [lambda: mk.SGD(0.1, momentum=0.9), lambda: mk.Adam(0.001)])
-def test_weights_that_decay_to_nearly_zero_are_flushed_before_turning_subnormal(optimizer):
+def test_the_kernels_flush_weights_that_decay_to_nearly_zero(optimizer, numba_backend):
     opt = optimizer()
     tiny = np.finfo(np.float32).tiny
     w = np.array([1e-36, -5e-33, 1e-20, 0.5], np.float32)  # a subnormal, two tiny, one normal

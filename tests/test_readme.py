@@ -23,7 +23,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
 
 def test_readme_first_screen_has_the_setup_and_test_commands():
     first_screen = "\n".join((ROOT / "README.md").read_text().splitlines()[:20])
-    assert 'pip install ".[plot]" && .venv/bin/mlpkit run' in first_screen
+    assert 'pip install ".[plot,fast]" && .venv/bin/mlpkit run' in first_screen
     assert 'pip install -e ".[dev]" && .venv/bin/python -m pytest' in first_screen
 
 

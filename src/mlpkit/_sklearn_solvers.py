@@ -102,24 +102,22 @@ def loss_and_gradient(
     X: np.ndarray,
     T: np.ndarray,
     sample_weight: np.ndarray | None,
-    scale: float = 1.0,
     training: bool = True,
 ) -> float:
     """Fill the network's gradients for one batch; return scikit-learn's loss.
 
     The loss is the data loss plus ``alpha / 2 * sum(W**2) / n`` (``n`` the
-    batch's samples, or their total weight); the gradients are its own, times
-    ``scale``.
+    batch's samples, or their total weight); the gradients are its own.
     """
     network = network_of(estimator)
     loss, factor = data_loss(estimator)
     count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     value, _ = network.loss_and_gradients(
-        X, T, loss, scale=scale * factor, training=training, weights=sample_weight, penalize=False
+        X, T, loss, scale=factor, training=training, weights=sample_weight, penalize=False
     )
     value *= factor
     if estimator.alpha:
-        value += network.add_l2(estimator.alpha / (2 * count), scale=scale)
+        value += network.add_l2(estimator.alpha / (2 * count))
     return value
 
 
@@ -264,9 +262,8 @@ class StochasticSolver:
 
     def step(self, estimator: Any, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
         """One update from one batch; return the batch's loss."""
-        scale = self.optimizer.gradient_scale()
-        value = loss_and_gradient(estimator, X, T, weights, scale=scale)
-        self.optimizer.step(network_of(estimator).parameters(), scale)
+        value = loss_and_gradient(estimator, X, T, weights)
+        self.optimizer.step(network_of(estimator).parameters())
         return value
 
 

@@ -244,10 +244,10 @@ class Network:
         l2_bias : bool
             Whether biases are penalised too.
         scale : float
-            ``grads`` receive ``scale`` times the gradient. Backpropagation is
-            linear in the loss gradient, so scaling it (a small (n, k) array)
-            scales every gradient: plain SGD passes its learning rate here and
-            saves a pass over each weight matrix (see ``Optimizer.gradient_scale``).
+            ``grads`` receive ``scale`` times the gradient of ``loss`` (the
+            scikit-learn face halves MSE this way). Backpropagation is linear
+            in the loss gradient, so scaling it (a small (n, k) array) scales
+            every gradient.
         weights : ndarray of shape (n,), optional
             Sample weights of the data loss (see :mod:`mlpkit.losses`).
         penalize : bool

@@ -2,39 +2,35 @@
 
 One optimiser instance serves a whole network: it keeps its state (velocity,
 moment estimates) per parameter key such as ``"0.W"`` or ``"2.b"``, and
-``step`` updates every parameter in place.
+``step`` updates every parameter in place from its gradient.
 
 Learning-rate schedules are functions of the epoch (0-based): the training
 loop sets ``optimizer.epoch`` at the start of each epoch. With full-batch
 gradient descent an epoch is one step.
 
-Speed. Every update works in place through one scratch array per parameter,
-so the updates allocate no temporaries. A large parameter is updated in chunks
-of ``CHUNK`` elements, every pass of the update over one chunk before the next:
-the chunk's weights, gradient, state and scratch stay in the core's cache, so
-memory is crossed once per step instead of once per pass (2.6x faster for the
-E3 CNN's 4.9-million-weight Adam update; each element gets the same operations
-in the same order, so the result is bitwise the same). With
-``MLPKIT_NUM_THREADS`` above 1, a parameter of at least ``THREADED_SIZE``
-elements is shared out in chunks among threads (``mlpkit._threads``):
-NumPy's element-wise loops release the GIL, so the chunks are updated at the
-same time, and the result is again bitwise the same. State that decays
-geometrically (a velocity
-multiplied by the momentum each step) would, for weights whose gradient is
-almost always zero (MNIST's rarely inked border pixels), sink into subnormals,
-on which x86 arithmetic is many times slower. So every few steps the state
-entries smaller than ``SUBNORMAL_GUARD`` times the dtype's smallest normal
-number are set to zero: far too small to move a weight, and never subnormal.
+Reference and kernel. Each optimiser's ``_reference`` is its update rule as
+the textbook writes it, in NumPy. With the numba backend
+(``mlpkit.kernels.backend()``) the same update runs as one compiled loop
+(``mlpkit.kernels.optimizers``): NumPy makes one pass over memory per
+operation, about a dozen for Adam, the loop one. The loop also zeroes state
+and weights that have decayed below ``SUBNORMAL_GUARD`` times the dtype's
+smallest normal number (about 1e-32 in float32), every few steps
+(``flush_flags``): weights whose gradient is almost always zero (MNIST's
+rarely inked border pixels) or that only an L2 penalty moves shrink
+geometrically, and would otherwise turn subnormal, on which x86 arithmetic
+is many times slower (in the E3 CNN with L2 0.01, an epoch took four times as
+long). Such values move no output; the reference, kept readable, does not
+flush.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
-from mlpkit._threads import mlpkit_threads, share_out
+from mlpkit import kernels
 from mlpkit._validation import check_fraction, check_int, check_positive, resolve
 
 __all__ = [
@@ -52,60 +48,10 @@ __all__ = [
 
 ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
 
-#: State entries below ``SUBNORMAL_GUARD * finfo(dtype).tiny`` are flushed to zero.
+#: The kernels zero state and weights below ``SUBNORMAL_GUARD * finfo(dtype).tiny``.
 SUBNORMAL_GUARD = 2.0**20
-#: Steps between flushes of the weights themselves (see ``Optimizer.step``).
+#: Steps between flushes of the weights themselves.
 WEIGHT_FLUSH_EVERY = 64
-#: Elements per chunk of an element-wise update: five float32 arrays of this
-#: length (640 KiB) fit a core's L2 cache.
-CHUNK = 32768
-
-
-#: Parameters at least this large are updated by ``mlpkit_threads()`` threads.
-#: Only very large ones: two threads on MLP-sized matrices were slower inside
-#: the training loop (docs/PERFORMANCE.md), where BLAS's waiting threads hold the cores.
-THREADED_SIZE = 64 * CHUNK
-
-
-def _each_chunk(body: Callable[..., None], *arrays: np.ndarray) -> None:
-    """``body(*pieces)`` over matching ``CHUNK``-long pieces of same-shaped arrays.
-
-    Pieces are views, so ``body`` updates the arrays in place. The pieces of a
-    large contiguous parameter are shared out among ``mlpkit_threads()``
-    threads as they ask for them (``share_out``); they are the same pieces as
-    in one thread, so the result is bitwise the same.
-    """
-    size = arrays[0].size
-    if (
-        mlpkit_threads() < 2
-        or size < THREADED_SIZE
-        or not all(a.flags.c_contiguous for a in arrays)
-    ):
-        for pieces in _chunks(*arrays):
-            body(*pieces)
-        return
-    flat = [a.reshape(-1) for a in arrays]
-
-    def piece(index: int) -> None:
-        start = index * CHUNK
-        body(*(f[start : start + CHUNK] for f in flat))
-
-    share_out(piece, -(-size // CHUNK))
-
-
-def _chunks(*arrays: np.ndarray) -> Iterable[tuple[np.ndarray, ...]]:
-    """Matching flat pieces of same-shaped arrays, each at most ``CHUNK`` long.
-
-    Pieces are views, so updating them in place updates the arrays. Small
-    or non-contiguous arrays come back whole.
-    """
-    size = arrays[0].size
-    if size <= CHUNK or not all(a.flags.c_contiguous for a in arrays):
-        yield arrays
-        return
-    flat = [a.reshape(-1) for a in arrays]
-    for start in range(0, size, CHUNK):
-        yield tuple(f[start : start + CHUNK] for f in flat)
 
 
 class Schedule:
@@ -182,54 +128,57 @@ class Optimizer:
         self.epoch = 0
         self.iterations = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
-        self._scratch: dict[str, np.ndarray] = {}  # not state: never saved
 
     @property
     def learning_rate(self) -> float:
         """The rate in force for the current epoch."""
         return self.schedule(self.epoch)
 
-    def gradient_scale(self) -> float:
-        """The factor this optimiser would like the gradients computed with (see ``step``).
-
-        1 by default. Plain SGD asks for its learning rate: it then steps by
-        the gradient as given, one pass over each weight matrix instead of two.
-        """
-        return 1.0
-
-    def step(self, params_and_grads: ParamsAndGrads, grad_scale: float = 1.0) -> None:
-        """Update every ``param`` in place from its ``grad``; one call is one step.
-
-        ``grad_scale`` says that each ``grad`` holds that multiple of the true
-        gradient (``gradient_scale()``, as the training loop computes them).
-        """
+    def step(self, params_and_grads: ParamsAndGrads) -> None:
+        """Update every ``param`` in place from its gradient ``grad``; one call is one step."""
         self.iterations += 1
         lr = self.learning_rate
-        params_and_grads = list(params_and_grads)
+        compiled = kernels.backend() == "numba"
+        flush = self.flush_flags() if compiled else {}
         for key, param, grad in params_and_grads:
-            self._update(key, param, grad, lr, grad_scale)
-        self._flush_subnormals()
-        if self.iterations % WEIGHT_FLUSH_EVERY == 0:
-            self._flush_weights(params_and_grads)
+            if compiled and _kernel_ready(param, grad):
+                slots = self._slots(key, param, *self.slot_names())
+                grad = np.ascontiguousarray(grad).reshape(-1)
+                flat = [a.reshape(-1) for a in (param, *slots)]
+                self._kernel(flat[0], grad, flat[1:], lr, flush)
+            else:
+                self._reference(key, param, grad, lr)
 
-    def _flush_weights(self, params_and_grads: ParamsAndGrads) -> None:
-        """Zero the weights that decay has made tiny, before they turn subnormal.
-
-        Weights that only a penalty moves (an L2 term on inputs that are always
-        zero) shrink geometrically under Adam: in the E3 CNN with L2 0.01, 14% of
-        the dense kernel had become subnormal after 30 epochs and an epoch took
-        four times as long. Below ``SUBNORMAL_GUARD * tiny`` (about 1e-32 in
-        float32) a weight moves no output.
-        """
-        for key, param, _ in params_and_grads:
-            below = self._scratch_for(key, param)
-            np.abs(param, out=below)
-            np.copyto(param, 0, where=below < SUBNORMAL_GUARD * np.finfo(param.dtype).tiny)
-
-    def _update(
-        self, key: str, param: np.ndarray, grad: np.ndarray, lr: float, grad_scale: float
-    ) -> None:
+    def _reference(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        """The update rule in NumPy, as the textbook writes it."""
         raise NotImplementedError
+
+    def _kernel(
+        self,
+        param: np.ndarray,
+        grad: np.ndarray,
+        slots: list[np.ndarray],
+        lr: float,
+        flush: dict[str, bool],
+    ) -> None:
+        """The same update by the compiled loop, on flat arrays (``slots`` in
+        ``slot_names()`` order)."""
+        raise NotImplementedError
+
+    def flush_flags(self) -> dict[str, bool]:
+        """Which arrays the kernels flush of near-subnormal values at this step.
+
+        ``"param"`` every ``WEIGHT_FLUSH_EVERY`` steps; a state slot that decays
+        by ``factor`` per step falls by at most ``SUBNORMAL_GUARD`` in
+        ``log(SUBNORMAL_GUARD) / -log(factor)`` steps, so it is flushed that often.
+        """
+        flags = {"param": self.iterations % WEIGHT_FLUSH_EVERY == 0}
+        for slot, factor in self._decay_factors().items():
+            flags[slot] = False  # a factor of 0 or 1 never makes a value tiny by decay
+            if 0 < factor < 1:
+                every = max(1, int(math.log(SUBNORMAL_GUARD) / -math.log(factor)))
+                flags[slot] = self.iterations % every == 0
+        return flags
 
     def _decay_factors(self) -> dict[str, float]:
         """Each state slot's per-step decay factor (momentum, beta1, ...)."""
@@ -272,31 +221,12 @@ class Optimizer:
             slots = self.state[key] = {name: np.zeros_like(param) for name in names}
         return [slots[name] for name in names]
 
-    def _scratch_for(self, key: str, param: np.ndarray) -> np.ndarray:
-        """A work array shaped like ``param``, reused by every step."""
-        scratch = self._scratch.get(key)
-        if scratch is None or scratch.shape != param.shape or scratch.dtype != param.dtype:
-            scratch = self._scratch[key] = np.empty_like(param)
-        return scratch
-
-    def _flush_subnormals(self) -> None:
-        """Zero the tiny state entries of each slot often enough that none turns subnormal.
-
-        A slot that decays by ``factor`` per step falls by at most
-        ``SUBNORMAL_GUARD`` in ``log(SUBNORMAL_GUARD) / -log(factor)`` steps.
-        """
-        for slot, factor in self._decay_factors().items():
-            if not 0 < factor < 1:
-                continue
-            every = max(1, int(math.log(SUBNORMAL_GUARD) / -math.log(factor)))
-            if self.iterations % every:
-                continue
-            for key, slots in self.state.items():
-                values = slots[slot]
-                below = self._scratch_for(key, values)
-                np.abs(values, out=below)
-                limit = SUBNORMAL_GUARD * np.finfo(values.dtype).tiny
-                np.copyto(values, 0, where=below < limit)
+    def _slots(self, key: str, param: np.ndarray, *names: str) -> list[np.ndarray]:
+        """The state arrays of parameter ``key``, created as zeros on first use."""
+        slots = self.state.get(key)
+        if slots is None:
+            slots = self.state[key] = {name: np.zeros_like(param) for name in names}
+        return [slots[name] for name in names]
 
     def reset(self) -> None:
         """Forget all state (velocities, moments, step count)."""
@@ -328,51 +258,39 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _decay_factors(self):
-        return {"velocity": self.momentum}
+        return {"velocity": self.momentum} if self.momentum else {}
 
-    def slot_names(self):
-        return ("velocity",) if self.momentum else ()
-
-    def gradient_scale(self):
-        return self.learning_rate
-
-    def _update(self, key, param, grad, lr, grad_scale):
-        work = self._scratch_for(key, param)
+    def _reference(self, key, param, grad, lr):
         if self.momentum == 0:
-
-            def plain(p, g, w):
-                p -= self._scaled(g, lr, grad_scale, w)
-
-            _each_chunk(plain, param, grad, work)
+            param -= lr * grad
             return
         (G,) = self._slots(key, param, "velocity")
+        G[...] = self.momentum * G + lr * grad
+        if self.nesterov:
+            param -= self.momentum * G + lr * grad
+        else:
+            param -= G
 
-        def with_momentum(p, g, v, w):
-            step = self._scaled(g, lr, grad_scale, w)
-            v *= self.momentum
-            v += step
-            if self.nesterov:
-                p -= step
-                np.multiply(v, self.momentum, out=w)
-                p -= w
-            else:
-                p -= v
-
-        _each_chunk(with_momentum, param, grad, G, work)
-
-    @staticmethod
-    def _scaled(grad, lr, grad_scale, out):
-        """``lr * g`` from ``grad`` (which holds ``grad_scale * g``), in ``out`` if computed."""
-        if grad_scale == lr:  # grad already holds lr * g
-            return grad
-        return np.multiply(grad, lr / grad_scale, out=out)
+    def _kernel(self, param, grad, slots, lr, flush):
+        run, dtype = kernels.load("optimizers"), param.dtype.type
+        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        if self.momentum == 0:
+            run.sgd(param, grad, dtype(lr), limit, flush["param"])
+            return
+        (G,) = slots
+        mu = dtype(self.momentum)
+        run.momentum(
+            param, grad, G, dtype(lr), mu, self.nesterov, limit, flush["velocity"], flush["param"]
+        )
 
 
 class Adam(Optimizer):
-    """Adam with bias correction (Kingma & Ba, 2015)::
+    """Adam (Kingma & Ba, 2015): at step ``t``, with the gradient ``g``::
 
-    m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g**2
-    W -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g**2
+    m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+    W -= lr * m_hat / (sqrt(v_hat) + eps)
     """
 
     def __init__(
@@ -390,38 +308,32 @@ class Adam(Optimizer):
     def _decay_factors(self):
         return {"m": self.beta1, "v": self.beta2}
 
-    def _update(self, key, param, grad, lr, grad_scale):
+    def _reference(self, key, param, grad, lr):
         m, v = self._slots(key, param, "m", "v")
-        work = self._scratch_for(key, param)
-        # The bias corrections folded into two scalars (the same update, fewer
-        # passes): lr * m_hat / (sqrt(v_hat) + eps) = lr_t * m / (sqrt(v) + eps_t).
-        t = self.iterations
-        root = np.sqrt(1 - self.beta2**t)
-        lr_t = lr * root / (1 - self.beta1**t)
+        b1, b2, t = self.beta1, self.beta2, self.iterations
+        m[...] = b1 * m + (1 - b1) * grad
+        v[...] = b2 * v + (1 - b2) * grad**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        param -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-        def adam(p, g, m_, v_, w):
-            if grad_scale != 1:
-                g = g / grad_scale
-            np.multiply(g, 1 - self.beta1, out=w)
-            m_ *= self.beta1
-            m_ += w
-            np.multiply(g, g, out=w)
-            w *= 1 - self.beta2
-            v_ *= self.beta2
-            v_ += w
-            np.sqrt(v_, out=w)
-            w += self.eps * root
-            np.divide(m_, w, out=w)
-            w *= lr_t
-            p -= w
-
-        _each_chunk(adam, param, grad, m, v, work)
+    def _kernel(self, param, grad, slots, lr, flush):
+        m, v = slots
+        dtype, b1, b2, t = param.dtype.type, self.beta1, self.beta2, self.iterations
+        # The bias corrections folded into two scalars, two passes fewer per
+        # element: lr * m_hat / (sqrt(v_hat) + eps) = lr_t * m / (sqrt(v) + eps_t).
+        root = math.sqrt(1 - b2**t)
+        lr_t, eps_t = lr * root / (1 - b1**t), self.eps * root
+        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        kernels.load("optimizers").adam(
+            param, grad, m, v, dtype(b1), dtype(1 - b1), dtype(b2), dtype(1 - b2),
+            lr_t, eps_t, limit, flush["m"], flush["v"], flush["param"],
+        )  # fmt: skip
 
 
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e)::
 
-    s = rho s + (1 - rho) g**2
+    s = rho * s + (1 - rho) * g**2
     W -= lr * g / (sqrt(s) + eps)
     """
 
@@ -438,24 +350,34 @@ class RMSprop(Optimizer):
     def _decay_factors(self):
         return {"square_avg": self.rho}
 
-    def _update(self, key, param, grad, lr, grad_scale):
+    def _reference(self, key, param, grad, lr):
         (s,) = self._slots(key, param, "square_avg")
-        work = self._scratch_for(key, param)
+        s[...] = self.rho * s + (1 - self.rho) * grad**2
+        param -= lr * grad / (np.sqrt(s) + self.eps)
 
-        def rmsprop(p, g, s_, w):
-            if grad_scale != 1:
-                g = g / grad_scale
-            np.multiply(g, g, out=w)
-            w *= 1 - self.rho
-            s_ *= self.rho
-            s_ += w
-            np.sqrt(s_, out=w)
-            w += self.eps
-            np.divide(g, w, out=w)
-            w *= lr
-            p -= w
+    def _kernel(self, param, grad, slots, lr, flush):
+        (s,) = slots
+        dtype, rho = param.dtype.type, self.rho
+        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        kernels.load("optimizers").rmsprop(
+            param, grad, s, dtype(lr), dtype(rho), dtype(1 - rho), dtype(self.eps),
+            limit, flush["square_avg"], flush["param"],
+        )  # fmt: skip
 
-        _each_chunk(rmsprop, param, grad, s, work)
+
+def _kernel_ready(param: np.ndarray, grad: np.ndarray) -> bool:
+    """Whether the compiled loop can update ``param`` in place from ``grad``.
+
+    It needs a contiguous, writeable float parameter and a gradient of the
+    same dtype and shape (a non-contiguous gradient is copied).
+    """
+    return (
+        param.dtype in (np.float32, np.float64)
+        and param.flags.c_contiguous
+        and param.flags.writeable
+        and grad.dtype == param.dtype
+        and grad.shape == param.shape
+    )
 
 
 OPTIMIZERS = {

@@ -18,6 +18,7 @@ import io
 import json
 import platform
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit import losses
+from mlpkit import kernels, losses
 from mlpkit import metrics as metric_fns
 from mlpkit._version import __version__
 from mlpkit.callbacks import EarlyStopping, EvaluateSets
@@ -462,7 +463,41 @@ def _final_metrics(config, network: Network, data: RunData, history: History, st
 
 
 def _versions() -> dict[str, str]:
-    return {"mlpkit": __version__, "numpy": np.__version__, "python": platform.python_version()}
+    """What made the run: the versions, the kernel backend, and the source commit if known."""
+    versions = {
+        "mlpkit": __version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "kernels": kernels.backend(),
+    }
+    commit = _source_commit()
+    if commit:
+        versions["commit"] = commit
+    return versions
+
+
+def _source_commit() -> str | None:
+    """The git commit of mlpkit's source when it runs from a checkout (``+dirty`` if edited).
+
+    A record then says which code made it, not only which version number:
+    two runs of one version can differ by a change in float order.
+    """
+    source = Path(__file__).parent
+
+    def git(*args: str) -> str:
+        command = ["git", "-C", str(source), *args]
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
+    try:
+        # Tracked: else this is an installed copy inside some other repository.
+        git("ls-files", "--error-unmatch", Path(__file__).name)
+        head = git("rev-parse", "--short", "HEAD")
+        edited = git("status", "--porcelain", "--", ".")
+    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout of mlpkit
+        return None
+    return f"{head}+dirty" if edited else head
 
 
 def history_csv(history: History) -> str:

@@ -74,14 +74,10 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
 
-        from mlpkit._threads import limit_threads, mlpkit_threads
         from mlpkit.recipes.build import prepare_data, shuffle_rng
         from mlpkit.runs import Parts
 
-        with (
-            threadpool_limits(blas_threads, user_api="blas"),
-            limit_threads(blas_threads),
-        ):
+        with threadpool_limits(blas_threads, user_api="blas"):
             trial_config = apply_overrides(config, [*trial.overrides, f"train.seed={trial.seed}"])
             data = prepare_data(trial_config)
             parts = Parts.build(trial_config, data)
@@ -91,7 +87,6 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             threads = max(
                 (p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=0
             )
-            update_threads = mlpkit_threads()
     except Exception as error:  # any failure is reported in the store; the search goes on
         return {
             "status": "failed",
@@ -110,7 +105,6 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             "epochs": len(history),
             "worker_pid": os.getpid(),
             "blas_threads": threads,
-            "update_threads": update_threads,
         },
         "history": columns,
         "wall_time": time.perf_counter() - started,

@@ -391,13 +391,6 @@ def fit(
     TrainingDivergedError
         When the loss becomes NaN or infinite; the weights are restored to
         those at the start of that epoch.
-
-    Notes
-    -----
-    Each step computes the gradients times ``optimizer.gradient_scale()``:
-    plain SGD folds its learning rate into the backward pass. So during and
-    after ``fit``, a layer's ``grads`` may hold ``learning_rate * dL/dW``; call
-    ``network.loss_and_gradients`` for the plain gradient.
     """
     X = network.check_inputs(X)
     T, labels = network.check_targets(y, n_samples=len(X))
@@ -516,13 +509,10 @@ class _Trainer:
                 Xb, Tb = self.X[index], self.T[index]
                 if self.augment is not None:
                     Xb = self.augment(Xb, self.rng)
-                scale = self.optimizer.gradient_scale()
                 # the data loss alone: the penalties (fit's l2 and the layers' own) come next
-                value, outputs = network.loss_and_gradients(
-                    Xb, Tb, loss, scale=scale, penalize=False
-                )
+                value, outputs = network.loss_and_gradients(Xb, Tb, loss, penalize=False)
                 if penalize:
-                    penalty = network.add_l2(self.l2, self.l2_bias, scale)
+                    penalty = network.add_l2(self.l2, self.l2_bias)
                 total = value + penalty
                 if self.first_loss is None:
                     self.first_loss = total
@@ -544,7 +534,7 @@ class _Trainer:
                 if self.labels is not None:
                     predicted = network.labels_of(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
-                self.optimizer.step(parameters, scale)
+                self.optimizer.step(parameters)
                 if self.batch_callbacks and self._batch_end(batch, value):
                     return None
         logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
