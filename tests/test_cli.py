@@ -4,10 +4,12 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -476,6 +478,9 @@ def test_run_names_its_kernel_backend_first_and_records_it(backend, tmp_path):
     assert result.stdout.splitlines()[0].startswith(f"kernels: {backend} (")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["versions"]["kernels"] == backend
+    if (Path(__file__).parents[1] / ".git").exists() and shutil.which("git"):
+        # a checkout: the record names the commit that made it
+        assert re.fullmatch(r"[0-9a-f]{7,}(\+dirty)?", metrics["versions"]["commit"])
     assert f"kernels {backend}" in (out / "report.html").read_text()
 
 

@@ -27,6 +27,7 @@ FLOORS = {
     ],
     2: [
         "mlpkit.layers",
+        "mlpkit._provenance",
         "mlpkit.losses",
         "mlpkit.optimizers",
         "mlpkit.training",

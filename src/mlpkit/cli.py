@@ -66,18 +66,12 @@ def _recipe_config(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
-KERNEL_LINES = {
-    "numba": "kernels: numba (compiled; MLPKIT_KERNELS=numpy runs the NumPy references)",
-    "numpy": "kernels: numpy (the NumPy references; pip install 'mlpkit[fast]' compiles them)",
-}
-
-
 def _command_run(args: argparse.Namespace) -> int:
     from mlpkit import kernels, runs
 
-    backend = kernels.backend()  # a bad MLPKIT_KERNELS fails here, before any work
+    line = f"kernels: {kernels.describe()}"  # a bad MLPKIT_KERNELS fails here, before any work
     if not args.quiet:
-        print(KERNEL_LINES[backend])
+        print(line)
     stop = runs.StopRequest()
     previous = signal.signal(signal.SIGINT, lambda *_: _on_interrupt(stop, previous))
     try:

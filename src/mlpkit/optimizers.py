@@ -273,7 +273,7 @@ class SGD(Optimizer):
 
     def _kernel(self, param, grad, slots, lr, flush):
         run, dtype = kernels.load("optimizers"), param.dtype.type
-        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        limit = _flush_limit(dtype)
         if self.momentum == 0:
             run.sgd(param, grad, dtype(lr), limit, flush["param"])
             return
@@ -323,11 +323,23 @@ class Adam(Optimizer):
         # element: lr * m_hat / (sqrt(v_hat) + eps) = lr_t * m / (sqrt(v) + eps_t).
         root = math.sqrt(1 - b2**t)
         lr_t, eps_t = lr * root / (1 - b1**t), self.eps * root
-        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        limit = _flush_limit(dtype)
         kernels.load("optimizers").adam(
-            param, grad, m, v, dtype(b1), dtype(1 - b1), dtype(b2), dtype(1 - b2),
-            lr_t, eps_t, limit, flush["m"], flush["v"], flush["param"],
-        )  # fmt: skip
+            param,
+            grad,
+            m,
+            v,
+            dtype(b1),
+            dtype(1 - b1),
+            dtype(b2),
+            dtype(1 - b2),
+            lr_t,
+            eps_t,
+            limit,
+            flush["m"],
+            flush["v"],
+            flush["param"],
+        )
 
 
 class RMSprop(Optimizer):
@@ -358,11 +370,24 @@ class RMSprop(Optimizer):
     def _kernel(self, param, grad, slots, lr, flush):
         (s,) = slots
         dtype, rho = param.dtype.type, self.rho
-        limit = dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
+        limit = _flush_limit(dtype)
         kernels.load("optimizers").rmsprop(
-            param, grad, s, dtype(lr), dtype(rho), dtype(1 - rho), dtype(self.eps),
-            limit, flush["square_avg"], flush["param"],
-        )  # fmt: skip
+            param,
+            grad,
+            s,
+            dtype(lr),
+            dtype(rho),
+            dtype(1 - rho),
+            dtype(self.eps),
+            limit,
+            flush["square_avg"],
+            flush["param"],
+        )
+
+
+def _flush_limit(dtype: type[np.floating]) -> np.floating:
+    """The size below which the kernels zero a value: ``SUBNORMAL_GUARD * tiny``, in ``dtype``."""
+    return dtype(SUBNORMAL_GUARD * np.finfo(dtype).tiny)
 
 
 def _kernel_ready(param: np.ndarray, grad: np.ndarray) -> bool:

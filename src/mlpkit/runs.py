@@ -16,9 +16,7 @@ import csv
 import hashlib
 import io
 import json
-import platform
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit import kernels, losses
+from mlpkit import losses
 from mlpkit import metrics as metric_fns
-from mlpkit._version import __version__
+from mlpkit._provenance import provenance
 from mlpkit.callbacks import EarlyStopping, EvaluateSets
 from mlpkit.checkpoint import Checkpoint, load_checkpoint
 from mlpkit.io import atomic_write, save
@@ -458,46 +456,8 @@ def _final_metrics(config, network: Network, data: RunData, history: History, st
         "test_per_class": {key: np.round(v, 4).tolist() for key, v in per_class.items()},
         "train_time_s": round(float(np.nansum(history["time"])), 3),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": _versions(),
+        "versions": provenance(),
     }
-
-
-def _versions() -> dict[str, str]:
-    """What made the run: the versions, the kernel backend, and the source commit if known."""
-    versions = {
-        "mlpkit": __version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "kernels": kernels.backend(),
-    }
-    commit = _source_commit()
-    if commit:
-        versions["commit"] = commit
-    return versions
-
-
-def _source_commit() -> str | None:
-    """The git commit of mlpkit's source when it runs from a checkout (``+dirty`` if edited).
-
-    A record then says which code made it, not only which version number:
-    two runs of one version can differ by a change in float order.
-    """
-    source = Path(__file__).parent
-
-    def git(*args: str) -> str:
-        command = ["git", "-C", str(source), *args]
-        return subprocess.run(
-            command, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-
-    try:
-        # Tracked: else this is an installed copy inside some other repository.
-        git("ls-files", "--error-unmatch", Path(__file__).name)
-        head = git("rev-parse", "--short", "HEAD")
-        edited = git("status", "--porcelain", "--", ".")
-    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout of mlpkit
-        return None
-    return f"{head}+dirty" if edited else head
 
 
 def history_csv(history: History) -> str:

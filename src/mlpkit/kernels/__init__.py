@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["BACKENDS", "backend", "load"]
+__all__ = ["BACKENDS", "backend", "describe", "load"]
 
 BACKENDS = ("numba", "numpy")
 """The values ``MLPKIT_KERNELS`` may take."""
@@ -55,6 +55,13 @@ def backend() -> str:
     if wanted == "numpy" or not installed:
         return "numpy"
     return "numba"
+
+
+def describe() -> str:
+    """The backend in use, with how to get the other: ``mlpkit run``'s first line."""
+    if backend() == "numba":
+        return "numba (compiled; MLPKIT_KERNELS=numpy runs the NumPy references)"
+    return "numpy (the NumPy references; pip install 'mlpkit[fast]' compiles them)"
 
 
 @functools.cache
