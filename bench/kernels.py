@@ -1,15 +1,21 @@
 """Each compiled kernel against its NumPy reference and the PyTorch operation.
 
 Same inputs, same process, median of ``--repeats`` after a warm-up call (so
-the numba rows are timed after their compiling first call). For now the
-optimiser updates: one step of each optimiser on a ``--rows`` x ``--columns``
-float32 parameter, by default the E3 CNN's 6272 x 784 dense kernel (4.9
-million weights, the largest cost of its training step at batch 32):
+the numba rows are timed after their compiling first call). Two tables:
+
+The optimiser updates: one step of each optimiser on a ``--rows`` x
+``--columns`` float32 parameter, by default the E3 CNN's 6272 x 784 dense
+kernel (4.9 million weights, the largest cost of its training step at batch 32):
 
 - mlpkit's reference (``MLPKIT_KERNELS=numpy``): NumPy, one pass per operation;
 - mlpkit's kernel (``MLPKIT_KERNELS=numba``): one compiled loop;
 - ``torch.optim`` on the same data: its default (one tensor at a time, the
   ratios' base) and, for Adam, ``fused=True``.
+
+The layers: one training pass (``forward(training=True)`` and ``backward``)
+of each layer with a kernel, float32, on the shapes it has in
+``bench/cnn_speed.py``'s networks, against the PyTorch module's forward and
+``backward`` on the same values (channels first, as PyTorch expects).
 
     python bench/kernels.py
     python bench/kernels.py --rows 1024 --repeats 5
@@ -65,6 +71,84 @@ def torch_step(make, weights, grad, **options) -> Callable[[], None]:
     return optimizer.step
 
 
+# (name, mlpkit layer, PyTorch module, input shape (n, h, w, c) or (n, features))
+LAYERS = [
+    ("conv 3x3 1-32 same, b32", lambda: mk.Conv2D(32, 3, padding="same"), "conv1", (32, 28, 28, 1)),
+    ("conv 3x3 32-64 valid, b128", lambda: mk.Conv2D(64, 3), "conv2", (128, 26, 26, 32)),
+    ("batch norm 32, b32", lambda: mk.BatchNorm(), "bn", (32, 28, 28, 32)),
+    ("max pool 2, b32", lambda: mk.MaxPool2D(2), "max", (32, 28, 28, 32)),
+    ("max pool 2, b128", lambda: mk.MaxPool2D(2), "max", (128, 24, 24, 64)),
+    ("avg pool 2, b128", lambda: mk.AvgPool2D(2), "avg", (128, 24, 24, 64)),
+    ("global avg pool, b128", mk.GlobalAvgPool2D, "global", (128, 24, 24, 64)),
+    ("relu, b128", mk.ReLU, "relu", (128, 24, 24, 64)),
+]
+
+
+def torch_module(torch, kind: str):
+    from torch import nn
+
+    return {
+        "conv1": lambda: nn.Conv2d(1, 32, 3, padding=1),
+        "conv2": lambda: nn.Conv2d(32, 64, 3),
+        "bn": lambda: nn.BatchNorm2d(32, eps=1e-3, momentum=0.01),
+        "max": lambda: nn.MaxPool2d(2),
+        "avg": lambda: nn.AvgPool2d(2),
+        "global": lambda: nn.AdaptiveAvgPool2d(1),
+        "relu": lambda: nn.ReLU(),
+    }[kind]()
+
+
+def mlpkit_pass(make, X: np.ndarray, dY: np.ndarray, backend: str) -> Callable[[], None]:
+    os.environ["MLPKIT_KERNELS"] = backend
+    layer = make()
+    layer.build(X.shape[1:], np.random.default_rng(0), np.float32)
+
+    def run() -> None:
+        os.environ["MLPKIT_KERNELS"] = backend
+        layer.forward(X.copy() if layer.inplace else X, training=True)
+        layer.backward(dY)
+
+    return run
+
+
+def torch_pass(kind: str, X: np.ndarray, dY: np.ndarray) -> Callable[[], None]:
+    import torch
+
+    module = torch_module(torch, kind).train()
+    first = (0, 3, 1, 2) if X.ndim == 4 else (0, 1)
+    Xt = torch.from_numpy(X.transpose(first).copy()).requires_grad_()
+    grad = torch.from_numpy(dY.transpose(first if dY.ndim == 4 else (0, 1)).copy())
+    if kind == "global":
+        grad = grad.reshape(len(X), -1, 1, 1)
+
+    def run() -> None:
+        Xt.grad = None
+        module.zero_grad()
+        module(Xt).backward(grad)
+
+    return run
+
+
+def layer_rows(repeats: int) -> list[list[str]]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for name, make, kind, shape in LAYERS:
+        X = rng.standard_normal(shape, dtype=np.float32)
+        probe = make()
+        dY = rng.standard_normal((shape[0], *probe.output_shape(shape[1:])), dtype=np.float32)
+        ms = {
+            "reference": median_ms(mlpkit_pass(make, X, dY, "numpy"), repeats),
+            "kernel": median_ms(mlpkit_pass(make, X, dY, "numba"), repeats),
+            "torch": median_ms(torch_pass(kind, X, dY), repeats),
+        }
+        rows.append(
+            [name]
+            + [f"{ms[key]:.2f}" for key in ("reference", "kernel", "torch")]
+            + [f"{ms['kernel'] / ms['reference']:.2f}", f"{ms['kernel'] / ms['torch']:.2f}"]
+        )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=6272, help="parameter rows (6272)")
@@ -109,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     header = ["optimiser", "reference", "kernel", "torch", "torch fused"]
     header += ["kernel / reference", "kernel / torch"]
     print(markdown_table(header, rows))
+    print("\nOne training pass (forward and backward) of a layer, float32, milliseconds,")
+    print(f"median of {args.repeats} after a warm-up pass\n")
+    header = ["layer", "reference", "kernel", "torch", "kernel / reference", "kernel / torch"]
+    print(markdown_table(header, layer_rows(args.repeats)))
     return 0
 
 

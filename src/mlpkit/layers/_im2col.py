@@ -86,7 +86,6 @@ class Windows:
         self._padded: np.ndarray | None = None
         self._fill = 0.0
         self._patches: np.ndarray | None = None
-        self._share: np.ndarray | None = None
 
     @property
     def output_shape(self) -> tuple[int, int]:
@@ -146,27 +145,6 @@ class Windows:
             )
             patches[:, :, :, i].reshape(n, self.out_h, self.out_w, row)[...] = windows
         return patches.reshape(n * self.out_h * self.out_w, kh * kw * self.channels)
-
-    def add_products(self, delta: np.ndarray, kernel: np.ndarray, n: int) -> np.ndarray:
-        """col2im of ``delta @ K.T`` without forming it: the input gradient of a convolution.
-
-        ``delta`` is (n * out_h * out_w, filters) and ``kernel`` (kh, kw, c, filters).
-        Each kernel offset's share, ``delta @ kernel[i, j].T``, is one product
-        into a reused buffer, added to its window of the image: contiguous
-        reads, where col2im of the full patch gradient reads runs of ``c``
-        values ``kh * kw * c`` apart. Returns the gradient with respect to the
-        unpadded input, (n, h, w, c): a new array (a view of one) nobody else holds.
-        """
-        channels = self.channels
-        share = self._share
-        if share is None or len(share) < len(delta) or share.dtype != delta.dtype:
-            share = self._share = np.empty((len(delta), channels), dtype=delta.dtype)
-        share = share[: len(delta)]
-        total = np.zeros((n, *self.padded_shape, channels), dtype=delta.dtype)
-        for i, j, rows, cols in self.offsets():
-            np.matmul(delta, kernel[i, j].T, out=share)
-            total[:, rows, cols, :] += share.reshape(n, self.out_h, self.out_w, channels)
-        return self.crop(total)
 
     def add_patches(self, grads: np.ndarray, n: int) -> np.ndarray:
         """col2im: the sum of patch gradients (n * out_h * out_w, kh * kw * c) over the image.

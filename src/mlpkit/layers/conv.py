@@ -6,11 +6,16 @@ matrix of the input (im2col, one row per output position, shape
 ``(kh * kw * c_in, filters)``::
 
     Y = P @ K + b                 (one matrix product)
-    dK = P.T @ delta              db = delta.sum(0)  (as ones @ delta: faster)
+    dK = P.T @ delta              db = delta.sum(0)
     dP = delta @ K.T              dX = col2im(dP): each patch's gradient added back
 
-``dP`` is never formed whole: each kernel offset's slice of it is one product
-added straight into its window of ``dX`` (``Windows.add_products``).
+That is the reference, in NumPy. The numba backend computes the same
+products over chunks of a few samples (``CHUNK_BYTES`` of patches at a
+time): each chunk's patch matrix is built by a compiled im2col
+(``mlpkit.kernels.im2col``), multiplied while it is still in the
+processor's cache, and rebuilt in the backward pass rather than kept, so
+that no patch matrix of the whole batch (85 MB for a 3x3x32 kernel over
+128 images of 24x24) is ever written to memory.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit import initializers
+from mlpkit import initializers, kernels
 from mlpkit._validation import check_int, check_positive
 from mlpkit.layers._im2col import Windows, check_padding, pair
-from mlpkit.layers._sums import column_sums
 from mlpkit.layers.base import Layer, Shape
 
-__all__ = ["Conv2D"]
+__all__ = ["CHUNK_BYTES", "Conv2D"]
+
+CHUNK_BYTES = 4 << 20
+"""Patch-matrix bytes per chunk on the numba backend: a few MB, which stay in
+a processor's L2 or L3 cache while BLAS multiplies them (``bench/kernels.py``)."""
 
 
 class Conv2D(Layer):
@@ -83,7 +91,8 @@ class Conv2D(Layer):
         self._bias_init = initializers.get(bias_init)
         self.l2 = check_positive(l2, "l2", allow_zero=True)
         self._windows: Windows | None = None
-        self._patches: np.ndarray | None = None
+        self._patches: np.ndarray | None = None  # the reference keeps the patch matrix
+        self._X: np.ndarray | None = None  # the kernels keep the input and rebuild patches
         self._n = 0
 
     def _geometry(self, input_shape: Shape) -> Windows:
@@ -126,24 +135,95 @@ class Conv2D(Layer):
         if windows is None:
             raise RuntimeError("Conv2D must be built (put it in a Network) first")
         self._n = len(X)
-        self._patches = windows.patches(windows.pad(X))
-        Y = self._patches @ self.params["W"].reshape(-1, self.filters)
-        if self.use_bias:
-            Y += self.params["b"]
+        kernel = self.params["W"].reshape(-1, self.filters)
+        if kernels.backend() == "numba":
+            self._X = X = np.ascontiguousarray(X)
+            Y = np.empty((len(X) * windows.out_h * windows.out_w, self.filters), X.dtype)
+            for _, rows, patches in self._chunks(X):
+                np.matmul(patches, kernel, out=Y[rows])
+                if self.use_bias:
+                    Y[rows] += self.params["b"]  # while the chunk is in cache
+        else:
+            self._patches = windows.patches(windows.pad(X))
+            Y = self._patches @ kernel
+            if self.use_bias:
+                Y += self.params["b"]
         return Y.reshape(len(X), windows.out_h, windows.out_w, self.filters)
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray | None:
         """Fill ``grads``; return ``dX`` (col2im of ``delta @ K.T``) unless told not to."""
-        if self._patches is None or self._windows is None:
+        windows = self._windows
+        if windows is None or (self._patches is None and self._X is None):
             raise RuntimeError("Conv2D.backward called before forward")
         delta = dY.reshape(-1, self.filters)
-        # grads["W"] is C-contiguous, so its reshape is a view that matmul writes into.
-        np.matmul(self._patches.T, delta, out=self.grads["W"].reshape(-1, self.filters))
+        kernel = self.params["W"].reshape(-1, self.filters)
+        dK = self.grads["W"].reshape(-1, self.filters)  # a view: grads["W"] is contiguous
+        if kernels.backend() != "numba":
+            if self.use_bias:
+                self.grads["b"][...] = delta.sum(axis=0)
+            np.matmul(self._patches.T, delta, out=dK)
+            if not need_input_grad:
+                return None
+            return windows.add_patches(delta @ kernel.T, self._n)
+        return self._backward_chunks(delta, kernel, dK, need_input_grad)
+
+    def _chunks(self, X: np.ndarray):
+        """``(first, rows, patches)`` per chunk of samples: im2col of samples from ``first``.
+
+        ``rows`` is the chunk's slice of the batch's patch rows; ``patches`` a
+        reused buffer, valid until the next chunk.
+        """
+        windows = self._windows
+        positions = windows.out_h * windows.out_w
+        columns = self.workspace(X.shape[1:]) // positions
+        per_chunk = max(1, CHUNK_BYTES // (positions * columns * X.itemsize))
+        buffer = np.empty((min(per_chunk, len(X)) * positions, columns), X.dtype)
+        im2col = kernels.load("im2col").im2col
+        top, _, left, _ = windows.pads
+        for first in range(0, len(X), per_chunk):
+            count = min(per_chunk, len(X) - first)
+            patches = buffer[: count * positions]
+            im2col(
+                X,
+                first,
+                patches,
+                *self.kernel_size,
+                *self.strides,
+                top,
+                left,
+                *windows.output_shape,
+            )
+            yield first, slice(first * positions, (first + count) * positions), patches
+
+    def _backward_chunks(
+        self, delta: np.ndarray, kernel: np.ndarray, dK: np.ndarray, need_input_grad: bool
+    ) -> np.ndarray | None:
+        """The numba backend's backward pass: ``dK`` and ``dX`` summed chunk by chunk."""
+        windows, X = self._windows, self._X
+        dK[...] = 0
+        dX = np.zeros_like(X) if need_input_grad else None
+        col2im = kernels.load("im2col").col2im
         if self.use_bias:
-            column_sums(delta, out=self.grads["b"])
-        if not need_input_grad:
-            return None
-        return self._windows.add_products(delta, self.params["W"], self._n)
+            kernels.load("reductions").column_sums(delta, self.grads["b"])
+        top, _, left, _ = windows.pads
+        share = None
+        for first, rows, patches in self._chunks(X):
+            dK += patches.T @ delta[rows]
+            if dX is not None:
+                if share is None or len(share) != len(patches):
+                    share = np.empty_like(patches)
+                np.matmul(delta[rows], kernel.T, out=share)
+                col2im(
+                    share,
+                    dX,
+                    first,
+                    *self.kernel_size,
+                    *self.strides,
+                    top,
+                    left,
+                    *windows.output_shape,
+                )
+        return dX
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from mlpkit import kernels
 from mlpkit.layers._im2col import Windows, check_padding, pair
 from mlpkit.layers.base import Layer, Shape
 
@@ -37,11 +38,7 @@ class _Pool2D(Layer):
         self.padding = check_padding(padding)
         self._windows: Windows | None = None
         self._shape: tuple[int, ...] = ()
-        self._offsets: list = []
-        # Max pooling's reused buffers and the last training pass's masks.
-        self._stack_buffer: np.ndarray | None = None
-        self._mask_buffer: np.ndarray | None = None
-        self._masks: np.ndarray | None = None
+        self._choice: np.ndarray | None = None  # max pooling's window positions chosen
 
     def _geometry(self, input_shape: Shape) -> Windows:
         return Windows(tuple(input_shape), self.pool_size, self.strides, self.padding)
@@ -50,7 +47,7 @@ class _Pool2D(Layer):
         return (*self._geometry(input_shape).output_shape, input_shape[-1])
 
     def workspace(self, input_shape: Shape) -> int:
-        """The stacked windows (max) or padded copy: one value per window position."""
+        """The reference's patch matrix (max) or padded copy: one value per window position."""
         windows = self._geometry(input_shape)
         return windows.out_h * windows.out_w * input_shape[-1] * math.prod(self.pool_size)
 
@@ -61,12 +58,16 @@ class _Pool2D(Layer):
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         self._windows = self._geometry(input_shape)
-        self._offsets = list(self._windows.offsets())
 
     def _ready(self) -> Windows:
         if self._windows is None:
             raise RuntimeError(f"{type(self).__name__} must be built (put it in a Network) first")
         return self._windows
+
+    def _kernel_geometry(self, windows: Windows) -> tuple[int, int, int, int, int, int]:
+        """``(ph, pw, sh, sw, top, left)``: the window, its step and the padding before."""
+        top, _, left, _ = windows.pads
+        return (*self.pool_size, *self.strides, top, left)
 
     def get_config(self) -> dict[str, Any]:
         strides = None if self.strides == self.pool_size else list(self.strides)
@@ -76,8 +77,13 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     """The largest value of each window, per channel.
 
-    Backward: each window's ``dY`` goes to the position of its maximum (the
-    first one, when several are equal); overlapping windows add up.
+    Forward, as im2col followed by a maximum: the windows of the image padded
+    with ``-inf`` are the rows of the patch matrix, one ``(ph * pw, c)`` block
+    per output position, and ``Y`` is each block's maximum over its window
+    positions. Backward: each window's ``dY`` goes to the position of its
+    maximum (the first one, when several are equal, as ``np.argmax`` and
+    PyTorch choose), and col2im adds the windows' gradients back into the
+    image (overlapping windows add up).
     """
 
     name = "max_pool2d"
@@ -85,59 +91,38 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         windows = self._ready()
-        padded = windows.pad(X, fill=-np.inf)
-        # The windows' k-th values, one contiguous (n, out_h, out_w, c) slab per window
-        # position k: comparing contiguous slabs is several times faster than
-        # comparing strided views of the image.
-        shape = (len(self._offsets), len(X), *windows.output_shape, X.shape[-1])
-        self._stack_buffer, stack = _reused(self._stack_buffer, shape, X.dtype)
-        for k, (_, _, rows, cols) in enumerate(self._offsets):
-            stack[k] = padded[:, rows, cols, :]
-        Y = np.maximum(stack[0], stack[1]) if len(stack) > 1 else stack[0].copy()
-        for slab in stack[2:]:
-            np.maximum(Y, slab, out=Y)
-        if training:
-            # One mask per window position: where it holds its window's maximum and
-            # no earlier position does (the first maximum wins ties).
-            self._mask_buffer, masks = _reused(self._mask_buffer, shape, np.dtype(bool))
-            np.equal(stack, Y, out=masks)
-            taken = masks[0].copy()
-            for mask in masks[1:]:
-                np.greater(mask, taken, out=mask)  # mask and not taken
-                taken |= mask
-            self._masks, self._shape = masks, X.shape
+        if kernels.backend() == "numba":
+            Y, choice = kernels.load("pooling").max_pool(
+                np.ascontiguousarray(X), *self._kernel_geometry(windows), *windows.output_shape
+            )
+        else:
+            n, c = len(X), X.shape[-1]
+            patches = windows.patches(windows.pad(X, fill=-np.inf))
+            blocks = patches.reshape(n, *windows.output_shape, -1, c)  # (n, oh, ow, ph * pw, c)
+            Y, choice = blocks.max(axis=3), blocks.argmax(axis=3)
+        if training:  # an inference pass in between leaves the training pass's choices
+            self._choice, self._shape = choice, X.shape
         return Y
 
     def choices(self) -> np.ndarray | None:
-        return self._masks
+        return self._choice
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         windows = self._ready()
-        if self._masks is None:
+        if self._choice is None:
             raise RuntimeError("MaxPool2D.backward needs a forward pass with training=True")
-        masks = self._masks
-        total = np.zeros((self._shape[0], *windows.padded_shape, self._shape[-1]), dY.dtype)
-        overlapping = any(s < p for s, p in zip(self.strides, self.pool_size, strict=True))
-        for mask, (_, _, rows, cols) in zip(masks, self._offsets, strict=True):
-            if overlapping:
-                total[:, rows, cols, :] += dY * mask
-            else:  # each pixel is in one window at most: write, do not add
-                np.multiply(dY, mask, out=total[:, rows, cols, :])
-        return windows.crop(total)
-
-
-def _reused(
-    buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(buffer, view)``: a (k, n, ...) view of ``buffer``, which grows when too small.
-
-    Batches of one size or smaller reuse the buffer; each ``view[k]`` is contiguous.
-    """
-    n = shape[1]
-    fits = buffer is not None and buffer.dtype == dtype and buffer.shape[1] >= n
-    if not fits or buffer.shape[:1] + buffer.shape[2:] != shape[:1] + shape[2:]:
-        buffer = np.empty(shape, dtype)
-    return buffer, buffer[:, :n]
+        n, height, width, c = self._shape
+        if kernels.backend() == "numba":
+            return kernels.load("pooling").max_pool_backward(
+                np.ascontiguousarray(dY),
+                self._choice,
+                *self._kernel_geometry(windows),
+                height,
+                width,
+            )
+        blocks = np.zeros((n, *windows.output_shape, math.prod(self.pool_size), c), dY.dtype)
+        np.put_along_axis(blocks, self._choice[:, :, :, None, :], dY[:, :, :, None, :], axis=3)
+        return windows.add_patches(blocks.reshape(len(dY) * windows.out_h * windows.out_w, -1), n)
 
 
 class AvgPool2D(_Pool2D):
@@ -157,19 +142,34 @@ class AvgPool2D(_Pool2D):
         self._count = np.zeros((counting.out_h, counting.out_w, 1), dtype)
         for _, _, rows, cols in counting.offsets():
             self._count += ones[0, rows, cols, :]
+        self._count_2d = np.ascontiguousarray(self._count[:, :, 0])  # the kernels' (oh, ow)
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         windows = self._ready()
+        self._shape = X.shape
+        if kernels.backend() == "numba":
+            return kernels.load("pooling").avg_pool(
+                np.ascontiguousarray(X),
+                *self._kernel_geometry(windows),
+                *windows.output_shape,
+                self._count_2d,
+            )
         padded = windows.pad(X)
         total = np.zeros((len(X), windows.out_h, windows.out_w, X.shape[-1]), X.dtype)
         for _, _, rows, cols in windows.offsets():
             total += padded[:, rows, cols, :]
-        self._shape = X.shape
         total /= self._count
         return total
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
         windows = self._ready()
+        if kernels.backend() == "numba":
+            return kernels.load("pooling").avg_pool_backward(
+                np.ascontiguousarray(dY),
+                *self._kernel_geometry(windows),
+                *self._shape[1:3],
+                self._count_2d,
+            )
         share = dY / self._count
         total = np.zeros((self._shape[0], *windows.padded_shape, self._shape[-1]), dY.dtype)
         for _, _, rows, cols in windows.offsets():
@@ -201,6 +201,8 @@ class GlobalAvgPool2D(Layer):
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._shape = X.shape
+        if kernels.backend() == "numba":
+            return kernels.load("pooling").global_avg_pool(np.ascontiguousarray(X))
         return X.mean(axis=(1, 2))
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray:
