@@ -137,14 +137,15 @@ class Conv2D(Layer):
         self._n = len(X)
         kernel = self.params["W"].reshape(-1, self.filters)
         if kernels.backend() == "numba":
-            self._X = X = np.ascontiguousarray(X)
+            self._X, self._patches = np.ascontiguousarray(X), None  # nothing stale is kept
+            X = self._X
             Y = np.empty((len(X) * windows.out_h * windows.out_w, self.filters), X.dtype)
             for _, rows, patches in self._chunks(X):
                 np.matmul(patches, kernel, out=Y[rows])
                 if self.use_bias:
                     Y[rows] += self.params["b"]  # while the chunk is in cache
         else:
-            self._patches = windows.patches(windows.pad(X))
+            self._patches, self._X = windows.patches(windows.pad(X)), None
             Y = self._patches @ kernel
             if self.use_bias:
                 Y += self.params["b"]
@@ -158,7 +159,7 @@ class Conv2D(Layer):
         delta = dY.reshape(-1, self.filters)
         kernel = self.params["W"].reshape(-1, self.filters)
         dK = self.grads["W"].reshape(-1, self.filters)  # a view: grads["W"] is contiguous
-        if kernels.backend() != "numba":
+        if self._X is None:  # the forward pass ran on the reference: it kept the patches
             if self.use_bias:
                 self.grads["b"][...] = delta.sum(axis=0)
             np.matmul(self._patches.T, delta, out=dK)
