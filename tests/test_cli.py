@@ -1,6 +1,7 @@
 """The mlpkit command end to end, run as a user would: in a subprocess."""
 
 import base64
+import importlib.util
 import json
 import os
 import re
@@ -411,25 +412,42 @@ def test_gradcheck_of_a_convolutional_recipe(tmp_path):
     assert_one_line_error(mlpkit("gradcheck", path, "--entries", "0"), "at least 1")
 
 
-def test_a_killed_cnn_run_resumes_to_the_uninterrupted_weights_and_moving_statistics(tmp_path):
+NUMBA_PRESENT = importlib.util.find_spec("numba") is not None
+BACKENDS = [
+    "numpy",
+    pytest.param(
+        "numba", marks=pytest.mark.skipif(not NUMBA_PRESENT, reason="numba is not installed")
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_killed_cnn_run_resumes_to_the_uninterrupted_weights_and_moving_statistics(
+    tmp_path, backend
+):
+    """Bitwise the same weights after SIGKILL and --resume, on each backend (conv, ReLU,
+    BatchNorm, max pooling and Adam all run their kernels on numba's)."""
     recipe = tmp_path / "cnn.toml"
     recipe.write_text(SMALL_CNN_RECIPE.replace("epochs = 3", "epochs = 8\nbatch_size = 16"))
     args = [recipe, "--quiet", "--set", "report.plots=false"]
-    full = mlpkit("run", *args, "--out", tmp_path / "full")
+    env = {"MLPKIT_KERNELS": backend}
+    full = mlpkit("run", *args, "--out", tmp_path / "full", env=env)
     assert full.returncode == 0, full.stderr
+    metrics = json.loads((tmp_path / "full" / "metrics.json").read_text())
+    assert metrics["versions"]["kernels"] == backend
     run_dir = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "mlpkit", "run", *map(str, args), "--out", str(run_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        env={**os.environ, "MPLBACKEND": "Agg", **env},
     )
     wait_for_checkpoint(run_dir, 2, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert 2 <= load_checkpoint(run_dir / "checkpoint.npz").epochs_done < 8
-    resumed = mlpkit("run", "--resume", run_dir, "--quiet")
+    resumed = mlpkit("run", "--resume", run_dir, "--quiet", env=env)
     assert resumed.returncode == 0, resumed.stderr
     expected = weights(tmp_path / "full" / "model.npz")
     found = weights(run_dir / "model.npz")
