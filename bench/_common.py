@@ -125,6 +125,30 @@ def machine_header() -> str:
     )
 
 
+def add_malloc_option(parser: Any) -> None:
+    """``--default-malloc``: leave glibc's malloc as it starts, adaptive thresholds and all."""
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="do not pin glibc's malloc thresholds (the mlpkit command pins them for itself)",
+    )
+
+
+def set_malloc(default: bool) -> str:
+    """Pin glibc's malloc thresholds for this whole process unless ``default``; say which.
+
+    Pinned is how the ``mlpkit`` command runs (``mlpkit.kernels.keep_freed_memory``).
+    Every library timed in the process runs with the same allocator either way.
+    """
+    from mlpkit import kernels
+
+    if default:
+        return "malloc: glibc's defaults (adaptive thresholds), for every library"
+    if kernels.keep_freed_memory():
+        return "malloc: freed memory kept (mlpkit.kernels.keep_freed_memory()), for every library"
+    return "malloc: the system's (not glibc: nothing to pin)"
+
+
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
     """A Markdown table; floats are printed as given (format them first)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

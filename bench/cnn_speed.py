@@ -34,11 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from _common import (
+    add_malloc_option,
     machine_header,
     markdown_table,
     median_epochs,
     mlpkit_epoch,
     mnist,
+    set_malloc,
     sgemm_peak,
     speed_table,
     torch_epoch,
@@ -250,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-inference", action="store_true", help="skip the inference table")
     parser.add_argument("--inference-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this JSON file")
+    add_malloc_option(parser)
     args = parser.parse_args(argv)
 
     if args.inference_child:
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     X, y = X_train[: args.images], y_train[: args.images]
     peak = sgemm_peak(threads=2)
     print(machine_header())
+    print(set_malloc(args.default_malloc))
     print(f"Data: {data_note}, {len(X)} training images, float32")
     print(f"Median of {args.epochs} epochs after one warm-up epoch, libraries alternating")
 

@@ -20,7 +20,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import machine_header
+from _common import add_malloc_option, machine_header, set_malloc
 
 from mlpkit.optimizers import Adam
 from mlpkit.recipes import apply_overrides, load_recipe
@@ -116,12 +116,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads (2)")
     parser.add_argument("--letters", type=int, help="train on the first N letters only")
+    add_malloc_option(parser)
     args = parser.parse_args()
     config = apply_overrides(load_recipe("e3-cnn"), [f"train.epochs={args.epochs}"])
     data = prepare_data(config)
     if args.letters:
         data.X_train, data.y_train = data.X_train[: args.letters], data.y_train[: args.letters]
     print(machine_header())
+    print(set_malloc(args.default_malloc))
     print(
         f"E3 CNN, {args.epochs} epochs on {len(data.X_train)} notMNIST letters "
         f"(validation after each epoch on {len(data.X_valid)})"

@@ -28,11 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from _common import (
+    add_malloc_option,
     machine_header,
     markdown_table,
     median_epochs,
     mlpkit_epoch,
     mnist,
+    set_malloc,
     sgemm_peak,
     speed_table,
     torch_epoch,
@@ -171,12 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads")
     parser.add_argument("--libraries", default="mlpkit,pytorch,sklearn")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    add_malloc_option(parser)
     args = parser.parse_args(argv)
 
     libraries = args.libraries.split(",")
     X, y, _, _, data_note = mnist()
     peak = sgemm_peak(threads=2)
     print(machine_header())
+    print(set_malloc(args.default_malloc))
     print(f"Data: {data_note}, {X.shape[0]} samples")
     print(f"Median of {args.epochs} epochs after one warm-up epoch, libraries alternating")
 

@@ -16,7 +16,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import machine_header
+from _common import add_malloc_option, machine_header, set_malloc
 from cnn_speed import LEARNING_RATES, mlpkit_layers
 
 import mlpkit as mk
@@ -77,8 +77,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--optimizer", choices=("momentum", "adam"), default="adam")
     parser.add_argument("--repeats", type=int, default=20)
+    add_malloc_option(parser)
     args = parser.parse_args()
     print(machine_header())
+    print(set_malloc(args.default_malloc))
     print(f"Kernels: {kernels.describe()}")
     print(f"{args.network} b{args.batch} {args.optimizer}, median of {args.repeats} passes\n")
     print("| layer | forward ms | backward ms |\n|---|---|---|")

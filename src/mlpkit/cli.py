@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mlpkit import kernels
 from mlpkit.cli_errors import EXIT_FAILED, EXIT_USAGE, report_error
 from mlpkit.cli_parser import DEFAULT_RECIPE, build_parser
 
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     # Pictures are written to files: no window, whatever the machine's default backend.
     os.environ.setdefault("MPLBACKEND", "Agg")
+    kernels.keep_freed_memory()  # the process is the command's: a batch reuses the last one's pages
     handler = globals()[f"_command_{args.command}"]
     try:
         return handler(args)
@@ -67,7 +69,7 @@ def _recipe_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from mlpkit import kernels, runs
+    from mlpkit import runs
 
     line = f"kernels: {kernels.describe()}"  # a bad MLPKIT_KERNELS fails here, before any work
     if not args.quiet:
