@@ -21,7 +21,6 @@ cache goes to the user's cache folder instead (see :func:`_cache_folder`).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import importlib
 import importlib.util
@@ -108,8 +107,8 @@ def keep_freed_memory() -> bool:
     threshold by ``mmap`` and returns them at ``free``, and trims its heap when
     the free top passes the trim threshold; both thresholds adapt at run time,
     so, depending on the heap's history, each batch can fault its arrays in
-    again, page by page (3,700 faults per batch, about 14 ms, on the
-    conv-heavy benchmark network: docs/PERFORMANCE.md). Pinning the mmap
+    again, page by page (3,680 faults per batch of 128 on the conv-heavy
+    benchmark network: docs/PERFORMANCE.md). Pinning the mmap
     threshold at its largest (32 MiB) and the trim threshold at 1 GiB keeps
     those pages in the process. The cost: memory freed stays in the process
     (up to 1 GiB above its peak use) instead of going back to the system.
@@ -121,15 +120,15 @@ def keep_freed_memory() -> bool:
     Returns
     -------
     bool
-        True when glibc accepted both settings; False elsewhere (macOS, musl,
-        Windows), where nothing is changed.
+        True when the C library accepted both settings (glibc); False
+        elsewhere (macOS, Windows; musl's mallopt refuses), where nothing
+        is changed.
     """
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+    try:  # the C library the process already has loaded: no search for a file
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     pinned = mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX) == 1
