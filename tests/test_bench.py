@@ -4,6 +4,7 @@ Their timings are not checked here; they live in the bench output and
 docs/PERFORMANCE.md.
 """
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -47,8 +48,12 @@ def test_epoch_speed_prints_a_table_for_mlpkit_alone():
 
 
 def test_startup_prints_the_import_times():
-    out = run_bench("startup.py")
+    out = run_bench("startup.py", "--runs", "2")
     assert "| python -c 'import mlpkit' |" in out and "| mlpkit --version |" in out
+    assert "Median of 2 runs" in out
+    if importlib.util.find_spec("numba") is not None:  # numba's own share of a run's start
+        assert "| import numba, inside the interpreter |" in out
+        assert "| first call of a cached kernel |" in out
 
 
 def test_sklearn_estimators_compares_both_libraries():
