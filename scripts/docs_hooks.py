@@ -123,7 +123,7 @@ def _text(text: str) -> str:
 
 def cli_reference() -> str:
     """Every command of ``mlpkit`` with its usage and options, from the parser."""
-    from mlpkit.cli_parser import build_parser
+    from mlpkit.cli.parser import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -132,7 +132,7 @@ def test_docstring_check_passes_for_mlpkit_and_finds_a_missing_one(tmp_path):
 
 
 def test_cli_page_has_every_command_and_option(site):
-    from mlpkit.cli_parser import build_parser
+    from mlpkit.cli.parser import build_parser
 
     page = (site / "guide" / "cli" / "index.html").read_text()
     parser = build_parser()

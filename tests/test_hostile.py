@@ -658,7 +658,7 @@ def test_an_internal_error_is_one_line_with_its_place_and_exit_1(monkeypatch, ca
     def broken(args):
         return 1 // 0
 
-    monkeypatch.setattr(cli, "_command_recipes", broken)
+    monkeypatch.setitem(cli.COMMANDS, "recipes", broken)
     assert cli.main(["recipes"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err

@@ -57,8 +57,6 @@ FLOORS = {
         "mlpkit._sklearn_solvers",
         "mlpkit._sklearn_base",
         "mlpkit.cli",
-        "mlpkit.cli_errors",
-        "mlpkit.cli_parser",
     ],
     4: ["mlpkit", "mlpkit.__main__"],  # the package's face: it may import anything
 }

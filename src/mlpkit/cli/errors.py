@@ -1,16 +1,38 @@
-"""How the command line reports an error: one line on stderr, and the exit code."""
+"""How the command line reports an error: one line on stderr, and the exit code.
+
+All of the command's exit codes are defined here.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-__all__ = ["one_line", "report_error"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "UsageError",
+    "one_line",
+    "report_error",
+]
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
+EXIT_OK = 0
+"""The exit code of a command that did what it was asked."""
+EXIT_FAILED = 1
+"""The exit code of a failed check (``gradcheck``, failed trials) or a fault in mlpkit."""
+EXIT_USAGE = 2
+"""The exit code of bad usage or bad input: one line on stderr says what."""
+EXIT_INTERRUPTED = 130
+"""The exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
-def report_error(error: Exception, usage_error: type[Exception]) -> int:
+class UsageError(Exception):
+    """Bad input from the command line: reported in one line, exit code 2."""
+
+
+def report_error(error: Exception) -> int:
     """One line on stderr for ``error``; the exit code.
 
     Errors in what the user gave (arguments, files, data, the disk) exit 2.
@@ -31,7 +53,7 @@ def report_error(error: Exception, usage_error: type[Exception]) -> int:
     if isinstance(error, MemoryError):
         print("mlpkit: error: out of memory; try a smaller batch or model", file=sys.stderr)
         return EXIT_FAILED
-    if isinstance(error, (usage_error, *USER_ERRORS)):
+    if isinstance(error, (UsageError, *USER_ERRORS)):
         print(f"mlpkit: error: {one_line(error)}", file=sys.stderr)
         return EXIT_USAGE
     place = traceback.extract_tb(error.__traceback__)[-1]

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
-from mlpkit.cli_errors import EXIT_USAGE
+from mlpkit.cli.errors import EXIT_USAGE
 
 __all__ = ["DEFAULT_RECIPE", "build_parser"]
 
