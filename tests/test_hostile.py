@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from helpers import one_line_error, peak_bytes_of
-from mlpkit.searchdb import TrialStore
+from mlpkit.search.store import TrialStore
 
 
 def digest(path):
@@ -85,7 +85,7 @@ def test_a_new_search_database_is_complete_the_moment_it_appears(tmp_path):
 
 
 def test_a_database_made_meanwhile_by_another_search_is_kept(tmp_path, monkeypatch):
-    import mlpkit.searchdb as searchdb
+    import mlpkit.search.store as searchdb
 
     path = tmp_path / "race.sqlite"
     with TrialStore(tmp_path / "other.sqlite") as other:  # made before the patch
@@ -670,7 +670,7 @@ def test_an_internal_error_is_one_line_with_its_place_and_exit_1(monkeypatch, ca
 
 def test_a_failing_search_database_is_one_line(monkeypatch, capsys, tmp_path):
     from mlpkit import cli
-    from mlpkit.searchdb import TrialStore
+    from mlpkit.search.store import TrialStore
 
     def full(self, *args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")

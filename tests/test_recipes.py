@@ -235,7 +235,7 @@ def test_the_report_leaves_out_shorthand_keys_that_do_not_apply():
 
 def test_a_search_begun_with_the_older_layout_of_a_recipe_goes_on(tmp_path):
     from mlpkit.recipes import to_toml
-    from mlpkit.searchdb import TrialStore
+    from mlpkit.search.store import TrialStore
 
     config = load_recipe("better-optdigits-cnn")
     one_line = to_toml(config).replace("[\n  {", "[{").replace("},\n  {", "}, {")

@@ -14,7 +14,7 @@ pytest.importorskip("joblib", reason="the search extra is not installed")
 
 from mlpkit import search
 from mlpkit.recipes import RecipeError, apply_overrides, load_recipe
-from mlpkit.searchdb import TrialStore
+from mlpkit.search.store import TrialStore
 
 GRID = ["train.learning_rate=0.01,0.1,0.3", "model.hidden=16,36,64"]
 
@@ -79,8 +79,10 @@ def test_jobs_2_gives_the_same_table_as_jobs_1(tmp_path):
     # Two workers share the cores: each ran its BLAS on at most half of them.
     cap = max(1, os.cpu_count() // 2)
     assert {t["metrics"]["blas_threads"] for t in trials} <= set(range(1, cap + 1))
-    assert search.blas_threads_per_worker(1) == os.cpu_count()
-    assert search.blas_threads_per_worker(4 * os.cpu_count()) == 1
+    from mlpkit.search.runner import blas_threads_per_worker
+
+    assert blas_threads_per_worker(1) == os.cpu_count()
+    assert blas_threads_per_worker(4 * os.cpu_count()) == 1
     # The command line's --jobs 2 gives the same table too.
     command = cli(
         "search",
@@ -299,16 +301,18 @@ def test_cli_usage_errors_name_the_option(tmp_path):
 def test_searchspace_examples_run():
     import doctest
 
-    import mlpkit.searchspace
+    import mlpkit.search.space
 
-    outcome = doctest.testmod(mlpkit.searchspace)
+    outcome = doctest.testmod(mlpkit.search.space)
     assert outcome.attempted >= 2 and outcome.failed == 0
 
 
 def test_python_search_example_runs(tmp_path):
     import doctest
 
-    outcome = doctest.testmod(search, extraglobs={"tmp": tmp_path})
+    import mlpkit.search.runner
+
+    outcome = doctest.testmod(mlpkit.search.runner, extraglobs={"tmp": tmp_path})
     assert outcome.attempted >= 2 and outcome.failed == 0
 
 

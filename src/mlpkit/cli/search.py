@@ -17,7 +17,8 @@ def command_search(args: argparse.Namespace) -> int:
 
     from mlpkit import search
     from mlpkit.recipes import apply_overrides, load_recipe
-    from mlpkit.searchdb import TrialStore
+    from mlpkit.search.runner import default_db
+    from mlpkit.search.store import TrialStore
 
     if args.show is not None:
         if not args.show.is_file():
@@ -32,7 +33,7 @@ def command_search(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     config = apply_overrides(load_recipe(args.recipe or DEFAULT_RECIPE), args.overrides)
-    db = args.db or search.default_db(config)
+    db = args.db or default_db(config)
     try:
         result = _search(args, config)
     except sqlite3.Error as error:

@@ -1,17 +1,4 @@
-"""Hyper-parameter search: a recipe run under many overrides, scored on validation data.
-
-A search is a list of trials, each a set of ``--set`` overrides and a seed:
-a grid (every combination of the values given per key) or random draws from
-ranges, times ``seeds`` seeds. Each trial trains the recipe and scores it on
-the validation split, never on the test split. Trials run in worker
-processes through joblib (local processes, or a Dask cluster through
-joblib's Dask backend) and land in an SQLite file (``searchdb``) as they
-finish; running the same search again skips the finished ones.
-
-What to try comes from ``searchspace`` (grids, random draws), what was found
-goes to ``searchresults`` (the ranked table, the best recipe, the plots); both
-are re-exported here.
-"""
+"""Running a search: its trials in worker processes, each finished one stored as it lands."""
 
 from __future__ import annotations
 
@@ -23,31 +10,21 @@ from typing import Any
 
 from mlpkit.recipes import apply_overrides, load_recipe, to_toml
 from mlpkit.recipes.ranges import check_settings
-from mlpkit.searchdb import TrialStore, trial_key
-from mlpkit.searchresults import SearchResult, format_table, ranked_table, write_outputs
-from mlpkit.searchspace import (
-    grid_points,
-    parse_grid,
-    parse_range,
-    parse_values,
+from mlpkit.search.results import SearchResult, ranked_table
+from mlpkit.search.space import (
     points_from,
-    random_points,
 )
+from mlpkit.search.store import TrialStore, trial_key
 
 __all__ = [
-    "SearchResult",
     "Trial",
-    "format_table",
-    "grid_points",
-    "parse_grid",
-    "parse_range",
-    "parse_values",
-    "random_points",
-    "ranked_table",
+    "blas_threads_per_worker",
+    "default_db",
+    "make_trials",
     "run_search",
     "run_trial",
     "search",
-    "write_outputs",
+    "search_config",
 ]
 
 
@@ -60,6 +37,7 @@ class Trial:
 
 
 def make_trials(points: list[list[str]], seeds: int) -> list[Trial]:
+    """One trial per point and seed, a point's seeds side by side (``seeds * len(points)``)."""
     return [Trial(list(point), seed) for point in points for seed in range(seeds)]
 
 
