@@ -51,8 +51,6 @@ FLOORS = {
         "mlpkit.progress",
         "mlpkit.search",
         "mlpkit.sklearn",
-        "mlpkit._sklearn_solvers",
-        "mlpkit._sklearn_base",
         "mlpkit.cli",
     ],
     4: ["mlpkit", "mlpkit.__main__"],  # the package's face: it may import anything

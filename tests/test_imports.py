@@ -37,11 +37,14 @@ LAZY = [
     ("plots", "mlpkit.plots"),
     ("save", "mlpkit.io"),
     ("search", "mlpkit.search"),
+    ("sklearn", "mlpkit.sklearn"),
 ]
 
 
 @pytest.mark.parametrize(("name", "module"), LAZY)
 def test_lazy_attributes_load_on_first_use(name, module):
+    if name == "sklearn":
+        pytest.importorskip("sklearn")
     loaded = modules_loaded_by(f"import mlpkit\nmlpkit.{name}")
     assert module in loaded
 
@@ -51,3 +54,23 @@ def test_unknown_attribute_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         mlpkit.nonsense  # noqa: B018
+
+
+def test_mk_sklearn_without_scikit_learn_names_the_extra():
+    """Where scikit-learn is missing, ``mk.sklearn`` says how to get it."""
+    script = (
+        "import sys\n"
+        "sys.modules['sklearn'] = None\n"  # as if it were not installed
+        "import importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == 'sklearn' else real(n, *a)\n"
+        "import mlpkit\n"
+        "try:\n"
+        "    mlpkit.sklearn\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "pip install 'mlpkit[sklearn]'" in output

@@ -6,6 +6,7 @@
 """
 
 import importlib
+import importlib.util
 from typing import Any
 
 from mlpkit import initializers, losses, metrics, optimizers
@@ -102,19 +103,25 @@ __all__ = [
 
 # Imported on first use, to keep ``import mlpkit`` quick: the data module brings
 # hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile,
-# ``search`` sqlite3. (``mlpkit.sklearn`` is imported by name only: it needs scikit-learn.)
+# ``search`` sqlite3, ``sklearn`` scikit-learn (the ``sklearn`` extra).
 _LAZY = {
     "datasets": ("mlpkit.datasets", None),
     "plots": ("mlpkit.plots", None),
     "save": ("mlpkit.io", "save"),
     "load": ("mlpkit.io", "load"),
     "search": ("mlpkit.search", None),
+    "sklearn": ("mlpkit.sklearn", None),
 }
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'mlpkit' has no attribute {name!r}")
+    if name == "sklearn" and importlib.util.find_spec("sklearn") is None:
+        raise ImportError(
+            "mlpkit.sklearn needs scikit-learn, which is not installed: "
+            "pip install 'mlpkit[sklearn]'"
+        )
     module_name, attribute = _LAZY[name]
     module = importlib.import_module(module_name)
     value = module if attribute is None else getattr(module, attribute)

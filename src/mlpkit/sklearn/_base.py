@@ -19,9 +19,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from mlpkit import _sklearn_solvers as solvers
 from mlpkit._validation import refuse_complex
 from mlpkit.network import Network
+from mlpkit.sklearn._lbfgs import fit_lbfgs, lbfgs_objective
+from mlpkit.sklearn._network import check_finite, evaluate, network_of
+from mlpkit.sklearn._stochastic import fit_stochastic
 
 __all__ = ["STOCHASTIC", "BaseMLP", "store_parameters"]
 
@@ -106,7 +108,7 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         "loss" the negated validation loss; a scorer's name (``sklearn.metrics.get_scorer``)
         or a callable ``scorer(estimator, X, y)`` anything else.
         """
-        loss, outputs = solvers.evaluate(self, X, T, weights)
+        loss, outputs = evaluate(self, X, T, weights)
         metric = self.early_stopping_metric
         if metric == "loss":
             return loss, -loss
@@ -252,10 +254,10 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         if first_pass:
             self._initialize(T, [X.shape[1], *hidden, T.shape[1]], X.dtype)
         if self.solver in STOCHASTIC:
-            solvers.fit_stochastic(self, X, T, sample_weight, incremental)
+            fit_stochastic(self, X, T, sample_weight, incremental)
         else:
-            solvers.fit_lbfgs(self, X, T, sample_weight)
-        solvers.check_finite(self)
+            fit_lbfgs(self, X, T, sample_weight)
+        check_finite(self)
         return self
 
     def fit(self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: Any = None) -> BaseMLP:
@@ -305,14 +307,14 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         work buffers, not needed here.
         """
         T = np.asarray(y, dtype=self.coefs_[0].dtype).reshape(len(y), -1)
-        return solvers.lbfgs_objective(self, packed_coef_inter, X, T, sample_weight)
+        return lbfgs_objective(self, packed_coef_inter, X, T, sample_weight)
 
     # -- predicting -------------------------------------------------------------
     @property
     def network_(self) -> Network:
         """The trained :class:`mlpkit.Network` (its arrays are ``coefs_`` and ``intercepts_``)."""
         check_is_fitted(self, "coefs_")
-        return solvers.network_of(self)
+        return network_of(self)
 
     def _inputs(self, X: Any) -> Any:
         """``X`` checked against the fit (features, names), of the weights' dtype."""

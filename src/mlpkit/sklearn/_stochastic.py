@@ -1,15 +1,11 @@
-"""The solvers behind :mod:`mlpkit.sklearn`, on an mlpkit ``Network``.
+"""The stochastic solvers of :mod:`mlpkit.sklearn` (sgd, adam, rmsprop), on an mlpkit ``Network``.
 
-scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` train with a stochastic
-loop (``sgd`` or ``adam``, here also ``rmsprop``) or with L-BFGS. This module
-gives both the same meaning as scikit-learn (what one iteration is, when
-``tol`` and ``n_iter_no_change`` stop, how ``adaptive`` and ``invscaling``
-change the step, how ``alpha`` scales, what early stopping keeps) while the
-forward pass, the backward pass and the updates are mlpkit's.
-
-The estimator keeps ``coefs_`` and ``intercepts_`` as the network's own
-arrays; a user who assigns new arrays to them (as scikit-learn's tests do)
-gets a network rebuilt from those values on the next ``fit``.
+scikit-learn's MLPs train with a stochastic loop (``sgd`` or ``adam``, here
+also ``rmsprop``) or with L-BFGS (``mlpkit.sklearn._lbfgs``). This module gives
+the loop scikit-learn's meaning (what one iteration is, when ``tol`` and
+``n_iter_no_change`` stop, how ``adaptive`` and ``invscaling`` change the
+step, how ``alpha`` scales, what early stopping keeps) while the forward pass,
+the backward pass and the updates are mlpkit's.
 """
 
 from __future__ import annotations
@@ -21,187 +17,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from mlpkit import losses, optimizers
-from mlpkit.builders import mlp
-from mlpkit.layers import Dense
-from mlpkit.network import Network
+from mlpkit import optimizers
+from mlpkit.sklearn._network import loss_and_gradient, network_of
 from mlpkit.training import asks_to_stop, call_hook, check_callbacks
 
-__all__ = [
-    "StochasticSolver",
-    "check_finite",
-    "evaluate",
-    "fit_lbfgs",
-    "fit_stochastic",
-    "loss_and_gradient",
-    "network_of",
-    "pack",
-]
-
-#: scikit-learn's activation names and mlpkit's.
-HIDDEN = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
-OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax", "exp": "exp"}
-
-
-def network_of(estimator: Any) -> Network:
-    """The network whose arrays are ``estimator.coefs_`` and ``intercepts_``.
-
-    Built (again) when there is none yet or the user assigned other arrays.
-    """
-    network = getattr(estimator, "_network", None)
-    coefs, intercepts = estimator.coefs_, estimator.intercepts_
-    if network is not None:
-        dense = dense_layers(network)
-        if all(c is d.params["W"] for c, d in zip(coefs, dense, strict=False)) and all(
-            b is d.params["b"] for b, d in zip(intercepts, dense, strict=False)
-        ):
-            return network
-    coefs = [np.asarray(c) for c in coefs]
-    dtype = np.result_type(*coefs)
-    sizes = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
-    network = mlp(
-        sizes,
-        hidden=HIDDEN[estimator.activation],
-        output=OUTPUT[estimator.out_activation_],
-        seed=0,  # the values come from coefs_ and intercepts_ just below
-        dtype=dtype.type,
-        dropout=estimator.dropout,
-    )
-    dense = dense_layers(network)
-    for layer, W, b in zip(dense, coefs, intercepts, strict=True):
-        np.copyto(layer.params["W"], W)
-        np.copyto(layer.params["b"], np.asarray(b).reshape(layer.params["b"].shape))
-    estimator.coefs_ = [layer.params["W"] for layer in dense]
-    estimator.intercepts_ = [layer.params["b"] for layer in dense]
-    estimator._network = network
-    return network
-
-
-def dense_layers(network: Network) -> list[Dense]:
-    """The network's ``Dense`` layers, input side first."""
-    return [layer for layer in network.layers if isinstance(layer, Dense)]
-
-
-def data_loss(estimator: Any) -> tuple[losses.Loss, float]:
-    """The loss the network trains with and the factor scikit-learn's value carries.
-
-    scikit-learn's squared error is half the mean squared error, so that loss
-    (and its gradient) is mlpkit's MSE times 0.5.
-    """
-    if estimator.loss == "squared_error":
-        return losses.MSE(), 0.5
-    if estimator.loss == "poisson":
-        return losses.Poisson(), 1.0
-    if estimator.out_activation_ == "softmax":
-        return losses.CrossEntropy(), 1.0
-    return losses.BinaryCrossEntropy(), 1.0
-
-
-def loss_and_gradient(
-    estimator: Any,
-    X: np.ndarray,
-    T: np.ndarray,
-    sample_weight: np.ndarray | None,
-    training: bool = True,
-) -> float:
-    """Fill the network's gradients for one batch; return scikit-learn's loss.
-
-    The loss is the data loss plus ``alpha / 2 * sum(W**2) / n`` (``n`` the
-    batch's samples, or their total weight); the gradients are its own.
-    """
-    network = network_of(estimator)
-    loss, factor = data_loss(estimator)
-    count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-    value, _ = network.loss_and_gradients(
-        X, T, loss, scale=factor, training=training, weights=sample_weight, penalize=False
-    )
-    value *= factor
-    if estimator.alpha:
-        value += network.add_l2(estimator.alpha / (2 * count))
-    return value
-
-
-def evaluate(
-    estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
-) -> tuple[float, np.ndarray]:
-    """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
-    network = network_of(estimator)
-    loss, factor = data_loss(estimator)
-    value, outputs = network._forward_loss(X, T, loss, False, sample_weight)
-    value *= factor
-    if estimator.alpha:
-        count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
-        value += estimator.alpha / (2 * count) * squares
-    return value, outputs
-
-
-def pack(arrays: list[np.ndarray]) -> np.ndarray:
-    """Arrays flattened into one float64 vector, in order."""
-    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
-
-
-def _unpack(vector: np.ndarray, arrays: list[np.ndarray]) -> None:
-    start = 0
-    for array in arrays:
-        np.copyto(array, vector[start : start + array.size].reshape(array.shape))
-        start += array.size
-
-
-def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) -> None:
-    """Minimise the loss with SciPy's L-BFGS-B on the flattened weights."""
-    import scipy.optimize
-
-    network = network_of(estimator)
-    callbacks = check_callbacks(estimator.callbacks)
-    for user_callback in callbacks:
-        call_hook(user_callback, "on_train_begin", network)
-    iterations = 0
-
-    def callback(intermediate_result: Any) -> None:  # the name SciPy looks for
-        nonlocal iterations
-        iterations += 1
-        if estimator.verbose:
-            print(f"Iteration {iterations}, loss = {intermediate_result.fun:.8f}")
-        logs = {"loss": float(intermediate_result.fun)}
-        returned = [(c, c.on_epoch_end(iterations - 1, dict(logs))) for c in callbacks]
-        if any([asks_to_stop(c, "on_epoch_end", value) for c, value in returned]):
-            raise StopIteration  # SciPy ends the minimisation at the current point
-
-    result = scipy.optimize.minimize(
-        estimator._loss_grad_lbfgs,
-        pack(estimator.coefs_ + estimator.intercepts_),
-        method="L-BFGS-B",
-        jac=True,
-        options={"maxfun": estimator.max_fun, "maxiter": estimator.max_iter, "gtol": estimator.tol},
-        args=(X, T, sample_weight, None, None, None, None),
-        callback=callback,
-    )
-    for user_callback in callbacks:
-        call_hook(user_callback, "on_train_end", network)
-    if result.status != 0:
-        message = result.message.decode() if isinstance(result.message, bytes) else result.message
-        warnings.warn(
-            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}):"
-            f" {message}. Increase the number of iterations (max_iter) or scale the data.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    estimator.n_iter_ = min(int(result.nit), estimator.max_iter)
-    estimator.loss_ = float(result.fun)
-    _unpack(result.x, estimator.coefs_ + estimator.intercepts_)
-
-
-def lbfgs_objective(
-    estimator: Any, theta: np.ndarray, X, T, sample_weight
-) -> tuple[float, np.ndarray]:
-    """scikit-learn's ``_loss_grad_lbfgs``: the loss and its gradient at ``theta``."""
-    network = network_of(estimator)
-    _unpack(theta, estimator.coefs_ + estimator.intercepts_)
-    value = loss_and_gradient(estimator, X, T, sample_weight)
-    dense = dense_layers(network)
-    grads = [layer.grads["W"] for layer in dense] + [layer.grads["b"] for layer in dense]
-    return value, pack(grads)
+__all__ = ["StochasticSolver", "fit_stochastic"]
 
 
 class StochasticSolver:
@@ -436,12 +256,3 @@ def _count_no_improvement(estimator: Any, validation: list | None) -> None:
     else:
         estimator._no_improvement_count = 0
     estimator.best_loss_ = min(estimator.best_loss_, estimator.loss_curve_[-1])
-
-
-def check_finite(estimator: Any) -> None:
-    """scikit-learn's error for weights that training made infinite or NaN."""
-    if not all(np.isfinite(a).all() for a in estimator.coefs_ + estimator.intercepts_):
-        raise ValueError(
-            "Solver produced non-finite parameter weights. The input data may"
-            " contain large values and need to be preprocessed."
-        )

@@ -1,0 +1,132 @@
+"""The network behind an estimator of :mod:`mlpkit.sklearn`, and scikit-learn's loss on it.
+
+The estimator keeps ``coefs_`` and ``intercepts_`` as the network's own
+arrays; a user who assigns new arrays to them (as scikit-learn's tests do)
+gets a network rebuilt from those values on the next ``fit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mlpkit import losses
+from mlpkit.builders import mlp
+from mlpkit.layers import Dense
+from mlpkit.network import Network
+
+__all__ = [
+    "check_finite",
+    "data_loss",
+    "dense_layers",
+    "evaluate",
+    "loss_and_gradient",
+    "network_of",
+]
+
+#: scikit-learn's activation names and mlpkit's.
+HIDDEN = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
+OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax", "exp": "exp"}
+
+
+def network_of(estimator: Any) -> Network:
+    """The network whose arrays are ``estimator.coefs_`` and ``intercepts_``.
+
+    Built (again) when there is none yet or the user assigned other arrays.
+    """
+    network = getattr(estimator, "_network", None)
+    coefs, intercepts = estimator.coefs_, estimator.intercepts_
+    if network is not None:
+        dense = dense_layers(network)
+        if all(c is d.params["W"] for c, d in zip(coefs, dense, strict=False)) and all(
+            b is d.params["b"] for b, d in zip(intercepts, dense, strict=False)
+        ):
+            return network
+    coefs = [np.asarray(c) for c in coefs]
+    dtype = np.result_type(*coefs)
+    sizes = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+    network = mlp(
+        sizes,
+        hidden=HIDDEN[estimator.activation],
+        output=OUTPUT[estimator.out_activation_],
+        seed=0,  # the values come from coefs_ and intercepts_ just below
+        dtype=dtype.type,
+        dropout=estimator.dropout,
+    )
+    dense = dense_layers(network)
+    for layer, W, b in zip(dense, coefs, intercepts, strict=True):
+        np.copyto(layer.params["W"], W)
+        np.copyto(layer.params["b"], np.asarray(b).reshape(layer.params["b"].shape))
+    estimator.coefs_ = [layer.params["W"] for layer in dense]
+    estimator.intercepts_ = [layer.params["b"] for layer in dense]
+    estimator._network = network
+    return network
+
+
+def dense_layers(network: Network) -> list[Dense]:
+    """The network's ``Dense`` layers, input side first."""
+    return [layer for layer in network.layers if isinstance(layer, Dense)]
+
+
+def data_loss(estimator: Any) -> tuple[losses.Loss, float]:
+    """The loss the network trains with and the factor scikit-learn's value carries.
+
+    scikit-learn's squared error is half the mean squared error, so that loss
+    (and its gradient) is mlpkit's MSE times 0.5.
+    """
+    if estimator.loss == "squared_error":
+        return losses.MSE(), 0.5
+    if estimator.loss == "poisson":
+        return losses.Poisson(), 1.0
+    if estimator.out_activation_ == "softmax":
+        return losses.CrossEntropy(), 1.0
+    return losses.BinaryCrossEntropy(), 1.0
+
+
+def loss_and_gradient(
+    estimator: Any,
+    X: np.ndarray,
+    T: np.ndarray,
+    sample_weight: np.ndarray | None,
+    training: bool = True,
+) -> float:
+    """Fill the network's gradients for one batch; return scikit-learn's loss.
+
+    The loss is the data loss plus ``alpha / 2 * sum(W**2) / n`` (``n`` the
+    batch's samples, or their total weight); the gradients are its own.
+    """
+    network = network_of(estimator)
+    loss, factor = data_loss(estimator)
+    count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+    value, _ = network.loss_and_gradients(
+        X, T, loss, scale=factor, training=training, weights=sample_weight, penalize=False
+    )
+    value *= factor
+    if estimator.alpha:
+        value += network.add_l2(estimator.alpha / (2 * count))
+    return value
+
+
+def evaluate(
+    estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
+) -> tuple[float, np.ndarray]:
+    """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
+    network = network_of(estimator)
+    loss, factor = data_loss(estimator)
+    value, outputs = network._forward_loss(X, T, loss, False, sample_weight)
+    value *= factor
+    if estimator.alpha:
+        count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+        squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
+        value += estimator.alpha / (2 * count) * squares
+    return value, outputs
+
+
+def check_finite(estimator: Any) -> None:
+    """scikit-learn's error for weights that training made infinite or NaN."""
+    if not all(np.isfinite(a).all() for a in estimator.coefs_ + estimator.intercepts_):
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may"
+            " contain large values and need to be preprocessed."
+        )

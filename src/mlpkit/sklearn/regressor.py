@@ -1,0 +1,126 @@
+"""scikit-learn's ``MLPRegressor`` on an mlpkit network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    column_or_1d,
+    validate_data,
+)
+
+from mlpkit._validation import refuse_complex
+from mlpkit.sklearn._base import BaseMLP, store_parameters
+
+__all__ = ["MLPRegressor"]
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
+
+    Takes the parameters of :class:`MLPClassifier` (but ``class_weight``;
+    ``early_stopping_metric="score"`` watches the validation R²), with ``loss`` first:
+    'squared_error' (half the mean squared error, as scikit-learn's; a linear
+    output) or 'poisson' (half the Poisson deviance; an exponential output, for
+    counts and rates). Early stopping watches the validation R².
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Columns of ``y`` (1 for a 1-D ``y``).
+    coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_, \
+validation_loss_curve_, best_validation_score_, t_, n_iter_, n_layers_, out_activation_, \
+n_features_in_, network_
+        As for :class:`MLPClassifier`.
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss: str = "squared_error",
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        dropout: float = 0.0,
+        dtype: str | None = None,
+        early_stopping_metric: Any = "score",
+        callbacks: list | None = None,
+    ) -> None:
+        store_parameters(self, locals())
+
+    def _validate_input(self, X, y, incremental: bool, reset: bool):
+        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
+        refuse_complex(y, "y")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(f"loss='poisson' needs targets >= 0, got a minimum of {y.min()}")
+        return X, y
+
+    def _output_activation(self) -> str:
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+        return float(r2_score(T, outputs, sample_weight=weights))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets: shape (n_samples,) for a 1-D ``y``, else (n_samples, n_outputs)."""
+        outputs = self._outputs(X)
+        return outputs.ravel() if self.n_outputs_ == 1 else outputs
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One iteration over ``(X, y)``, from the current weights (new ones at first).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
