@@ -5,7 +5,7 @@ import pytest
 
 import mlpkit as mk
 from helpers import MeanCentering
-from mlpkit.checkpoint import Checkpoint, load_checkpoint
+from mlpkit.runs.checkpoint import Checkpoint, load_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import mlpkit as mk
-from mlpkit.checkpoint import load_checkpoint
+from mlpkit.runs.checkpoint import load_checkpoint
 
 
 def mlpkit(*args, cwd=None, env=None, timeout=300):

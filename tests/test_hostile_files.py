@@ -68,7 +68,7 @@ def test_a_data_file_with_one_member_of_zeros_stored_small_is_refused(tmp_path):
 
 
 def test_a_checkpoint_whose_members_inflate_is_refused_unread(tmp_path):
-    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+    from mlpkit.runs.checkpoint import load_checkpoint, save_checkpoint
 
     network = mk.mlp([4, 3, 2], seed=0)
     optimizer = mk.SGD(0.1)
@@ -148,7 +148,7 @@ def test_a_model_with_a_newer_config_shadowed_by_a_second_entry_is_refused(tmp_p
 
 
 def test_a_data_file_or_checkpoint_with_two_entries_of_one_name_is_refused(tmp_path):
-    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+    from mlpkit.runs.checkpoint import load_checkpoint, save_checkpoint
 
     data = tmp_path / "d.npz"
     np.savez(data, X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
@@ -198,7 +198,7 @@ def test_a_deeply_nested_description_is_refused_in_one_line(tmp_path, capsys):
     ],
 )
 def test_a_checkpoint_names_its_format_version(version, fragment, tmp_path):
-    from mlpkit.checkpoint import load_checkpoint, save_checkpoint
+    from mlpkit.runs.checkpoint import load_checkpoint, save_checkpoint
 
     path = tmp_path / "checkpoint.npz"
     network = mk.mlp([4, 3, 2], seed=0)

@@ -113,13 +113,14 @@ def test_default_folders_named_in_the_same_second_differ(tmp_path, monkeypatch):
     from datetime import datetime
 
     from mlpkit import runs
+    from mlpkit.runs import folder
 
     class Frozen(datetime):
         @classmethod
         def now(cls, tz=None):
             return datetime(2026, 12, 6, 12, 0, 0)
 
-    monkeypatch.setattr(runs, "datetime", Frozen)
+    monkeypatch.setattr(folder, "datetime", Frozen)
     first = runs.new_run_dir(tmp_path / "runs", "e4-moons")
     second = runs.new_run_dir(tmp_path / "runs", "e4-moons")  # before the first writes a file
     assert first.name == "e4-moons-20261206-120000" and second.name == first.name + "-2"

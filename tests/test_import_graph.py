@@ -44,8 +44,6 @@ FLOORS = {
     3: [
         "mlpkit.recipes",
         "mlpkit.runs",
-        "mlpkit.checkpoint",
-        "mlpkit.report",
         "mlpkit.plots",
         "mlpkit.diagram",
         "mlpkit.progress",

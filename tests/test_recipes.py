@@ -222,7 +222,7 @@ def test_layer_tables_are_written_one_per_line_and_read_back():
 
 
 def test_the_report_leaves_out_shorthand_keys_that_do_not_apply():
-    from mlpkit.report import _applying
+    from mlpkit.runs.report import _applying
 
     layered = load_recipe("better-optdigits-cnn")
     shown = _applying(layered)["model"]
