@@ -45,7 +45,6 @@ FLOORS = {
         "mlpkit.recipes",
         "mlpkit.runs",
         "mlpkit.plots",
-        "mlpkit.diagram",
         "mlpkit.progress",
         "mlpkit.search",
         "mlpkit.sklearn",
