@@ -9,7 +9,7 @@ real data sets (tests skip it without them). It becomes
 with its outputs. The sources are what is edited
 and reviewed; the notebooks are regenerated, never edited by hand.
 
-    MLPKIT_DATA=../shared/datasets python scripts/notebooks.py   # full runs, written
+    MLPKIT_DATA=/path/to/datasets python scripts/notebooks.py   # full runs, written
     python scripts/notebooks.py --quick --check                   # quick runs, nothing written
     python scripts/notebooks.py 00-backprop-by-hand               # one notebook
 

@@ -1,6 +1,6 @@
 """Run the classic and the better recipes over 3 seeds and write docs/RESULTS.md.
 
-    MLPKIT_DATA=../shared/datasets python scripts/results.py [--only PATTERN ...]
+    MLPKIT_DATA=/path/to/datasets python scripts/results.py [--only PATTERN ...]
     python scripts/results.py --tables    # the CNN and better tables from the runs finished so far
 
 Each run goes to runs/results/<recipe>-seed<N>/ (``mlpkit run RECIPE --seed N``);
@@ -445,7 +445,7 @@ def write_results() -> None:
         "Every figure is the test accuracy in percent, mean ± standard deviation over",
         "training seeds 0, 1, 2 (weights and batch order; the data split is fixed).",
         "Regenerate everything with",
-        "`MLPKIT_DATA=../shared/datasets python scripts/results.py`; one row with",
+        "`MLPKIT_DATA=/path/to/datasets python scripts/results.py`; one row with",
         "`mlpkit run RECIPE --seed N`. Wall time is per run on this 2-core machine,",
         "from loading the data to the metrics (plots excluded).",
         "",

@@ -1,7 +1,7 @@
 """Record or check the exact trained weights of three recipes (no numerical change).
 
-    MLPKIT_DATA=../shared/datasets python scripts/weights_digest.py          # check
-    MLPKIT_DATA=../shared/datasets python scripts/weights_digest.py --record # rewrite
+    MLPKIT_DATA=/path/to/datasets python scripts/weights_digest.py          # check
+    MLPKIT_DATA=/path/to/datasets python scripts/weights_digest.py --record # rewrite
 
 Runs ``mlpkit run e4-moons --seed 0``, ``mlpkit run optdigits-mlp --seed 0``
 and ``mlpkit run e5-mnist --set train.epochs=2 --seed 0`` in a temporary

@@ -40,3 +40,11 @@ def test_the_parser_sees_floors_and_rows():
         "## Other\n| `mlpkit.b` | b |\n"
     )
     assert floors_on_the_page(text) == {"mlpkit.a": 1}
+
+
+def test_the_readme_and_docs_never_point_outside_the_repository():
+    """A user's clone has no ``../shared``: nothing a user reads may send them there."""
+    root = PAGE.parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    pointing = [str(p.relative_to(root)) for p in pages if "../shared" in p.read_text("utf-8")]
+    assert pointing == []
