@@ -31,6 +31,8 @@ FLOORS = {
         "mlpkit.losses",
         "mlpkit.optimizers",
         "mlpkit.training",
+        "mlpkit.history",
+        "mlpkit.hooks",
         "mlpkit.callbacks",
         "mlpkit.network",
         "mlpkit.targets",

@@ -14,6 +14,8 @@ from mlpkit._version import __version__
 from mlpkit.builders import mlp, network_from_config
 from mlpkit.callbacks import EarlyStopping, EvaluateSets, LivePlot
 from mlpkit.gradcheck import gradcheck
+from mlpkit.history import History, TrainingDivergedError
+from mlpkit.hooks import Callback
 from mlpkit.layers import (
     AvgPool2D,
     BatchNorm,
@@ -46,7 +48,6 @@ from mlpkit.optimizers import (
     RMSprop,
     StepDecay,
 )
-from mlpkit.training import Callback, History, TrainingDivergedError
 
 __all__ = [
     "MSE",

@@ -1,6 +1,7 @@
 """Callbacks that training runs use: early stopping, extra evaluated sets, live curves.
 
-(Checkpoints are in ``checkpoint.py``, progress bars in ``progress.py``.)
+(The ``Callback`` base class is in ``mlpkit.hooks``, checkpoints in
+``mlpkit.runs.checkpoint``, progress bars in ``mlpkit.progress``.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy.typing as npt
 
 from mlpkit._validation import check_int, check_positive
 from mlpkit.curves import learning_curves
-from mlpkit.training import Callback, History, TrainableNetwork
+from mlpkit.history import History
+from mlpkit.hooks import Callback, TrainableNetwork
 
 __all__ = ["EarlyStopping", "EvaluateSets", "LivePlot"]
 

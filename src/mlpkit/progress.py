@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import IO, Any
 
-from mlpkit.training import Callback
+from mlpkit.hooks import Callback
 
 __all__ = ["LogLines", "ProgressBar", "make_progress"]
 

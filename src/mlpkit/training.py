@@ -1,4 +1,4 @@
-"""The training loop, its ``History`` and the ``Callback`` base class.
+"""The training loop ``fit``: epochs of shuffled mini-batches, validation, callbacks.
 
 An epoch visits every training sample once, in shuffled mini-batches
 (``batch_size=None`` is full-batch gradient descent: one step per epoch).
@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,187 +21,28 @@ import numpy.typing as npt
 from mlpkit import optimizers
 from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit._validation import as_rng, check_int, check_positive
-from mlpkit.layers import Layer
+from mlpkit.history import History, TrainingDivergedError
+from mlpkit.hooks import (
+    Callback,
+    TrainableNetwork,
+    asks_to_stop,
+    call_hook,
+    check_callbacks,
+    overrides,
+)
 from mlpkit.layers.base import values_per_sample
 from mlpkit.losses import Loss
 
 __all__ = ["Callback", "History", "TrainableNetwork", "TrainingDivergedError", "fit"]
-
-_STANDARD_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "time")
 
 
 #: ``augment(X_batch, rng) -> X_batch``: a new batch drawn from the run's generator.
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
-class TrainableNetwork(Protocol):
-    """What the training loop needs of a network (``mlpkit.Network`` has it all).
-
-    Kept small so that this module never imports ``network.py``: the network
-    imports the loop, not the other way round.
-    """
-
-    layers: list[Layer]
-    loss: Loss | None
-    dtype: np.dtype
-    input_shape: tuple[int, ...]
-    shapes: list[tuple[int, ...]]  # each layer's output shape, per sample
-
-    def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray:
-        """Inputs as a float array of the network's dtype and input shape."""
-
-    def check_targets(
-        self, y: npt.ArrayLike, *, n_samples: int, name: str = "y"
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Targets checked against ``n_samples``: (encoded targets, labels or None)."""
-
-    def resolve_loss(self, loss: str | Loss | None) -> Loss:
-        """The loss to train with: the argument, the network's, or the default."""
-
-    def loss_and_gradients(
-        self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0, penalize: bool = True
-    ) -> tuple[float, np.ndarray]:
-        """Forward and backward on one batch: (loss, outputs); fills the layers' grads.
-
-        Without ``penalize`` the loss and grads are the data loss's alone."""
-
-    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
-        """Add the L2 penalty's gradient to the grads; return its value."""
-
-    def has_l2(self, l2: float = 0.0) -> bool:
-        """Whether any layer (or ``l2``) makes the penalty non-zero."""
-
-    def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
-        """(name, weights, gradient) of every trainable array, the order optimisers see."""
-
-    def get_weights(self) -> dict[str, np.ndarray]:
-        """Copies of all weights and buffers, by name."""
-
-    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Restore weights and buffers from :meth:`get_weights`'s dict."""
-
-    def evaluate(self, X: npt.ArrayLike, y: npt.ArrayLike) -> dict[str, float]:
-        """Loss and accuracy (classification) on ``X`` and ``y``."""
-
-    def labels_of(self, outputs: np.ndarray) -> np.ndarray:
-        """Class labels of the network's outputs."""
-
-
 #: A batch loss this many times the first batch's (or above this, when the first was
 #: below 1) is divergence, though finite: no training recovers from it.
 DIVERGENCE_FACTOR = 1e6
-
-
-class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN, infinite or absurdly large (see ``DIVERGENCE_FACTOR``); the
-    weights are those of the epoch's start."""
-
-    def __init__(self, message: str, history: History) -> None:
-        super().__init__(message)
-        self.history = history
-
-
-class History:
-    """Per-epoch records: ``history.loss``, ``history["val_accuracy"]``, ...
-
-    Every record is a list with one entry per epoch; an epoch in which a
-    value was not measured (an extra set evaluated every k epochs) holds NaN.
-    ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``time`` (seconds
-    spent training in the epoch, validation excluded) always exist (empty if
-    never measured).
-    """
-
-    def __init__(self) -> None:
-        self.epochs: list[int] = []
-        self.records: dict[str, list[float]] = {}
-        #: True when a callback stopped training in the middle of an epoch
-        #: (that epoch is not recorded).
-        self.interrupted = False
-
-    @classmethod
-    def from_dict(cls, columns: dict[str, list[float]]) -> History:
-        """Rebuild a History from :meth:`as_dict` output."""
-        history = cls()
-        history.epochs = [int(e) for e in columns.get("epoch", [])]
-        history.records = {k: [float(v) for v in vs] for k, vs in columns.items() if k != "epoch"}
-        return history
-
-    def append(self, epoch: int, logs: dict[str, float]) -> None:
-        """Record one epoch's ``logs``."""
-        done = len(self.epochs)
-        for key, value in logs.items():
-            column = self.records.setdefault(key, [math.nan] * done)
-            column.append(float(value))
-        for key, column in self.records.items():
-            if key not in logs:
-                column.append(math.nan)
-        self.epochs.append(epoch)
-
-    def __getitem__(self, key: str) -> list[float]:
-        if key in self.records:
-            return self.records[key]
-        if key in _STANDARD_KEYS:
-            return []
-        raise KeyError(f"no record {key!r}; recorded: {sorted(self.records)}")
-
-    def __getattr__(self, key: str) -> list[float]:
-        if key.startswith("_") or key in ("epochs", "records", "interrupted"):
-            raise AttributeError(key)
-        try:
-            return self[key]
-        except KeyError as error:
-            raise AttributeError(str(error)) from None
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.records
-
-    def keys(self) -> list[str]:
-        """The names of the records."""
-        return list(self.records)
-
-    def plot(self):
-        """Loss and accuracy per epoch, side by side (``mlpkit.plots.learning_curves``).
-
-        Returns the matplotlib Figure; in a notebook, a cell that ends with
-        ``history.plot()`` shows it.
-        """
-        from mlpkit.curves import learning_curves  # matplotlib loads only when asked
-
-        return learning_curves(self)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        """``{"epoch": [...], name: [...]}``: ready for CSV or JSON."""
-        return {
-            "epoch": list(self.epochs),
-            **{k: list(v) for k, v in self.records.items()},
-        }
-
-    def __len__(self) -> int:
-        return len(self.epochs)
-
-    def __repr__(self) -> str:
-        return f"History({len(self)} epochs, records={self.keys()})"
-
-
-class Callback:
-    """Base class; override what you need. ``on_epoch_end`` returns True to stop."""
-
-    def on_train_begin(self, network: TrainableNetwork) -> None:
-        """Called once before the first epoch."""
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        """Called after each epoch with its logs (which may be extended)."""
-        return False
-
-    def on_batch_end(self, batch: int, logs: dict[str, float]) -> bool:
-        """Called after each step with the batch's ``loss``; True stops at once.
-
-        Only callbacks that override this are called per batch.
-        """
-        return False
-
-    def on_train_end(self, network: TrainableNetwork) -> None:
-        """Called once after the last epoch, also when a callback stopped training."""
 
 
 #: Copies of each layer's batch-sized values that training holds at once, at
@@ -237,63 +78,6 @@ def check_training_memory(
             f"{in_words(batches)} for batches of {batch_size} samples), more than the "
             f"{in_words(free)} of memory free: use smaller layers or batch_size"
         )
-
-
-def check_callbacks(callbacks: Any, name: str = "callbacks") -> list[Any]:
-    """``callbacks`` as a list, each one checked to be a callback.
-
-    A callback is an object with ``on_epoch_end(epoch, logs)`` (``on_train_begin``,
-    ``on_batch_end`` and ``on_train_end`` are optional): a :class:`Callback`
-    subclass, or any object with that method.
-
-    Raises
-    ------
-    TypeError
-        Naming ``name`` (and the index of the culprit) for anything else: a
-        single callback not in a list, a number, a plain function.
-    """
-    if callbacks is None:
-        return []
-    if callable(getattr(callbacks, "on_epoch_end", None)):
-        raise TypeError(
-            f"{name} must be a list of callbacks, got one {type(callbacks).__name__}: "
-            f"pass [{type(callbacks).__name__}(...)]"
-        )
-    if isinstance(callbacks, str | bytes | dict) or not isinstance(callbacks, Iterable):
-        raise TypeError(
-            f"{name} must be a list of callbacks, got {type(callbacks).__name__} {callbacks!r:.40}"
-        )
-    items = list(callbacks)
-    for index, callback in enumerate(items):
-        if not callable(getattr(callback, "on_epoch_end", None)):
-            what = "a function" if callable(callback) else f"a {type(callback).__name__}"
-            raise TypeError(
-                f"{name}[{index}] is {what}, not a callback: give an object with a method "
-                "on_epoch_end(epoch, logs) that returns True to stop (a mlpkit.Callback subclass)"
-            )
-    return items
-
-
-def asks_to_stop(callback: Any, method: str, returned: Any) -> bool:
-    """Whether ``callback.method`` returning ``returned`` asks training to stop.
-
-    The contract: True stops, False or None go on. Anything else (an array, a
-    number, a string) is refused rather than read by truthiness, which used to
-    stop training without a word when a callback returned, say, its logs.
-    """
-    if returned is None or isinstance(returned, bool | np.bool_):
-        return bool(returned)
-    raise TypeError(
-        f"{type(callback).__name__}.{method} returned {type(returned).__name__} "
-        f"{returned!r:.40}; a callback returns True to stop training, False or None to go on"
-    )
-
-
-def call_hook(callback: Any, method: str, network: Any) -> None:
-    """Call ``callback.method(network)`` (``on_train_begin``/``on_train_end``) if it has one."""
-    hook = getattr(callback, method, None)
-    if hook is not None:
-        hook(network)
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]:
@@ -411,7 +195,7 @@ def fit(
     )
     network.loss = loss
     callbacks = check_callbacks(callbacks)
-    trainer.batch_callbacks = [c for c in callbacks if _overrides(c, "on_batch_end")]
+    trainer.batch_callbacks = [c for c in callbacks if overrides(c, "on_batch_end")]
     initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
     return _run_epochs(trainer, range(initial_epoch, epochs), validation, callbacks)
 
@@ -458,12 +242,6 @@ def _run_epochs(
         for callback in callbacks:
             call_hook(callback, "on_train_end", network)
     return history
-
-
-def _overrides(callback: Any, method: str) -> bool:
-    """Whether ``callback`` defines ``method`` beyond the Callback base class."""
-    own = getattr(type(callback), method, None)
-    return own is not None and own is not getattr(Callback, method)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import dense_layers, loss_and_gradient, network_of
-from mlpkit.training import asks_to_stop, call_hook, check_callbacks
 
 __all__ = ["fit_lbfgs", "lbfgs_objective", "pack", "unpack"]
 

@@ -18,8 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from mlpkit import optimizers
+from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import loss_and_gradient, network_of
-from mlpkit.training import asks_to_stop, call_hook, check_callbacks
 
 __all__ = ["StochasticSolver", "fit_stochastic"]
 
