@@ -30,6 +30,7 @@ FLOORS = {
         "mlpkit._provenance",
         "mlpkit.losses",
         "mlpkit.optimizers",
+        "mlpkit.schedules",
         "mlpkit.training",
         "mlpkit.history",
         "mlpkit.hooks",

@@ -22,11 +22,11 @@ import numpy as np
 
 from mlpkit._npz import member_headers, parse_description
 from mlpkit.callbacks import EarlyStopping
+from mlpkit.history import History
+from mlpkit.hooks import Callback
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.optimizers import Optimizer
-from mlpkit.history import History
-from mlpkit.hooks import Callback
 
 __all__ = ["Checkpoint", "CheckpointState", "load_checkpoint", "save_checkpoint"]
 

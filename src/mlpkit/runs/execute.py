@@ -17,6 +17,8 @@ import numpy as np
 from mlpkit import metrics as metric_fns
 from mlpkit._provenance import provenance
 from mlpkit.callbacks import EvaluateSets
+from mlpkit.history import History
+from mlpkit.hooks import Callback, check_callbacks
 from mlpkit.io import save
 from mlpkit.network import Network
 from mlpkit.progress import make_progress
@@ -38,8 +40,6 @@ from mlpkit.runs.folder import (
     write_text,
 )
 from mlpkit.runs.parts import Parts
-from mlpkit.history import History
-from mlpkit.hooks import Callback, check_callbacks
 
 __all__ = ["RunResult", "StopRequest", "history_csv", "resume", "run"]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from mlpkit import losses
 from mlpkit.callbacks import EarlyStopping
+from mlpkit.history import History
 from mlpkit.network import Network
 from mlpkit.recipes.build import (
     RunData,
@@ -16,7 +17,6 @@ from mlpkit.recipes.build import (
     build_optimizer,
 )
 from mlpkit.recipes.ranges import check_settings
-from mlpkit.history import History
 from mlpkit.training import check_batch_statistics
 
 __all__ = ["Parts"]
