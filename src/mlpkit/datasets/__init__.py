@@ -8,12 +8,11 @@ from mlpkit.datasets.preprocessing import (
     flatten_images,
     one_hot,
     rescale,
-    train_test_split,
-    train_valid_test_split,
     zscore_rows,
 )
 from mlpkit.datasets.readers import read_features, read_idx, read_optdigits, read_table
 from mlpkit.datasets.registry import REGISTRY, Dataset, get_info, load
+from mlpkit.datasets.splits import train_test_split, train_valid_test_split
 from mlpkit.datasets.synthetic import (
     make_blobs,
     make_circles,

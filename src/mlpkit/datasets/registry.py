@@ -19,8 +19,8 @@ import numpy as np
 
 from mlpkit.datasets import synthetic
 from mlpkit.datasets.files import DataNotFoundError, RemoteFile, data_dir, fetch
-from mlpkit.datasets.preprocessing import train_test_split, train_valid_test_split
 from mlpkit.datasets.readers import read_idx, read_optdigits
+from mlpkit.datasets.splits import train_test_split, train_valid_test_split
 
 __all__ = ["REGISTRY", "Dataset", "DatasetInfo", "get_info", "load"]
 
