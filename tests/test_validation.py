@@ -156,3 +156,14 @@ def test_layers_must_connect():
         mk.Network([dense], input_shape=(5,))
     with pytest.raises(ValueError, match="layer 0 .Dense. holds float32 arrays but the network is"):
         mk.Network([dense], input_shape=(4,), dtype="float64")
+
+
+def test_every_registry_reads_names_the_same_way():
+    """One normaliser (``_validation.registry_key``): case, spaces and ``-``/``_`` alike."""
+    from mlpkit._validation import registry_key
+
+    assert registry_key(" Glorot-Uniform ") == registry_key("glorot uniform") == "glorot_uniform"
+    assert type(mk.optimizers.get("  ADAM")).__name__ == "Adam"
+    assert mk.layer_from_config({"type": "Leaky-ReLU"}).name == "leaky_relu"
+    assert mk.datasets.get_info("Fashion MNIST").name == "fashion-mnist"
+    assert mk.datasets.get_info("fashion_mnist").name == "fashion-mnist"

@@ -264,6 +264,13 @@ def check_fraction(value: Any, name: str) -> float:
     return value
 
 
+def registry_key(name: str) -> str:
+    """A name as every registry of mlpkit looks it up: trimmed, lower case, ``-`` and
+    spaces read as ``_`` (layers, activations, losses, optimisers, initialisers and,
+    with ``-`` between words, datasets)."""
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
 def resolve(
     spec: Any,
     registry: Mapping[str, Callable[..., T]],
@@ -286,7 +293,7 @@ def resolve(
     if isinstance(spec, base):
         return spec
     if isinstance(spec, str):
-        key = spec.strip().lower().replace("-", "_")
+        key = registry_key(spec)
         if key in registry:
             return registry[key]()
         valid = ", ".join(repr(name) for name in sorted(registry))

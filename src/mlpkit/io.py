@@ -28,11 +28,11 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from mlpkit._npz import member_headers, parse_description
+from mlpkit._validation import registry_key
 from mlpkit._version import __version__
 from mlpkit.builders import network_from_config
 from mlpkit.datasets.preprocessing import Preprocessor
 from mlpkit.layers import REGISTRY, layer_from_config
-from mlpkit.layers.base import registry_key
 from mlpkit.network import Network
 
 __all__ = ["atomic_write", "load", "save"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mlpkit._validation import registry_key
 from mlpkit.datasets import synthetic
 from mlpkit.datasets.files import DataNotFoundError, RemoteFile, data_dir, fetch
 from mlpkit.datasets.readers import read_idx, read_optdigits
@@ -354,7 +355,7 @@ REGISTRY: dict[str, DatasetInfo] = {entry.name: entry for entry in _ENTRIES}
 
 def get_info(name: str) -> DatasetInfo:
     """The registry entry of ``name``; an unknown name lists the known ones."""
-    key = name.strip().lower().replace("_", "-")
+    key = registry_key(name).replace("_", "-")  # dataset names join words with "-"
     if key not in REGISTRY:
         raise ValueError(f"unknown dataset {name!r}; known datasets are {', '.join(REGISTRY)}")
     return REGISTRY[key]

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
-from mlpkit._validation import check_shape
+from mlpkit._validation import check_shape, registry_key
 
 __all__ = [
     "REGISTRY",
@@ -44,7 +44,6 @@ __all__ = [
     "layer_class",
     "layer_from_config",
     "plan_inplace",
-    "registry_key",
     "size_of",
     "values_per_sample",
 ]
@@ -54,11 +53,6 @@ Shape = tuple[int, ...]
 
 REGISTRY: dict[str, type[Layer]] = {}
 """Every layer class by registry name and alias ("dense", "relu", "leaky_relu", ...)."""
-
-
-def registry_key(name: str) -> str:
-    """The form names are looked up in: lower case, ``-`` and spaces as ``_``."""
-    return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 class Layer:
