@@ -8,26 +8,46 @@ in HTML, which Jupyter shows when a cell returns a network.
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
+from mlpkit.layers import Layer
+
 __all__ = ["as_html", "as_text", "heading", "multiply_adds", "rows", "totals"]
 
-# ``network`` below is a ``mlpkit.Network``; it is not imported, even for types,
-# because network.py imports this module.
-_Network = Any
+
+class Summarized(Protocol):
+    """What a summary reads of a network (``mlpkit.Network`` has it all).
+
+    A protocol, not ``Network`` itself: network.py imports this module.
+    """
+
+    layers: Sequence[Layer]
+    input_shape: tuple[int, ...]
+    shapes: list[tuple[int, ...]]  # each layer's output shape, per sample
+    dtype: np.dtype
+    task: str
+
+    @property
+    def n_parameters(self) -> int:
+        """The number of trainable scalars."""
+
+    def buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """``(key, buffer)`` for the non-trainable state."""
+
 
 HEADER = ("#", "layer", "output shape", "params", "mult-adds")
 _NUMBERS = (3, 4)  # the right-aligned columns
 
 
-def _inputs(network: _Network) -> list[tuple[int, ...]]:
+def _inputs(network: Summarized) -> list[tuple[int, ...]]:
     """Each layer's per-sample input shape."""
     return [tuple(network.input_shape), *network.shapes[:-1]]
 
 
-def multiply_adds(network: _Network) -> list[int]:
+def multiply_adds(network: Summarized) -> list[int]:
     """Each layer's forward multiply-adds for one sample."""
     return [
         layer.multiply_adds(shape)
@@ -35,7 +55,7 @@ def multiply_adds(network: _Network) -> list[int]:
     ]
 
 
-def rows(network: _Network) -> list[tuple[str, ...]]:
+def rows(network: Summarized) -> list[tuple[str, ...]]:
     """One ``(index, layer, output shape, parameters, multiply-adds)`` row per layer.
 
     ``None`` stands for the batch axis; the parameter count includes the
@@ -49,13 +69,13 @@ def rows(network: _Network) -> list[tuple[str, ...]]:
     return found
 
 
-def heading(network: _Network) -> str:
+def heading(network: Summarized) -> str:
     """``input shape (None, ...), dtype, task``."""
     dtype = np.dtype(network.dtype).name
     return f"input shape {(None, *network.input_shape)}, {dtype}, {network.task}"
 
 
-def totals(network: _Network) -> list[str]:
+def totals(network: Summarized) -> list[str]:
     """The total, trainable and non-trainable (buffer) parameter counts and the total
     multiply-adds per sample, one line each."""
     buffers = sum(b.size for _, b in network.buffers())
@@ -67,7 +87,7 @@ def totals(network: _Network) -> list[str]:
     ]
 
 
-def as_text(network: _Network) -> str:
+def as_text(network: Summarized) -> str:
     """The summary as aligned plain text."""
     table = [HEADER, *rows(network)]
     widths = [max(len(row[c]) for row in table) for c in range(len(HEADER))]
@@ -81,7 +101,7 @@ def as_text(network: _Network) -> str:
     return "\n".join(lines + totals(network))
 
 
-def as_html(network: _Network) -> str:
+def as_html(network: Summarized) -> str:
     """The summary as an HTML table (parameter counts right-aligned)."""
 
     def cells(row: tuple[str, ...], tag: str) -> str:
