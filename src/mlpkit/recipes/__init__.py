@@ -26,6 +26,7 @@ __all__ = [
     "load_recipe",
     "merge",
     "to_toml",
+    "toml_value",
 ]
 
 DEFAULTS: dict[str, Any] = {
@@ -233,29 +234,30 @@ def _assign(config: dict[str, Any], parts: list[str], value: Any) -> None:
 
 def to_toml(config: dict[str, Any]) -> str:
     """Write a recipe back as TOML (top-level scalars first, then tables)."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in config.items() if not isinstance(v, dict)]
+    lines = [f"{k} = {toml_value(v)}" for k, v in config.items() if not isinstance(v, dict)]
     for table, values in config.items():
         if isinstance(values, dict):
             lines.append(f"\n[{table}]")
             subtables = {k: v for k, v in values.items() if isinstance(v, dict)}
-            lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if k not in subtables]
+            lines += [f"{k} = {toml_value(v)}" for k, v in values.items() if k not in subtables]
             for name, sub in subtables.items():
                 lines.append(f"\n[{table}.{name}]")
-                lines += [f"{k} = {_toml_value(v)}" for k, v in sub.items()]
+                lines += [f"{k} = {toml_value(v)}" for k, v in sub.items()]
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """``value`` written as TOML writes it: ``true``, ``0.1``, ``"relu"``, ``[16, 16]``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):  # layer tables: one per line
-            return "[\n" + "".join(f"  {_toml_value(v)},\n" for v in value) + "]"
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+            return "[\n" + "".join(f"  {toml_value(v)},\n" for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):  # an inline table: a [[model.layers]] entry
-        items = (f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        items = (f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     return json.dumps(str(value))  # a TOML basic string uses JSON's escapes
 

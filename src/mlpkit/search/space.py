@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mlpkit.recipes import DEFAULTS, RecipeError, _toml_value
+from mlpkit.recipes import DEFAULTS, RecipeError, toml_value
 
 __all__ = [
     "axes_from",
@@ -145,7 +145,7 @@ def axes_from(grid: dict[str, Any] | list[str] | None) -> list[list[str]]:
         for key, values in grid.items():
             is_list = isinstance(_default_of(key), list)
             axis = [
-                f"{key}={_toml_value([v] if is_list and not isinstance(v, list) else v)}"
+                f"{key}={toml_value([v] if is_list and not isinstance(v, list) else v)}"
                 for v in values
             ]
             if not axis:
