@@ -199,15 +199,21 @@ class Network:
         """Whether ``loss`` is computed on the logits below the output activation."""
         return loss.fused_with is not None and type(self.layers[-1]) is loss.fused_with
 
-    def _forward_loss(
+    def forward_loss(
         self,
         X: np.ndarray,
         T: np.ndarray,
         loss: losses.Loss,
-        training: bool,
+        *,
+        training: bool = False,
         weights: np.ndarray | None = None,
     ) -> tuple[float, np.ndarray]:
-        """The loss of a batch and the outputs; a fused loss takes the logits below them."""
+        """One forward pass with its loss: ``(loss, outputs)``, outputs of shape (n, n_outputs).
+
+        ``X`` (n, *input_shape) and ``T`` (n, n_outputs) as ``loss_and_gradients``
+        takes them. A loss fused with the output activation takes the logits
+        below it and computes the outputs itself.
+        """
         if self.is_fused(loss):
             logits = self._forward(X, self.layers[:-1], training)
             value = loss.forward_logits(logits, T, weights)
@@ -262,7 +268,7 @@ class Network:
         outputs : ndarray of shape (n, n_outputs)
             The network's outputs for ``X``.
         """
-        value, outputs = self._forward_loss(X, T, loss, training, weights)
+        value, outputs = self.forward_loss(X, T, loss, training=training, weights=weights)
         delta = loss.backward() if scale == 1 else scale * loss.backward()
         layers = self.layers[:-1] if self.is_fused(loss) else self.layers
         self._backward(delta, layers, need_input_grad=False)
@@ -403,7 +409,7 @@ class Network:
         total, outputs = 0.0, []
         for i in range(0, len(X), self.chunk_rows):
             Xb, Tb = X[i : i + self.chunk_rows], T[i : i + self.chunk_rows]
-            value, batch_outputs = self._forward_loss(Xb, Tb, loss, training=False)
+            value, batch_outputs = self.forward_loss(Xb, Tb, loss)
             outputs.append(batch_outputs)
             total += value * loss.divisor(Tb.shape)
         result = {"loss": total / loss.divisor(T.shape)}

@@ -114,7 +114,7 @@ def evaluate(
     """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
     network = network_of(estimator)
     loss, factor = data_loss(estimator)
-    value, outputs = network._forward_loss(X, T, loss, False, sample_weight)
+    value, outputs = network.forward_loss(X, T, loss, weights=sample_weight)
     value *= factor
     if estimator.alpha:
         count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
