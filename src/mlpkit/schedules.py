@@ -7,9 +7,18 @@ epoch is one step. ``mlpkit.optimizers`` re-exports them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mlpkit._validation import check_int, check_positive
 
-__all__ = ["ConstantRate", "ExponentialDecay", "InverseTimeDecay", "Schedule", "StepDecay"]
+__all__ = [
+    "SCHEDULES",
+    "ConstantRate",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "Schedule",
+    "StepDecay",
+]
 
 
 class Schedule:
@@ -67,3 +76,12 @@ class InverseTimeDecay(Schedule):
 
     def __call__(self, epoch: int) -> float:
         return self.initial / (1.0 + self.decay * epoch / self.every)
+
+
+SCHEDULES: dict[str, Callable[[float, float, int], float | Schedule]] = {
+    "constant": lambda rate, decay, every: rate,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+    "inverse_time": InverseTimeDecay,
+}
+"""The schedules a recipe names (``train.schedule``), each built from ``(rate, decay, every)``."""

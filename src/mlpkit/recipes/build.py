@@ -22,6 +22,7 @@ from mlpkit.datasets import (
 from mlpkit.datasets.augment import chain
 from mlpkit.network import Network
 from mlpkit.recipes import DEFAULTS
+from mlpkit.schedules import SCHEDULES
 
 __all__ = [
     "RunData",
@@ -303,19 +304,13 @@ def _from_layer_tables(
 def build_optimizer(config: dict[str, Any]) -> optimizers.Optimizer:
     """The recipe's optimiser and learning-rate schedule."""
     train = config["train"]
-    rate, every, decay = train["learning_rate"], train["decay_every"], train["decay"]
-    schedules = {
-        "constant": lambda: rate,
-        "step": lambda: optimizers.StepDecay(rate, decay, every),
-        "exponential": lambda: optimizers.ExponentialDecay(rate, decay, every),
-        "inverse_time": lambda: optimizers.InverseTimeDecay(rate, decay, every),
-    }
-    if train["schedule"] not in schedules:
+    if train["schedule"] not in SCHEDULES:
         raise ValueError(
             f"unknown train.schedule {train['schedule']!r}; valid schedules are "
-            f"{', '.join(repr(k) for k in schedules)}"
+            f"{', '.join(repr(k) for k in SCHEDULES)}"
         )
-    schedule = schedules[train["schedule"]]()
+    make = SCHEDULES[train["schedule"]]
+    schedule = make(train["learning_rate"], train["decay"], train["decay_every"])
     name = train["optimizer"]
     if name == "sgd":
         return optimizers.SGD(schedule, momentum=train["momentum"], nesterov=train["nesterov"])
