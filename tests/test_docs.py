@@ -194,8 +194,9 @@ GUIDE = [ROOT / "docs" / "index.md", *sorted((ROOT / "docs" / "guide").glob("*.m
 @pytest.mark.parametrize("page", GUIDE, ids=lambda path: path.stem)
 def test_python_examples_of_the_guide_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "docs_example"}  # a page reads top to bottom: blocks build on blocks
     for block in code_blocks(page, "python"):
-        exec(compile(block, f"{page.name} example", "exec"), {"__name__": "docs_example"})
+        exec(compile(block, f"{page.name} example", "exec"), namespace)
 
 
 def test_readme_shows_the_screenshots_of_the_site():

@@ -32,6 +32,8 @@ FLOORS = {
         "mlpkit.optimizers",
         "mlpkit.schedules",
         "mlpkit.training",
+        "mlpkit.objective",
+        "mlpkit.preflight",
         "mlpkit.history",
         "mlpkit.hooks",
         "mlpkit.callbacks",

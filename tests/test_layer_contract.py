@@ -9,6 +9,7 @@ import mlpkit as mk
 from helpers import MeanCentering, input_gradient
 from mlpkit.layers import REGISTRY, Layer, layer_from_config
 from mlpkit.layers.base import plan_inplace
+from mlpkit.objective import add_l2
 
 
 def image_net(**kwargs):
@@ -158,7 +159,7 @@ class Spy(Layer):
     """An identity layer that records how backward was called."""
 
     name = "test_spy"
-    passes_through = True
+    memory = "passes"
 
     def __init__(self):
         super().__init__()
@@ -217,7 +218,7 @@ def test_the_optimiser_and_l2_never_touch_buffers():
     assert set(optimizer.state) == {"1.W", "1.b", "3.W", "3.b"}
     moving = net.layers[0].buffers["moving_mean"].copy()
     net.loss_and_gradients(X, np.eye(3)[y].astype(np.float32), mk.CrossEntropy(), training=False)
-    penalty = net.add_l2(0.5)
+    penalty = add_l2(net, 0.5)
     W1, W3 = net.layers[1].params["W"], net.layers[3].params["W"]
     assert penalty == pytest.approx(0.5 * (np.sum(W1 * W1) + np.sum(W3 * W3)), rel=1e-5)
     np.testing.assert_array_equal(net.layers[0].buffers["moving_mean"], moving)
@@ -282,11 +283,11 @@ def test_l2_applies_to_the_keys_each_layer_declares():
     b += 1
     for _, _, grad in net.parameters():
         grad[...] = 0
-    penalty = net.add_l2(0.1)
+    penalty = add_l2(net, 0.1)
     assert penalty == pytest.approx(0.1 * np.sum(W * W))
     assert not net.layers[0].grads["gamma"].any() and not net.layers[1].grads["b"].any()
     np.testing.assert_allclose(net.layers[1].grads["W"], 0.2 * W)
-    with_bias = net.add_l2(0.1, l2_bias=True)
+    with_bias = add_l2(net, 0.1, l2_bias=True)
     assert with_bias == pytest.approx(0.1 * (np.sum(W * W) + np.sum(b * b)))
     assert not net.layers[0].grads["gamma"].any()
 

@@ -32,7 +32,7 @@ def kernels(net: mk.Network) -> list[np.ndarray]:
 @pytest.mark.parametrize("l2", [0.01, 0.5])
 def test_one_sgd_step_adds_twice_the_layer_l2_times_the_kernel(l2):
     plain = network(0.0)
-    plain.loss_and_gradients(X, T, mk.CrossEntropy(), penalize=False)
+    plain.loss_and_gradients(X, T, mk.CrossEntropy())
     data_grads = [plain.layers[i].grads["W"].copy() for i in (0, 2)]
     net = network(l2)
     before = kernels(net)
@@ -54,7 +54,7 @@ def test_the_layers_own_l2_trains_as_fits_global_l2_on_every_kernel():
 
 def test_the_history_loss_is_the_data_loss_with_the_layers_own_l2():
     start = network(0.5)  # one full batch: both figures are those of the initial weights
-    data_loss = start.loss_and_gradients(X, T, mk.CrossEntropy(), penalize=False)[0]
+    data_loss = start.loss_and_gradients(X, T, mk.CrossEntropy())[0]
     penalty = 0.5 * sum(np.sum(W * W) for W in kernels(start))
     history = network(0.5).fit(
         X, y, loss="cross_entropy", optimizer=mk.SGD(0.1), epochs=1, batch_size=12

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import mlpkit as mk
-from mlpkit import _memory, training
+from mlpkit import _memory, preflight
 from mlpkit.layers import base as layers_base
 
 
@@ -43,7 +43,7 @@ def test_batches_beyond_the_free_memory_are_refused_before_training(monkeypatch)
     weights = network.get_weights()
     # weights 5002 x 4 bytes x (1 + gradient + velocity) = 60 kB; a batch of 64 holds
     # 64 x 1004 values x 4 bytes x 3 copies = 771 kB
-    monkeypatch.setattr(training, "available_bytes", lambda: 500_000)
+    monkeypatch.setattr(preflight, "available_bytes", lambda: 500_000)
     with pytest.raises(_memory.NotEnoughMemoryError, match="for batches of 64 samples") as caught:
         network.fit(X, y, epochs=1, optimizer=mk.SGD(0.1, momentum=0.9))
     assert "58.6 KiB for the weights, their gradients and SGD's state" in str(caught.value)

@@ -141,16 +141,32 @@ def test_network_fit_is_training_fit():
     assert mk.Network.fit is training.fit
 
 
-def test_scaled_backward_scales_every_gradient_and_not_the_loss():
-    net = mk.mlp([3, 4, 2], hidden="tanh", output="softmax", seed=0)
+def test_half_mse_halves_the_value_and_every_gradient_of_mse():
+    net = mk.mlp([3, 4, 2], hidden="tanh", output="linear", seed=0)
     X = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
-    T = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
-    value, _ = net.loss_and_gradients(X, T, mk.CrossEntropy(), l2=0.1)
+    T = np.random.default_rng(1).normal(size=(5, 2)).astype(np.float32)
+    value, _ = net.loss_and_gradients(X, T, mk.MSE())
     grads = {key: grad.copy() for key, _, grad in net.parameters()}
-    scaled_value, _ = net.loss_and_gradients(X, T, mk.CrossEntropy(), l2=0.1, scale=0.25)
-    assert scaled_value == value
+    half_value, _ = net.loss_and_gradients(X, T, mk.HalfMSE())
+    assert half_value == 0.5 * value
     for key, _, grad in net.parameters():
-        np.testing.assert_allclose(grad, 0.25 * grads[key], rtol=1e-6, atol=1e-9)
+        np.testing.assert_array_equal(grad, 0.5 * grads[key])
+
+
+def test_the_objective_adds_l2_once_to_the_data_loss_and_its_gradient():
+    net = mk.mlp([3, 4, 2], hidden="tanh", output="softmax", seed=0, dtype="float64")
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    T = np.eye(2)[[0, 1, 1, 0, 1]]
+    value, _ = net.loss_and_gradients(X, T, mk.CrossEntropy())
+    data_grads = {key: grad.copy() for key, _, grad in net.parameters()}
+    same, penalty, _ = mk.Objective(mk.CrossEntropy(), l2=0.1).gradients(net, X, T)
+    kernels = [net.layers[i].params["W"] for i in (0, 2)]
+    assert same == value
+    np.testing.assert_allclose(penalty, 0.1 * sum(np.sum(W * W) for W in kernels))
+    for key, _, grad in net.parameters():
+        added = 0.2 * net.layers[int(key[0])].params["W"] if key.endswith("W") else 0.0
+        np.testing.assert_allclose(grad, data_grads[key] + added, rtol=1e-12)
+    assert mk.objective.l2_penalty(net, 0.1) == penalty
 
 
 def test_evaluate_reports_r2_for_a_regressor():

@@ -106,6 +106,23 @@ CASES = {
     "e4-moons": _recipe_args("e4-moons"),
     "e3-cnn-epoch": _recipe_args("e3-cnn", "train.epochs=1"),
     "sklearn-mlp": ["-c", SKLEARN_FIT],
+    "sklearn-early-stopping": [
+        "-c",
+        SKLEARN_FIT.replace(
+            "max_iter=15,",
+            "max_iter=15, solver='sgd', learning_rate='adaptive', "
+            "early_stopping=True, n_iter_no_change=2, alpha=0.01,",
+        ),
+    ],
+    "sklearn-regressor": [
+        "-c",
+        SKLEARN_FIT.replace("MLPClassifier", "MLPRegressor")
+        .replace(
+            "max_iter=15,",
+            "max_iter=8, solver='sgd', learning_rate='invscaling', batch_size=64, alpha=0.1,",
+        )
+        .replace(".fit(X / 16.0, y)", ".fit(X / 16.0, y / 9.0, sample_weight=1.0 + (y % 3))"),
+    ],
 }
 
 
@@ -116,7 +133,7 @@ def test_the_redesign_keeps_the_weights_bitwise(case, base_tree, tmp_path):
         os.environ.get("MLPKIT_DATA") and mk.datasets.get_info("notmnist").present()
     ):
         pytest.skip("notMNIST is not in MLPKIT_DATA")
-    if case == "sklearn-mlp":
+    if case.startswith("sklearn"):
         pytest.importorskip("sklearn")
     before = _model_weights(base_tree, CASES[case], tmp_path / "before")
     after = _model_weights(ROOT / "src", CASES[case], tmp_path / "after")

@@ -68,7 +68,7 @@ plots.image_grid(data.raw_train, data.y_train, image_shape=(20, 20), n=36)
 
 # %%
 print(inspect.getsource(mk.losses.BinaryCrossEntropy.forward_logits))
-print(inspect.getsource(mk.Network.add_l2))
+print(inspect.getsource(mk.objective.add_l2))
 
 # %% [markdown]
 # ## Training the three networks

@@ -9,7 +9,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-from mlpkit import initializers, losses, metrics, optimizers
+from mlpkit import initializers, losses, metrics, objective, optimizers
 from mlpkit._version import __version__
 from mlpkit.builders import mlp, network_from_config
 from mlpkit.callbacks import EarlyStopping, EvaluateSets, LivePlot
@@ -37,8 +37,9 @@ from mlpkit.layers import (
     activations,
     layer_from_config,
 )
-from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy, Poisson
+from mlpkit.losses import MSE, BinaryCrossEntropy, CrossEntropy, HalfMSE, Poisson
 from mlpkit.network import Network
+from mlpkit.objective import Objective
 from mlpkit.optimizers import (
     SGD,
     Adam,
@@ -68,6 +69,7 @@ __all__ = [
     "ExponentialDecay",
     "Flatten",
     "GlobalAvgPool2D",
+    "HalfMSE",
     "History",
     "InverseTimeDecay",
     "Layer",
@@ -76,6 +78,7 @@ __all__ = [
     "LivePlot",
     "MaxPool2D",
     "Network",
+    "Objective",
     "Poisson",
     "RMSprop",
     "ReLU",
@@ -96,6 +99,7 @@ __all__ = [
     "metrics",
     "mlp",
     "network_from_config",
+    "objective",
     "optimizers",
     "plots",
     "save",

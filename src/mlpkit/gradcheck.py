@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit._validation import check_positive
+from mlpkit.objective import Objective
 
 if TYPE_CHECKING:
     from mlpkit.losses import Loss
@@ -79,7 +80,7 @@ def gradcheck(
     eps = check_positive(eps, "eps")
     X = network.check_inputs(X)
     T, _ = network.check_targets(y, n_samples=len(X))
-    loss = network.resolve_loss(loss)
+    target = Objective(network.resolve_loss(loss), l2, l2_bias)
     buffers = {key: buffer.copy() for key, buffer in network.buffers()}
 
     def objective() -> float:
@@ -88,7 +89,8 @@ def gradcheck(
                 layer.rng = np.random.default_rng(seed)
         for key, buffer in network.buffers():  # training passes move moving statistics
             np.copyto(buffer, buffers[key])
-        return network.loss_and_gradients(X, T, loss, l2=l2, l2_bias=l2_bias)[0]
+        value, penalty, _ = target.gradients(network, X, T)
+        return value + penalty
 
     objective()
     analytic = {key: grad.copy() for key, _, grad in network.parameters()}
@@ -101,11 +103,7 @@ def gradcheck(
     errors, checked, skipped = {}, {}, {}
     rng = np.random.default_rng(seed)
     for key, param, _ in network.parameters():
-        indices = list(np.ndindex(param.shape))
-        if max_entries is not None and len(indices) > max_entries:
-            chosen = rng.choice(len(indices), max_entries, replace=False)
-            indices = [indices[i] for i in np.sort(chosen)]
-
+        indices = _sampled_indices(param.shape, max_entries, rng)
         numeric, mask = _numeric_gradient(param, indices, objective, smooth, eps)
         checked[key], skipped[key] = int(mask.sum()), len(indices) - int(mask.sum())
         backprop = np.where(mask, analytic[key], 0.0)
@@ -118,6 +116,17 @@ def gradcheck(
     if report is not None:
         report.update(checked=checked, skipped=skipped)
     return errors
+
+
+def _sampled_indices(
+    shape: tuple[int, ...], max_entries: int | None, rng: np.random.Generator
+) -> list[tuple[int, ...]]:
+    """Every index of an array of ``shape``, or ``max_entries`` of them drawn at random."""
+    indices = list(np.ndindex(shape))
+    if max_entries is not None and len(indices) > max_entries:
+        chosen = rng.choice(len(indices), max_entries, replace=False)
+        indices = [indices[i] for i in np.sort(chosen)]
+    return indices
 
 
 def _choices(network: Network) -> list[np.ndarray]:

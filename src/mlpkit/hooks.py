@@ -51,18 +51,27 @@ class TrainableNetwork(Protocol):
     def resolve_loss(self, loss: str | Loss | None) -> Loss:
         """The loss to train with: the argument, the network's, or the default."""
 
-    def loss_and_gradients(
-        self, X: np.ndarray, T: np.ndarray, loss: Loss, *, scale: float = 1.0, penalize: bool = True
+    def forward_loss(
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        *,
+        training: bool = False,
+        weights: np.ndarray | None = None,
     ) -> tuple[float, np.ndarray]:
-        """Forward and backward on one batch: (loss, outputs); fills the layers' grads.
+        """One forward pass with its loss: (loss, outputs)."""
 
-        Without ``penalize`` the loss and grads are the data loss's alone."""
-
-    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
-        """Add the L2 penalty's gradient to the grads; return its value."""
-
-    def has_l2(self, l2: float = 0.0) -> bool:
-        """Whether any layer (or ``l2``) makes the penalty non-zero."""
+    def loss_and_gradients(
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        *,
+        training: bool = True,
+        weights: np.ndarray | None = None,
+    ) -> tuple[float, np.ndarray]:
+        """Forward and backward on one batch: (data loss, outputs); fills the layers' grads."""
 
     def parameters(self) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
         """(name, weights, gradient) of every trainable array, the order optimisers see."""

@@ -35,6 +35,7 @@ __all__ = [
     "MSE",
     "BinaryCrossEntropy",
     "CrossEntropy",
+    "HalfMSE",
     "Loss",
     "Poisson",
     "check_output",
@@ -131,6 +132,20 @@ class MSE(Loss):
         weighted = diff if weights is None else diff * w
         self._grad = (2.0 * scale) * weighted
         return float(np.vdot(weighted, diff)) * scale
+
+
+class HalfMSE(MSE):
+    """Half the squared error, ``l = (Y - D)**2 / 2`` per entry: scikit-learn's ``squared_error``.
+
+    Gradient ``dL/dY = (Y - D) / divisor``; the half cancels the square's 2.
+    """
+
+    name = "half_mse"
+
+    def forward(self, Y, D, weights=None):
+        value = super().forward(Y, D, weights)
+        self._grad = 0.5 * self._grad  # halving is exact in floating point
+        return 0.5 * value
 
 
 class CrossEntropy(Loss):
@@ -267,6 +282,8 @@ def check_output(loss: Loss, output: Layer, encoding: str) -> None:
 LOSSES = {
     "mse": MSE,
     "mean_squared_error": MSE,
+    "half_mse": HalfMSE,
+    "squared_error": HalfMSE,
     "cross_entropy": CrossEntropy,
     "categorical_cross_entropy": CrossEntropy,
     "binary_cross_entropy": BinaryCrossEntropy,

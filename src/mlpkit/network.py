@@ -20,22 +20,21 @@ from mlpkit._validation import as_float_dtype, as_rng, check_array
 from mlpkit.layers import Layer, activations
 from mlpkit.layers.base import (
     build_layers,
+    check_weights,
     input_shape_of,
     plan_inplace,
     size_of,
     values_per_sample,
 )
 from mlpkit.metrics import r2
-from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of
+from mlpkit.targets import TARGET_VALUES, encode_targets, labels_of, task_for
 
 if TYPE_CHECKING:
     from mlpkit.datasets.preprocessing import Preprocessor
 
 __all__ = ["Network"]
 
-TASKS = ("classification", "regression")
-# Output activations whose range suits regression rather than class scores.
-_REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU, activations.Exp)
+# Output activations whose values are probabilities (what predict_proba needs).
 _PROBABILITY_OUTPUTS = (activations.Softmax, activations.Sigmoid)
 # Inference runs in chunks of rows whose arrays (every layer's output and work space)
 # hold at most this many values: 2**24 floats are 64 MB in float32. Never more than
@@ -108,7 +107,7 @@ class Network:
         self.chunk_rows = max(1, min(_MAX_CHUNK, INFERENCE_BUDGET // per_sample))
         # Below the lowest layer with params no gradient is needed (see _backward).
         self._lowest_trainable = next((i for i, lay in enumerate(layers) if lay.params), 0)
-        self.task = self._check_task(task)
+        self.task = task_for(layers[-1], self.n_outputs, task)
         if targets not in TARGET_VALUES:
             raise ValueError(f"targets must be 'one_hot' or 'signed', got {targets!r}")
         self.targets = targets
@@ -120,21 +119,6 @@ class Network:
         #: the network's methods never apply it, call ``preprocessor.transform(X)`` first.
         self.preprocessor: Preprocessor | None = None
 
-    def _check_task(self, task: str | None) -> str:
-        """``task``, or the one the output activation suggests."""
-        last = self.layers[-1]
-        if task is None:
-            task = "regression" if isinstance(last, _REGRESSION_OUTPUTS) else "classification"
-        if task not in TASKS:
-            raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
-        if isinstance(last, activations.Softmax) and self.n_outputs == 1:
-            raise ValueError(
-                "a softmax over 1 output is always 1; use output='sigmoid' for a binary "
-                "classifier with one output, or 2 outputs with softmax"
-            )
-        return task
-
-    # -- checking what users pass --------------------------------------------------
     def check_inputs(self, X: npt.ArrayLike, name: str = "X") -> np.ndarray:
         """``X`` as a finite array of shape (n, *input_shape) in the network's dtype.
 
@@ -227,14 +211,14 @@ class Network:
         T: np.ndarray,
         loss: losses.Loss,
         *,
-        l2: float = 0.0,
-        l2_bias: bool = False,
         training: bool = True,
-        scale: float = 1.0,
         weights: np.ndarray | None = None,
-        penalize: bool = True,
     ) -> tuple[float, np.ndarray]:
         """One forward and backward pass over a batch; fill every layer's ``grads``.
+
+        The data loss alone: L2 weight decay is added by
+        :func:`mlpkit.objective.add_l2` (an :class:`~mlpkit.objective.Objective`
+        does both).
 
         Parameters
         ----------
@@ -244,64 +228,22 @@ class Network:
             Encoded targets (one-hot rows for classes).
         loss : Loss
             The data loss.
-        l2 : float
-            Weight of the penalty ``l2 * sum(W**2)`` over each layer's
-            ``regularized`` params (kernels), gradient ``2 * l2 * W``.
-        l2_bias : bool
-            Whether biases are penalised too.
-        scale : float
-            ``grads`` receive ``scale`` times the gradient of ``loss`` (the
-            scikit-learn face halves MSE this way). Backpropagation is linear
-            in the loss gradient, so scaling it (a small (n, k) array) scales
-            every gradient.
+        training : bool
+            Run the layers in training mode (dropout drops, BatchNorm uses
+            the batch's statistics).
         weights : ndarray of shape (n,), optional
             Sample weights of the data loss (see :mod:`mlpkit.losses`).
-        penalize : bool
-            Whether to add the L2 penalties (``l2``'s, each layer's own). A caller
-            adding them with ``add_l2`` passes False, or their gradient doubles.
 
         Returns
         -------
-        objective : float
-            Data loss plus the L2 penalties (the data loss alone without
-            ``penalize``).
+        loss : float
         outputs : ndarray of shape (n, n_outputs)
             The network's outputs for ``X``.
         """
         value, outputs = self.forward_loss(X, T, loss, training=training, weights=weights)
-        delta = loss.backward() if scale == 1 else scale * loss.backward()
         layers = self.layers[:-1] if self.is_fused(loss) else self.layers
-        self._backward(delta, layers, need_input_grad=False)
-        if penalize and self.has_l2(l2):
-            value += self.add_l2(l2, l2_bias, scale)
+        self._backward(loss.backward(), layers, need_input_grad=False)
         return value, outputs
-
-    def add_l2(self, l2: float, l2_bias: bool = False, scale: float = 1.0) -> float:
-        """Add ``scale * 2 * l2 * W`` to the gradients; return the penalty ``l2 * sum(W**2)``.
-
-        Call after a backward pass (with the same ``scale``). ``W`` runs over
-        each layer's ``regularized`` params, and its ``biases`` with ``l2_bias``;
-        never over buffers. A layer's own ``l2`` adds ``layer.l2 * sum(W**2)``
-        over its ``regularized`` params.
-        """
-        penalty, own = 0.0, 0.0
-        for layer in self.layers:
-            penalized = (*layer.regularized, *layer.biases) if l2_bias else layer.regularized
-            for name, param in layer.params.items():  # in params order, as parameters()
-                if name not in penalized:
-                    continue
-                squares = float(np.vdot(param, param))
-                if l2:
-                    penalty += squares
-                    layer.grads[name] += (2.0 * l2 * scale) * param
-                if layer.l2 and name in layer.regularized:
-                    own += layer.l2 * squares
-                    layer.grads[name] += (2.0 * layer.l2 * scale) * param
-        return l2 * penalty + own
-
-    def has_l2(self, l2: float = 0.0) -> bool:
-        """Whether ``add_l2(l2)`` has anything to add (``l2``, or a layer's own)."""
-        return bool(l2) or any(layer.l2 for layer in self.layers)
 
     # -- parameters --------------------------------------------------------------
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
@@ -327,21 +269,7 @@ class Network:
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Copy ``weights`` (as from ``get_weights``) into the parameters and buffers in place."""
         own = self._weight_arrays()
-        if set(weights) != set(own):
-            raise ValueError(
-                f"weights have keys {sorted(weights)} but the network has {sorted(own)}"
-            )
-        for key, param in own.items():
-            value = np.asarray(weights[key])
-            if value.shape != param.shape:
-                raise ValueError(f"weight {key!r} has shape {value.shape}, expected {param.shape}")
-        for index, layer in enumerate(self.layers):  # all checked before any is copied
-            prefix = f"{index}."
-            state = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
-            try:
-                layer.check_state(state)
-            except ValueError as error:
-                raise ValueError(f"layer {index} ({type(layer).__name__}): {error}") from None
+        check_weights(self.layers, own, weights)  # all of them, before any is copied
         for key, param in own.items():
             np.copyto(param, np.asarray(weights[key]))
 

@@ -12,9 +12,34 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit._validation import check_array, check_labels
+from mlpkit.layers import Layer, activations
 from mlpkit.metrics import predicted_labels
 
-__all__ = ["encode_targets", "labels_of"]
+__all__ = ["TASKS", "encode_targets", "labels_of", "task_for"]
+
+TASKS = ("classification", "regression")
+"""What a network's outputs stand for: class labels or values."""
+
+_REGRESSION_OUTPUTS = (activations.Linear, activations.ReLU, activations.LeakyReLU, activations.Exp)
+
+
+def task_for(output: Layer, n_outputs: int, task: str | None) -> str:
+    """``task``, checked, or the one the ``output`` activation suggests.
+
+    Linear, ReLU and exponential outputs are values (regression); softmax,
+    sigmoid and tanh outputs are classes.
+    """
+    if task is None:
+        task = "regression" if isinstance(output, _REGRESSION_OUTPUTS) else "classification"
+    if task not in TASKS:
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    if isinstance(output, activations.Softmax) and n_outputs == 1:
+        raise ValueError(
+            "a softmax over 1 output is always 1; use output='sigmoid' for a binary "
+            "classifier with one output, or 2 outputs with softmax"
+        )
+    return task
+
 
 #: The target values (for the wrong classes, for the right class) of each encoding.
 TARGET_VALUES = {"one_hot": (0.0, 1.0), "signed": (-1.0, 1.0)}

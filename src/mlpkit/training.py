@@ -1,4 +1,7 @@
-"""The training loop ``fit``: epochs of shuffled mini-batches, validation, callbacks.
+"""The training loop: epochs of shuffled mini-batches, validation, callbacks.
+
+``train`` is the loop, on checked data; ``fit`` checks its arguments (with
+:mod:`mlpkit.preflight`) and calls it.
 
 An epoch visits every training sample once, in shuffled mini-batches
 (``batch_size=None`` is full-batch gradient descent: one step per epoch).
@@ -19,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 
 from mlpkit import optimizers
-from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit._validation import as_rng, check_int, check_positive
 from mlpkit.history import History, TrainingDivergedError
 from mlpkit.hooks import (
@@ -30,54 +32,31 @@ from mlpkit.hooks import (
     check_callbacks,
     overrides,
 )
-from mlpkit.layers.base import values_per_sample
 from mlpkit.losses import Loss
+from mlpkit.objective import Objective
+from mlpkit.preflight import check_batch_statistics, check_training_memory, check_validation
 
-__all__ = ["Callback", "History", "TrainableNetwork", "TrainingDivergedError", "fit"]
+__all__ = [
+    "Callback",
+    "History",
+    "Objective",
+    "TrainableNetwork",
+    "TrainingDivergedError",
+    "fit",
+    "train",
+]
 
 
 #: ``augment(X_batch, rng) -> X_batch``: a new batch drawn from the run's generator.
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
+#: ``order(n) -> permutation``: an epoch's order of the ``n`` samples.
+Order = Callable[[int], np.ndarray]
+
 
 #: A batch loss this many times the first batch's (or above this, when the first was
 #: below 1) is divergence, though finite: no training recovers from it.
 DIVERGENCE_FACTOR = 1e6
-
-
-#: Copies of each layer's batch-sized values that training holds at once, at
-#: least: the output kept for backward, the gradient flowing down, a temporary.
-TRAINING_COPIES = 3
-
-
-def check_training_memory(
-    network: TrainableNetwork, batch_size: int, optimizer: optimizers.Optimizer
-) -> None:
-    """Refuse, with the estimate, training that would not fit in the free memory.
-
-    The estimate is a floor: the weights with their gradients and optimiser
-    slots, and ``TRAINING_COPIES`` copies of every layer's values for one batch.
-
-    Raises
-    ------
-    NotEnoughMemoryError
-        A ``MemoryError`` and a ``ValueError``, naming the two parts.
-    """
-    free = available_bytes()
-    if free is None:
-        return
-    itemsize = np.dtype(network.dtype).itemsize
-    n_weights = sum(param.size for _, param, _ in network.parameters())
-    weights = n_weights * itemsize * (2 + len(optimizer.slot_names()))
-    per_sample = values_per_sample(network.layers, network.input_shape, network.shapes)
-    batches = batch_size * per_sample * itemsize * TRAINING_COPIES
-    if weights + batches > free:
-        raise NotEnoughMemoryError(
-            f"training needs at least {in_words(weights + batches)} ({in_words(weights)} for "
-            f"the weights, their gradients and {type(optimizer).__name__}'s state; "
-            f"{in_words(batches)} for batches of {batch_size} samples), more than the "
-            f"{in_words(free)} of memory free: use smaller layers or batch_size"
-        )
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]:
@@ -87,27 +66,6 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None) -> Iterable[Any]
             yield slice(start, start + batch_size)
         else:
             yield order[start : start + batch_size]
-
-
-def check_batch_statistics(network: TrainableNetwork, n: int, batch_size: int) -> None:
-    """Refuse batches too small for a layer that learns from batch statistics.
-
-    ``n`` samples in batches of ``batch_size`` end with a batch of
-    ``n % batch_size``; a BatchNorm over flat features turns a batch of one
-    sample into zeros (its own mean), so training would learn nothing from it.
-    """
-    last = n if batch_size >= n else (n % batch_size or batch_size)
-    smallest = min(batch_size, last)
-    for index, layer in enumerate(network.layers):
-        needed = layer.smallest_training_batch(layer.input_shape)
-        if smallest < needed:
-            hint = "" if batch_size < needed else f" (the last of {n} samples)"
-            raise ValueError(
-                f"batch_size={batch_size} gives a batch of {smallest} sample{hint}, and layer "
-                f"{index} ({type(layer).__name__} over {layer.input_shape}) normalises by the "
-                f"batch's own statistics, which needs at least {needed} samples per batch: "
-                f"a batch of one normalises every value to zero; choose another batch_size"
-            )
 
 
 def fit(
@@ -185,32 +143,87 @@ def fit(
     check_batch_statistics(network, len(X), batch_size)
     check_training_memory(network, batch_size, optimizer)
     l2 = check_positive(l2, "l2", allow_zero=True)
-    validation = _checked_validation(network, validation)
-    rng = as_rng(seed)
+    validation = check_validation(network, validation)
+    initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
+    network.loss = loss
+    return train(
+        network,
+        X,
+        T,
+        Objective(loss, l2, l2_bias),
+        optimizer,
+        epochs=range(initial_epoch, epochs),
+        batch_size=batch_size,
+        rng=as_rng(seed),
+        shuffle=shuffle,
+        labels=labels,
+        validation=validation,
+        callbacks=check_callbacks(callbacks),
+        augment=augment,
+    )
+
+
+def train(
+    network: TrainableNetwork,
+    X: Any,
+    T: np.ndarray,
+    objective: Objective,
+    optimizer: optimizers.Optimizer,
+    *,
+    epochs: range,
+    batch_size: int,
+    rng: np.random.Generator,
+    shuffle: bool | Order = True,
+    labels: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+    validation: tuple[np.ndarray, npt.ArrayLike] | None = None,
+    callbacks: Sequence[Callback] = (),
+    augment: Augment | None = None,
+    divergence_factor: float | None = DIVERGENCE_FACTOR,
+) -> History:
+    """The training loop on checked data: ``fit`` calls it after validating its arguments.
+
+    The scikit-learn face calls it too, with its own checks, its objective
+    (``alpha``) and a callback that gives an epoch scikit-learn's meaning.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, *input_shape), or a SciPy sparse matrix (n, features)
+        In the network's dtype.
+    T : ndarray of shape (n, n_outputs)
+        Encoded targets.
+    objective : Objective
+    optimizer : Optimizer
+    epochs : range
+        The epochs to run, by number (``range(initial_epoch, epochs)``).
+    batch_size : int
+    rng : Generator
+        Shuffles, draws dropout masks and augments.
+    shuffle : bool or callable
+        True draws each epoch's order from ``rng`` (none for one full batch,
+        whose order changes nothing but rounding); False keeps the data's
+        order; ``shuffle(n)`` returns each epoch's order itself.
+    labels : ndarray of shape (n,), optional
+        Classes, to report the running ``accuracy``.
+    sample_weight : ndarray of shape (n,), optional
+    validation : (X_val, y_val), optional
+    callbacks : sequence of Callback
+        Already checked (``hooks.check_callbacks``).
+    augment : callable, optional
+    divergence_factor : float or None
+        A batch loss NaN, infinite or over this many times the first raises
+        ``TrainingDivergedError``; None trains on (scikit-learn does).
+    """
     for layer in network.layers:  # dropout masks come from the run's generator
         if layer.stochastic:
             layer.rng = rng
     trainer = _Trainer(
-        network, X, T, labels, loss, optimizer, batch_size, rng, shuffle, l2, l2_bias, augment
+        network, X, T, labels, objective, optimizer, batch_size, rng, shuffle, sample_weight
     )
-    network.loss = loss
-    callbacks = check_callbacks(callbacks)
+    trainer.augment = augment
+    trainer.divergence_factor = divergence_factor
     trainer.batch_callbacks = [c for c in callbacks if overrides(c, "on_batch_end")]
-    initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0)
-    return _run_epochs(trainer, range(initial_epoch, epochs), validation, callbacks)
-
-
-def _checked_validation(
-    network: TrainableNetwork, validation: tuple[npt.ArrayLike, npt.ArrayLike] | None
-) -> tuple[np.ndarray, npt.ArrayLike] | None:
-    """``(X_val, y_val)`` with ``X_val`` checked and shaped, or None."""
-    if validation is None:
-        return None
-    if not isinstance(validation, tuple | list) or len(validation) != 2:
-        raise TypeError("validation must be a pair (X_val, y_val)")
-    X_val = network.check_inputs(validation[0], "X_val")
-    network.check_targets(validation[1], n_samples=len(X_val), name="y_val")
-    return X_val, validation[1]
+    return _run_epochs(trainer, epochs, validation, list(callbacks))
 
 
 def _run_epochs(
@@ -225,7 +238,11 @@ def _run_epochs(
         call_hook(callback, "on_train_begin", network)
     try:
         for epoch in epochs:
-            logs = trainer.run_epoch(epoch, history)
+            try:
+                logs = trainer.run_epoch(epoch)
+            except TrainingDivergedError as error:
+                error.history = history
+                raise
             if logs is None:  # a batch callback stopped training mid-epoch
                 history.interrupted = True
                 break
@@ -246,76 +263,70 @@ def _run_epochs(
 
 @dataclass
 class _Trainer:
-    """The validated training data and settings that every epoch uses."""
+    """The checked training data and settings that every epoch uses."""
 
     network: TrainableNetwork
-    X: np.ndarray  # (n, *input_shape), the network's dtype
+    X: Any  # (n, *input_shape) in the network's dtype, or a SciPy sparse matrix
     T: np.ndarray  # (n, n_outputs), encoded targets
     labels: np.ndarray | None  # (n,) classes for accuracy, None for regression
-    loss: Loss
+    objective: Objective
     optimizer: optimizers.Optimizer
     batch_size: int
     rng: np.random.Generator
-    shuffle: bool
-    l2: float
-    l2_bias: bool
+    shuffle: bool | Order
+    sample_weight: np.ndarray | None = None  # (n,)
     augment: Augment | None = None
+    divergence_factor: float | None = DIVERGENCE_FACTOR
     batch_callbacks: list[Callback] = field(default_factory=list)
     first_loss: float | None = None  # the first batch's loss (with any penalty)
 
     def divergence_limit(self) -> float:
-        """A finite loss above this has diverged: ``DIVERGENCE_FACTOR`` times the first
+        """A finite loss above this has diverged: ``divergence_factor`` times the first
         batch's loss, or times 1 if that was smaller (a loss already near 0)."""
-        return DIVERGENCE_FACTOR * max(abs(self.first_loss or 0.0), 1.0)
+        assert self.divergence_factor is not None
+        return self.divergence_factor * max(abs(self.first_loss or 0.0), 1.0)
 
-    def run_epoch(self, epoch: int, history: History) -> dict[str, float] | None:
+    def order(self, n: int) -> np.ndarray | None:
+        """This epoch's order of the samples, or None for the data's own."""
+        if callable(self.shuffle):
+            return self.shuffle(n)
+        return self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
+
+    def run_epoch(self, epoch: int) -> dict[str, float] | None:
         """One pass over the data; return the epoch's running loss and accuracy.
 
         Returns None when a batch callback asked to stop before the epoch's end.
         """
         started = time.perf_counter()
-        network, loss, n = self.network, self.loss, len(self.X)
+        network, loss, n = self.network, self.objective.loss, self.T.shape[0]
         self.optimizer.epoch = epoch
+        guarded = self.divergence_factor is not None
         # Kept so that a diverging epoch can be undone: one copy per epoch is cheap.
-        start_weights = network.get_weights()
-        order = self.rng.permutation(n) if self.shuffle and self.batch_size < n else None
+        start_weights = network.get_weights() if guarded else {}
+        order = self.order(n)
         weighted_loss, correct, penalty = 0.0, 0, 0.0
         parameters = list(network.parameters())  # (key, param, grad), once per epoch
-        penalize = network.has_l2(self.l2)  # fit's l2, or a layer's own
+        penalize = self.objective.penalizes(network)
         with np.errstate(over="ignore", invalid="ignore"):
             for batch, index in enumerate(_batches(n, self.batch_size, order)):
                 Xb, Tb = self.X[index], self.T[index]
+                wb = None if self.sample_weight is None else self.sample_weight[index]
                 if self.augment is not None:
                     Xb = self.augment(Xb, self.rng)
-                # the data loss alone: the penalties (fit's l2 and the layers' own) come next
-                value, outputs = network.loss_and_gradients(Xb, Tb, loss, penalize=False)
-                if penalize:
-                    penalty = network.add_l2(self.l2, self.l2_bias)
-                total = value + penalty
+                value, penalty, outputs = self.objective.gradients(network, Xb, Tb, wb)
                 if self.first_loss is None:
-                    self.first_loss = total
-                if not math.isfinite(total) or total > self.divergence_limit():
+                    self.first_loss = value + penalty
+                if guarded and self._diverged(value + penalty):
                     network.set_weights(start_weights)
-                    what = (
-                        f"became {total}"
-                        if not math.isfinite(total)
-                        else f"reached {total:.3g}, over {DIVERGENCE_FACTOR:g} times its first "
-                        f"value ({self.first_loss:.3g}),"
-                    )
-                    raise TrainingDivergedError(
-                        f"the loss {what} in epoch {epoch + 1}; the weights "
-                        "were reset to the start of that epoch. Try a smaller learning rate "
-                        f"(it is {self.optimizer.learning_rate:g})",
-                        history,
-                    )
-                weighted_loss += value * loss.divisor(Tb.shape)
+                    raise self._divergence(value + penalty, epoch)
+                weighted_loss += value * loss.divisor(Tb.shape, wb)
                 if self.labels is not None:
                     predicted = network.labels_of(outputs)
                     correct += int(np.count_nonzero(predicted == self.labels[index]))
                 self.optimizer.step(parameters)
-                if self.batch_callbacks and self._batch_end(batch, value):
+                if self.batch_callbacks and self._batch_end(batch, value, penalty, penalize):
                     return None
-        logs = {"loss": weighted_loss / loss.divisor(self.T.shape)}
+        logs = {"loss": weighted_loss / loss.divisor(self.T.shape, self.sample_weight)}
         if self.labels is not None:
             logs["accuracy"] = correct / n
         if penalize:
@@ -323,9 +334,27 @@ class _Trainer:
         logs["time"] = time.perf_counter() - started
         return logs
 
-    def _batch_end(self, batch: int, value: float) -> bool:
+    def _diverged(self, total: float) -> bool:
+        return not math.isfinite(total) or total > self.divergence_limit()
+
+    def _divergence(self, total: float, epoch: int) -> TrainingDivergedError:
+        what = (
+            f"became {total}"
+            if not math.isfinite(total)
+            else f"reached {total:.3g}, over {self.divergence_factor:g} times its first "
+            f"value ({self.first_loss:.3g}),"
+        )
+        return TrainingDivergedError(
+            f"the loss {what} in epoch {epoch + 1}; the weights "
+            "were reset to the start of that epoch. Try a smaller learning rate "
+            f"(it is {self.optimizer.learning_rate:g})",
+            History(),
+        )
+
+    def _batch_end(self, batch: int, value: float, penalty: float, penalize: bool) -> bool:
+        logs = {"loss": value, "l2_penalty": penalty} if penalize else {"loss": value}
         stop = False
         for callback in self.batch_callbacks:
-            returned = callback.on_batch_end(batch, {"loss": value})
+            returned = callback.on_batch_end(batch, dict(logs))
             stop = asks_to_stop(callback, "on_batch_end", returned) or stop
         return stop

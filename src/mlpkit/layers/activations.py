@@ -70,7 +70,7 @@ class ReLU(Activation):
     """
 
     name = "relu"
-    supports_inplace = True
+    memory = "in_place"
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         if kernels.backend() == "numba" and X.flags.c_contiguous:

@@ -4,19 +4,25 @@ A layer turns a batch ``X`` of shape ``(n, *input_shape)`` into a batch of
 shape ``(n, *output_shape(input_shape))``. Rows (the first axis) are samples;
 images are ``(height, width, channels)``, channels last.
 
-- ``params`` and ``grads``: dicts with the same keys and shapes, the
-  trainable arrays and their gradients. ``buffers``: non-trainable state
-  (a moving mean) that is saved and restored with the params but never given
-  to the optimiser or to L2.
-- ``build(input_shape, rng, dtype)`` creates the params once the input is
-  known; ``output_shape(input_shape)`` is pure.
-- ``forward(X, *, training=False)`` caches what ``backward`` needs;
-  ``backward(dY, *, need_input_grad=True)`` overwrites ``grads`` (it never
-  accumulates) and returns ``dL/dX``, or None when told that nobody needs it.
-- ``regularized`` names the params L2 weight decay applies to, ``biases``
-  those it adds with ``l2_bias``.
-- A registry name (``name``, and ``aliases``) and ``get_config()``, so that
-  ``layer_from_config`` rebuilds the layer from a saved model or a recipe.
+What a new layer's author writes (docs: "Writing a new layer"), at most six names:
+
+- ``name``, the registry name (and ``get_config()``, the constructor's
+  arguments), so that ``layer_from_config`` rebuilds the layer from a saved
+  model or a recipe;
+- ``forward(X, *, training=False)``, which keeps what ``backward`` needs;
+- ``backward(dY, *, need_input_grad=True)``, which overwrites ``grads`` (it
+  never accumulates) and returns ``dL/dX``, or None when told nobody needs it;
+- ``weight_shapes(input_shape)``, the shapes of its params (and buffers);
+- ``output_shape(input_shape)``, pure, when it differs from the input's.
+
+The base class keeps ``params`` and ``grads`` (dicts with the same keys and
+shapes: the trainable arrays and their gradients) and ``buffers``
+(non-trainable state, such as a moving mean, saved and restored with the
+params but never given to the optimiser or to L2); ``build`` creates the
+params with ``init_params`` once the input is known. Everything else has a
+default a layer overrides only when it is wrong for it: ``regularized`` and
+``biases`` (what L2 reaches), ``stochastic``, ``memory``, ``choices``,
+``workspace``, ``multiply_adds``, ``smallest_training_batch``, ``check_state``.
 
 Every subclass that sets its own ``name`` registers itself in ``REGISTRY``
 when the class is created, a user's own layers included: there is no second
@@ -32,14 +38,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mlpkit import initializers
 from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit._validation import check_shape, registry_key
 
 __all__ = [
+    "MEMORY",
     "REGISTRY",
     "Layer",
     "Shape",
     "build_layers",
+    "check_weights",
     "input_shape_of",
     "layer_class",
     "layer_from_config",
@@ -50,6 +59,14 @@ __all__ = [
 
 Shape = tuple[int, ...]
 """One sample's shape, without the batch axis: ``(features,)`` or ``(height, width, channels)``."""
+
+MEMORY = ("keeps", "fresh", "passes", "in_place")
+"""The values of ``Layer.memory``. ``"keeps"``: nothing promised (the default; a
+sigmoid keeps its output for backward). ``"fresh"``: each pass returns a new array
+the layer does not keep (``Dense``). ``"passes"``: each returns its argument, a
+view of it, or a new array it does not keep: fresh in, fresh out (``Flatten``).
+``"in_place"``: the layer can overwrite its argument when ``plan_inplace`` allows
+(``ReLU``)."""
 
 REGISTRY: dict[str, type[Layer]] = {}
 """Every layer class by registry name and alias ("dense", "relu", "leaky_relu", ...)."""
@@ -68,19 +85,17 @@ class Layer:
     biases: ClassVar[tuple[str, ...]] = ()
     #: Whether ``forward`` draws from ``self.rng`` in training (``fit`` sets it).
     stochastic: ClassVar[bool] = False
-    # Memory declarations, read by ``Network`` to let activations work in place:
-    #: ``forward`` returns a new array that this layer does not keep.
-    fresh_output: ClassVar[bool] = False
-    #: ``backward`` returns a new array that this layer does not keep.
-    fresh_input_grad: ClassVar[bool] = False
-    #: ``forward`` and ``backward`` return their argument, a view of it, or a new
-    #: array that the layer does not keep: fresh in, fresh out.
-    passes_through: ClassVar[bool] = False
-    #: Whether this layer can work in place when ``plan_inplace`` allows it.
-    supports_inplace: ClassVar[bool] = False
+    #: What ``forward`` and ``backward`` promise about the arrays they return, read
+    #: by ``plan_inplace`` to let activations work in place (see ``MEMORY``).
+    memory: ClassVar[str] = "keeps"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.memory not in MEMORY:
+            raise ValueError(
+                f"{_full_name(cls)}.memory must be one of {', '.join(map(repr, MEMORY))}, "
+                f"got {cls.memory!r}"
+            )
         if "name" not in cls.__dict__ or not cls.name:
             return  # an abstract base, or a subclass that keeps its parent's name
         for alias in (cls.name, *cls.__dict__.get("aliases", ())):
@@ -111,13 +126,33 @@ class Layer:
         return self.input_shape is not None
 
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
-        """Create the params for inputs of per-sample shape ``input_shape``.
+        """Create the params (``init_params``) and zero grads for inputs of ``input_shape``.
 
-        Layers with params override this (calling ``super().build`` first);
-        ``rng`` draws the initial weights, in a fixed order per layer.
+        A layer with buffers (moving statistics) overrides this, calling
+        ``super().build`` first.
         """
         self.output_shape(input_shape)  # raises if this layer cannot take that input
         self.input_shape = tuple(input_shape)
+        self.params = self.init_params(self.input_shape, rng, dtype)
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    def init_params(
+        self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
+    ) -> dict[str, np.ndarray]:
+        """The initial params: an array for each shape ``weight_shapes`` names, in order.
+
+        Glorot-uniform for arrays of two axes or more (fans as ``initializers.fans``
+        counts them), zeros for vectors; ``rng`` draws them one after the other.
+        Layers with their own initialisers (``Dense(init=...)``) override this.
+        """
+        glorot = initializers.get("glorot_uniform")
+        params = {}
+        for name, shape in (self.weight_shapes(input_shape) or {}).items():
+            if len(shape) >= 2:
+                params[name] = glorot(shape, *initializers.fans(shape), rng, dtype)
+            else:
+                params[name] = np.zeros(shape, dtype)
+        return params
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """The per-sample output shape for ``input_shape`` (the same by default)."""
@@ -316,27 +351,52 @@ def build_layers(
     return shapes
 
 
+def check_weights(
+    layers: list[Layer], own: dict[str, np.ndarray], weights: dict[str, np.ndarray]
+) -> None:
+    """Raise ValueError unless ``weights`` can replace the arrays ``own`` of ``layers``.
+
+    Both map keys like ``"0.W"`` (layer index, array name) to arrays: the keys
+    must be the same, the shapes too, and each layer's ``check_state`` must
+    accept its share.
+    """
+    if set(weights) != set(own):
+        raise ValueError(f"weights have keys {sorted(weights)} but the network has {sorted(own)}")
+    for key, param in own.items():
+        value = np.asarray(weights[key])
+        if value.shape != param.shape:
+            raise ValueError(f"weight {key!r} has shape {value.shape}, expected {param.shape}")
+    for index, layer in enumerate(layers):
+        prefix = f"{index}."
+        state = {k[len(prefix) :]: v for k, v in weights.items() if k.startswith(prefix)}
+        try:
+            layer.check_state(state)
+        except ValueError as error:
+            raise ValueError(f"layer {index} ({type(layer).__name__}): {error}") from None
+
+
 def plan_inplace(layers: list[Layer]) -> None:
     """Let layers work in place where both neighbours hand over fresh arrays.
 
     Forward, a layer may overwrite its input when the layer below returned a
-    new array it does not keep (``fresh_output``); backward, it may overwrite
-    ``dY`` when the layer above did the same (``fresh_input_grad``). A network's
-    input belongs to the user and the top layer's ``dY`` to the loss: neither
-    is fresh. Sets ``inplace`` on every layer that ``supports_inplace``.
+    new array it does not keep (``memory = "fresh"``, or ``"passes"`` over a
+    fresh one); backward, it may overwrite ``dY`` when the layer above did the
+    same. A network's input belongs to the user and the top layer's ``dY`` to
+    the loss: neither is fresh. Sets ``inplace`` on every ``"in_place"`` layer
+    whose neighbours allow it.
     """
     n = len(layers)
     fresh_in, fresh_grad = [False] * n, [False] * n
     fresh = False
     for i, layer in enumerate(layers):
         fresh_in[i] = fresh
-        fresh = layer.fresh_output or (layer.passes_through and fresh)
+        fresh = layer.memory == "fresh" or (layer.memory == "passes" and fresh)
     fresh = False
     for i in range(n - 1, -1, -1):
         fresh_grad[i] = fresh
-        fresh = layers[i].fresh_input_grad or (layers[i].passes_through and fresh)
+        fresh = layers[i].memory == "fresh" or (layers[i].memory == "passes" and fresh)
     for layer, fresh_forward, fresh_backward in zip(layers, fresh_in, fresh_grad, strict=True):
-        layer.inplace = layer.supports_inplace and fresh_forward and fresh_backward
+        layer.inplace = layer.memory == "in_place" and fresh_forward and fresh_backward
 
 
 def values_per_sample(layers: list[Layer], input_shape: Shape, shapes: list[Shape]) -> int:

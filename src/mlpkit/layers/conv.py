@@ -64,8 +64,7 @@ class Conv2D(Layer):
     aliases = ("conv", "convolution2d")
     regularized = ("W",)
     biases = ("b",)
-    fresh_output = True
-    fresh_input_grad = True
+    memory = "fresh"
 
     def __init__(
         self,
@@ -123,12 +122,16 @@ class Conv2D(Layer):
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         self._windows = self._geometry(input_shape)
+
+    def init_params(
+        self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
+    ) -> dict[str, np.ndarray]:
         shape = (*self.kernel_size, input_shape[-1], self.filters)
         fan_in, fan_out = initializers.fans(shape)
-        self.params["W"] = self._weight_init(shape, fan_in, fan_out, rng, dtype)
+        params = {"W": self._weight_init(shape, fan_in, fan_out, rng, dtype)}
         if self.use_bias:
-            self.params["b"] = self._bias_init((self.filters,), fan_in, fan_out, rng, dtype)
-        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+            params["b"] = self._bias_init((self.filters,), fan_in, fan_out, rng, dtype)
+        return params
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         windows = self._windows

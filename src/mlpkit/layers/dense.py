@@ -42,8 +42,7 @@ class Dense(Layer):
     name = "dense"
     regularized = ("W",)
     biases = ("b",)
-    fresh_output = True  # X @ W is a new array, and Dense keeps only its input
-    fresh_input_grad = True
+    memory = "fresh"  # X @ W is a new array, and Dense keeps only its input
 
     def __init__(
         self,
@@ -74,14 +73,16 @@ class Dense(Layer):
         self.output_shape(input_shape)
         return {"W": (input_shape[0], self.units), "b": (self.units,)}
 
-    def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
-        super().build(input_shape, rng, dtype)
+    def init_params(
+        self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
+    ) -> dict[str, np.ndarray]:
         n_in = input_shape[0]
         fan_in, fan_out = initializers.fans((n_in, self.units))
         # W before b: the order of the draws fixes the weights a seed gives.
-        self.params["W"] = self._weight_init((n_in, self.units), fan_in, fan_out, rng, dtype)
-        self.params["b"] = self._bias_init((self.units,), fan_in, fan_out, rng, dtype)
-        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        return {
+            "W": self._weight_init((n_in, self.units), fan_in, fan_out, rng, dtype),
+            "b": self._bias_init((self.units,), fan_in, fan_out, rng, dtype),
+        }
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         self._X = X

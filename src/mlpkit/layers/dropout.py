@@ -24,7 +24,7 @@ class Dropout(Layer):
 
     name = "dropout"
     stochastic = True
-    passes_through = True  # X itself, or the new array X * mask
+    memory = "passes"  # X itself, or the new array X * mask
 
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()

@@ -21,7 +21,7 @@ loops that read the batch a few times rather than once per operation.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,19 @@ from mlpkit._validation import check_fraction, check_positive
 from mlpkit.layers.base import Layer, Shape
 
 __all__ = ["BatchNorm"]
+
+
+class _Saved(NamedTuple):
+    """What ``forward`` keeps for ``backward``.
+
+    After a training pass, ``xhat`` (the normalised input, batch statistics);
+    after an inference pass, the input ``X`` itself: that pass folds the moving
+    statistics into one scale and shift and never forms ``xhat``.
+    """
+
+    inverse: np.ndarray  # (channels,): 1 / sqrt(variance + epsilon)
+    xhat: np.ndarray | None
+    X: np.ndarray | None
 
 
 class BatchNorm(Layer):
@@ -52,14 +65,13 @@ class BatchNorm(Layer):
 
     name = "batch_norm"
     aliases = ("batchnorm", "batch_normalization", "batchnormalization")
-    fresh_output = True
-    fresh_input_grad = True
+    memory = "fresh"
 
     def __init__(self, momentum: float = 0.99, epsilon: float = 1e-3) -> None:
         super().__init__()
         self.momentum = check_fraction(momentum, "momentum")
         self.epsilon = check_positive(epsilon, "epsilon")
-        self._cache: tuple[np.ndarray, np.ndarray, bool] | None = None
+        self._saved: _Saved | None = None
 
     def smallest_training_batch(self, input_shape: Shape) -> int:
         """2 over flat features: one sample's statistics are itself, and it normalises to 0.
@@ -97,11 +109,16 @@ class BatchNorm(Layer):
                 f"{channel} holds {value} ({count} of {bad.size} bad)"
             )
 
+    def init_params(
+        self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]
+    ) -> dict[str, np.ndarray]:
+        """``gamma`` ones and ``beta`` zeros: the layer starts as plain normalisation."""
+        channels = input_shape[-1]
+        return {"gamma": np.ones(channels, dtype), "beta": np.zeros(channels, dtype)}
+
     def build(self, input_shape: Shape, rng: np.random.Generator, dtype: type[np.floating]) -> None:
         super().build(input_shape, rng, dtype)
         channels = input_shape[-1]
-        self.params = {"gamma": np.ones(channels, dtype), "beta": np.zeros(channels, dtype)}
-        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self.buffers = {
             "moving_mean": np.zeros(channels, dtype),
             "moving_variance": np.ones(channels, dtype),
@@ -115,7 +132,7 @@ class BatchNorm(Layer):
             # folds into X * scale + shift: two passes over X instead of four.
             inverse = 1 / np.sqrt(self.buffers["moving_variance"] + epsilon)
             scale = gamma * inverse
-            self._cache = (X, inverse, False)
+            self._saved = _Saved(inverse, xhat=None, X=X)
             Y = X * scale
             Y += beta - self.buffers["moving_mean"] * scale
             return Y
@@ -131,7 +148,7 @@ class BatchNorm(Layer):
             xhat = (rows - mean) * inverse
             Y = gamma * xhat + beta
         self._update_moving(mean, variance)
-        self._cache = (xhat, inverse, True)
+        self._saved = _Saved(inverse, xhat=xhat, X=None)
         return Y.reshape(X.shape)
 
     def _update_moving(self, mean: np.ndarray, variance: np.ndarray) -> None:
@@ -142,11 +159,12 @@ class BatchNorm(Layer):
             moving += (1 - keep) * value
 
     def backward(self, dY: np.ndarray, *, need_input_grad: bool = True) -> np.ndarray | None:
-        if self._cache is None:
+        if self._saved is None:
             raise RuntimeError("BatchNorm.backward called before forward")
-        xhat, inverse, training = self._cache
-        if not training:  # the cache holds X: xhat from the moving statistics
-            xhat = (xhat - self.buffers["moving_mean"]) * inverse
+        inverse, xhat, X = self._saved
+        training = xhat is not None
+        if xhat is None:  # after inference: xhat from the moving statistics
+            xhat = (X - self.buffers["moving_mean"]) * inverse
         shape = dY.shape
         dY = dY.reshape(-1, shape[-1])  # (M, channels), as xhat
         xhat = xhat.reshape(dY.shape)

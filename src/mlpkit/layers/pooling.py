@@ -23,8 +23,7 @@ __all__ = ["AvgPool2D", "GlobalAvgPool2D", "MaxPool2D"]
 class _Pool2D(Layer):
     """Windows of ``pool_size`` moving by ``strides`` (default: ``pool_size``)."""
 
-    fresh_output = True
-    fresh_input_grad = True
+    memory = "fresh"
 
     def __init__(
         self,
@@ -185,8 +184,7 @@ class GlobalAvgPool2D(Layer):
 
     name = "global_avg_pool2d"
     aliases = ("globalavgpool2d", "global_average_pooling2d", "globalaveragepooling2d")
-    fresh_output = True
-    fresh_input_grad = True
+    memory = "fresh"
 
     def multiply_adds(self, input_shape: Shape) -> int:
         """One add per input value."""

@@ -19,7 +19,7 @@ __all__ = ["Flatten", "Reshape"]
 class _Reshaping(Layer):
     """A layer that only changes each sample's shape."""
 
-    passes_through = True  # a view of the argument: fresh in, fresh out
+    memory = "passes"  # a view of the argument: fresh in, fresh out
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         if self.input_shape is None:

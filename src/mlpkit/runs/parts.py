@@ -9,6 +9,7 @@ from mlpkit import losses
 from mlpkit.callbacks import EarlyStopping
 from mlpkit.history import History
 from mlpkit.network import Network
+from mlpkit.preflight import check_batch_statistics
 from mlpkit.recipes.build import (
     RunData,
     build_augment,
@@ -17,7 +18,6 @@ from mlpkit.recipes.build import (
     build_optimizer,
 )
 from mlpkit.recipes.ranges import check_settings
-from mlpkit.training import check_batch_statistics
 
 __all__ = ["Parts"]
 

@@ -15,14 +15,16 @@ from mlpkit import losses
 from mlpkit.builders import mlp
 from mlpkit.layers import Dense
 from mlpkit.network import Network
+from mlpkit.objective import Objective
 
 __all__ = [
+    "AlphaObjective",
     "check_finite",
-    "data_loss",
     "dense_layers",
     "evaluate",
     "loss_and_gradient",
     "network_of",
+    "objective_of",
 ]
 
 #: scikit-learn's activation names and mlpkit's.
@@ -69,58 +71,48 @@ def dense_layers(network: Network) -> list[Dense]:
     return [layer for layer in network.layers if isinstance(layer, Dense)]
 
 
-def data_loss(estimator: Any) -> tuple[losses.Loss, float]:
-    """The loss the network trains with and the factor scikit-learn's value carries.
+class AlphaObjective(Objective):
+    """scikit-learn's objective: the data loss plus ``alpha / 2 * sum(W**2) / n``.
 
-    scikit-learn's squared error is half the mean squared error, so that loss
-    (and its gradient) is mlpkit's MSE times 0.5.
+    ``n`` is the batch's samples, or their total weight; ``W`` the kernels,
+    not the biases.
+    """
+
+    def l2_weight(self, n_samples: float) -> float:
+        """``alpha / (2 n)``: scikit-learn divides the penalty by the batch's size."""
+        return self.l2 / (2 * n_samples)
+
+
+def objective_of(estimator: Any) -> AlphaObjective:
+    """What the estimator's solver minimises, with the loss scikit-learn names.
+
+    scikit-learn's squared error is half the mean squared error.
     """
     if estimator.loss == "squared_error":
-        return losses.MSE(), 0.5
-    if estimator.loss == "poisson":
-        return losses.Poisson(), 1.0
-    if estimator.out_activation_ == "softmax":
-        return losses.CrossEntropy(), 1.0
-    return losses.BinaryCrossEntropy(), 1.0
+        loss: losses.Loss = losses.HalfMSE()
+    elif estimator.loss == "poisson":
+        loss = losses.Poisson()
+    elif estimator.out_activation_ == "softmax":
+        loss = losses.CrossEntropy()
+    else:
+        loss = losses.BinaryCrossEntropy()
+    return AlphaObjective(loss, estimator.alpha)
 
 
-def loss_and_gradient(
-    estimator: Any,
-    X: np.ndarray,
-    T: np.ndarray,
-    sample_weight: np.ndarray | None,
-    training: bool = True,
-) -> float:
-    """Fill the network's gradients for one batch; return scikit-learn's loss.
-
-    The loss is the data loss plus ``alpha / 2 * sum(W**2) / n`` (``n`` the
-    batch's samples, or their total weight); the gradients are its own.
-    """
-    network = network_of(estimator)
-    loss, factor = data_loss(estimator)
-    count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-    value, _ = network.loss_and_gradients(
-        X, T, loss, scale=factor, training=training, weights=sample_weight, penalize=False
+def loss_and_gradient(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any) -> float:
+    """Fill the network's gradients for one batch; return scikit-learn's loss (penalty in)."""
+    value, penalty, _ = objective_of(estimator).gradients(
+        network_of(estimator), X, T, sample_weight
     )
-    value *= factor
-    if estimator.alpha:
-        value += network.add_l2(estimator.alpha / (2 * count))
-    return value
+    return value + penalty
 
 
-def evaluate(
-    estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
-) -> tuple[float, np.ndarray]:
+def evaluate(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any) -> tuple[float, np.ndarray]:
     """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
-    network = network_of(estimator)
-    loss, factor = data_loss(estimator)
-    value, outputs = network.forward_loss(X, T, loss, weights=sample_weight)
-    value *= factor
-    if estimator.alpha:
-        count = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        squares = sum(float(np.vdot(W, W)) for W in estimator.coefs_)
-        value += estimator.alpha / (2 * count) * squares
-    return value, outputs
+    value, penalty, outputs = objective_of(estimator).evaluate(
+        network_of(estimator), X, T, sample_weight
+    )
+    return value + penalty, outputs
 
 
 def check_finite(estimator: Any) -> None:

@@ -19,7 +19,8 @@ from sklearn.model_selection import train_test_split
 
 from mlpkit import optimizers
 from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
-from mlpkit.sklearn._network import loss_and_gradient, network_of
+from mlpkit.sklearn._network import network_of, objective_of
+from mlpkit.training import train
 
 __all__ = ["StochasticSolver", "fit_stochastic"]
 
@@ -80,12 +81,6 @@ class StochasticSolver:
             print(f"{message} Stopping.")
         return True
 
-    def step(self, estimator: Any, X: np.ndarray, T: np.ndarray, weights: Any) -> float:
-        """One update from one batch; return the batch's loss."""
-        value = loss_and_gradient(estimator, X, T, weights)
-        self.optimizer.step(network_of(estimator).parameters())
-        return value
-
 
 def _validation_split(estimator: Any, X, T, sample_weight, stratify):
     """Training and validation parts, as scikit-learn splits them for early stopping."""
@@ -106,17 +101,6 @@ def _validation_split(estimator: Any, X, T, sample_weight, stratify):
         train.append(None)
         valid.append(None)
     return train, valid
-
-
-def _epoch_logs(estimator: Any, early_stopping: bool) -> dict[str, float]:
-    """What the callbacks and the progress bar see after an iteration."""
-    logs = {"loss": estimator.loss_}
-    if early_stopping:
-        logs["val_loss"] = estimator.validation_loss_curve_[-1]
-        logs["val_score"] = estimator.validation_scores_[-1]
-        if estimator._is_classifier and estimator.early_stopping_metric == "score":
-            logs["val_accuracy"] = logs["val_score"]
-    return logs
 
 
 def _progress_bar(estimator: Any, iterations: int, batches: int) -> Any:
@@ -146,21 +130,18 @@ def _batch_size(estimator: Any, n_samples: int) -> int:
 
 
 def fit_stochastic(
-    estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any, incremental: bool
+    estimator: Any, X: Any, T: np.ndarray, sample_weight: Any, incremental: bool
 ) -> None:
-    """scikit-learn's stochastic loop: ``max_iter`` iterations (epochs), or one when
-    ``incremental``, stopping early on ``tol`` and ``n_iter_no_change``."""
+    """scikit-learn's stochastic loop on ``mlpkit.training.train``: ``max_iter`` iterations
+    (epochs), or one when ``incremental``, stopping early on ``tol`` and ``n_iter_no_change``."""
     if not incremental or not hasattr(estimator, "_optimizer"):
         estimator._optimizer = StochasticSolver(estimator)
     if estimator.early_stopping and incremental:
         raise ValueError("partial_fit does not support early_stopping=True")
-    network_of(estimator)
+    network = network_of(estimator)
     generator = np.random.default_rng(estimator._random_state.randint(2**31 - 1))
-    for layer in estimator._network.layers:  # dropout masks
-        if layer.stochastic:
-            layer.rng = generator
-    early_stopping = estimator.early_stopping
-    if early_stopping:
+    validation = None
+    if estimator.early_stopping:
         single = estimator._is_classifier and T.shape[1] == 1
         stratify = T.astype(bool) if single else None
         (X, T, sample_weight), validation = _validation_split(
@@ -168,70 +149,121 @@ def fit_stochastic(
         )
     n_samples = X.shape[0]
     batch = _batch_size(estimator, n_samples)
-    order = np.arange(n_samples)
-    solver = estimator._optimizer
-    callbacks = check_callbacks(estimator.callbacks)
-    for callback in callbacks:
-        call_hook(callback, "on_train_begin", estimator._network)
-    bar = _progress_bar(estimator, 1 if incremental else estimator.max_iter, -(-n_samples // batch))
+    iterations = _Iterations(estimator, n_samples, batch, validation, incremental)
     estimator.n_iter_ = 0
     try:
-        for _ in range(estimator.max_iter):
-            if estimator.shuffle:
-                order = estimator._random_state.permutation(n_samples)
-            accumulated = 0.0
-            for start in range(0, n_samples, batch):
-                rows = order[start : start + batch]
-                weights = None if sample_weight is None else sample_weight[rows]
-                value = solver.step(estimator, X[rows], T[rows], weights)
-                accumulated += value * len(rows)
-                if bar is not None:
-                    bar.on_batch_end(start // batch, {"loss": value})
-            estimator.n_iter_ += 1
-            estimator.loss_ = accumulated / n_samples
-            estimator.t_ += n_samples
-            estimator.loss_curve_.append(estimator.loss_)
-            if estimator.verbose:
-                print(f"Iteration {estimator.n_iter_}, loss = {estimator.loss_:.8f}")
-            _count_no_improvement(estimator, validation if early_stopping else None)
-            logs = _epoch_logs(estimator, early_stopping)
-            if bar is not None:
-                bar.on_epoch_end(estimator.n_iter_ - 1, logs)
-            returned = [(c, c.on_epoch_end(estimator.n_iter_ - 1, dict(logs))) for c in callbacks]
-            stop = any([asks_to_stop(c, "on_epoch_end", value) for c, value in returned])
-            solver.iteration_ends(estimator.t_)
-            if stop:  # a callback asked to stop, after every callback saw the epoch
-                break
-            if estimator._no_improvement_count > estimator.n_iter_no_change:
-                watched = "Validation score" if early_stopping else "Training loss"
-                message = (
-                    f"{watched} did not improve more than tol={estimator.tol:f}"
-                    f" for {estimator.n_iter_no_change} consecutive epochs."
-                )
-                if solver.trigger_stopping(message, estimator.verbose):
-                    break
-                estimator._no_improvement_count = 0
-            if incremental:
-                break
-            if estimator.n_iter_ == estimator.max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({estimator.max_iter}) reached"
-                    " and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+        train(
+            network,
+            X,
+            T,
+            objective_of(estimator),
+            estimator._optimizer.optimizer,
+            epochs=range(1 if incremental else estimator.max_iter),
+            batch_size=batch,
+            rng=generator,
+            shuffle=estimator._random_state.permutation if estimator.shuffle else False,
+            sample_weight=sample_weight,
+            callbacks=[iterations],
+            divergence_factor=None,  # scikit-learn trains on; its check comes after
+        )
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
-    finally:
-        if bar is not None:
-            bar.on_train_end(estimator._network)
-        for callback in callbacks:
-            call_hook(callback, "on_train_end", estimator._network)
-    if early_stopping:  # the best validated weights, into the network's own arrays
+    if estimator.early_stopping:  # the best validated weights, into the network's own arrays
         for array, best in zip(
             estimator.coefs_ + estimator.intercepts_, estimator._best_weights, strict=True
         ):
             np.copyto(array, best)
+
+
+class _Iterations:
+    """A callback of ``train`` that gives each epoch scikit-learn's meaning.
+
+    It keeps ``loss_`` (the mean of the batches' objectives) and ``loss_curve_``,
+    validates for early stopping, counts the iterations without improvement,
+    steps the ``invscaling`` and ``adaptive`` schedules and asks to stop; the
+    progress bar and the user's ``callbacks`` are called from here, with
+    scikit-learn's logs, in the order scikit-learn's loop would.
+    """
+
+    def __init__(
+        self, estimator: Any, n_samples: int, batch: int, validation: list | None, incremental: bool
+    ) -> None:
+        self.estimator = estimator
+        self.n_samples, self.batch = n_samples, batch
+        self.validation = validation
+        self.incremental = incremental
+        iterations = 1 if incremental else estimator.max_iter
+        self.bar = _progress_bar(estimator, iterations, -(-n_samples // batch))
+        self.callbacks = check_callbacks(estimator.callbacks)
+        self.accumulated = 0.0
+
+    def on_train_begin(self, network: Any) -> None:
+        for callback in self.callbacks:
+            call_hook(callback, "on_train_begin", network)
+
+    def on_batch_end(self, batch: int, logs: dict[str, float]) -> bool:
+        value = logs["loss"] + logs.get("l2_penalty", 0.0)  # scikit-learn's loss has alpha's
+        rows = min(self.batch, self.n_samples - batch * self.batch)
+        self.accumulated += value * rows
+        if self.bar is not None:
+            self.bar.on_batch_end(batch, {"loss": value})
+        return False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        estimator, solver = self.estimator, self.estimator._optimizer
+        estimator.n_iter_ += 1
+        estimator.loss_ = self.accumulated / self.n_samples
+        self.accumulated = 0.0
+        estimator.t_ += self.n_samples
+        estimator.loss_curve_.append(estimator.loss_)
+        if estimator.verbose:
+            print(f"Iteration {estimator.n_iter_}, loss = {estimator.loss_:.8f}")
+        _count_no_improvement(estimator, self.validation)
+        logs = self._logs()
+        if self.bar is not None:
+            self.bar.on_epoch_end(estimator.n_iter_ - 1, logs)
+        returned = [(c, c.on_epoch_end(estimator.n_iter_ - 1, dict(logs))) for c in self.callbacks]
+        stop = any([asks_to_stop(c, "on_epoch_end", value) for c, value in returned])
+        solver.iteration_ends(estimator.t_)
+        if stop:  # a callback asked to stop, after every callback saw the epoch
+            return True
+        if estimator._no_improvement_count > estimator.n_iter_no_change:
+            if solver.trigger_stopping(self._stall_message(), estimator.verbose):
+                return True
+            estimator._no_improvement_count = 0
+        if not self.incremental and estimator.n_iter_ == estimator.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({estimator.max_iter}) reached"
+                " and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return False
+
+    def on_train_end(self, network: Any) -> None:
+        if self.bar is not None:
+            self.bar.on_train_end(network)
+        for callback in self.callbacks:
+            call_hook(callback, "on_train_end", network)
+
+    def _logs(self) -> dict[str, float]:
+        """What the callbacks and the progress bar see after an iteration."""
+        estimator = self.estimator
+        logs = {"loss": estimator.loss_}
+        if self.validation is not None:
+            logs["val_loss"] = estimator.validation_loss_curve_[-1]
+            logs["val_score"] = estimator.validation_scores_[-1]
+            if estimator._is_classifier and estimator.early_stopping_metric == "score":
+                logs["val_accuracy"] = logs["val_score"]
+        return logs
+
+    def _stall_message(self) -> str:
+        estimator = self.estimator
+        watched = "Validation score" if self.validation is not None else "Training loss"
+        return (
+            f"{watched} did not improve more than tol={estimator.tol:f}"
+            f" for {estimator.n_iter_no_change} consecutive epochs."
+        )
 
 
 def _count_no_improvement(estimator: Any, validation: list | None) -> None:
