@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import mlpkit as mk
 from helpers import MeanCentering, input_gradient
 from mlpkit.layers import REGISTRY, Layer, layer_from_config
-from mlpkit.layers.base import plan_inplace
+from mlpkit.layers.stack import plan_inplace
 from mlpkit.objective import add_l2
 
 

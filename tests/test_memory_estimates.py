@@ -10,7 +10,7 @@ import pytest
 
 import mlpkit as mk
 from mlpkit import _memory, preflight
-from mlpkit.layers import base as layers_base
+from mlpkit.layers import stack as layer_stack
 
 
 def test_free_memory_is_read_and_sizes_are_said_in_words():
@@ -24,7 +24,7 @@ def test_free_memory_is_read_and_sizes_are_said_in_words():
 def test_weights_beyond_the_free_memory_are_refused_before_allocating(monkeypatch):
     # layer 0 of [2, 1000, 2]: 3000 weights (12 kB) and its 2000-weight matrix drawn in
     # float64 (16 kB); layer 2: 2002 more (20 kB in all) and 16 kB drawn
-    monkeypatch.setattr(layers_base, "available_bytes", lambda: 40_000)
+    monkeypatch.setattr(layer_stack, "available_bytes", lambda: 40_000)
     mk.mlp([2, 1000, 2], seed=0)
     with pytest.raises(_memory.NotEnoughMemoryError) as caught:
         mk.mlp([2, 1000, 5], seed=0)  # layer 2: 5005 weights (20 kB), 40 kB drawn
@@ -55,7 +55,7 @@ def test_batches_beyond_the_free_memory_are_refused_before_training(monkeypatch)
 def test_the_command_line_says_it_in_one_line_and_leaves_no_folder(monkeypatch, tmp_path, capsys):
     from helpers import one_line_error
 
-    monkeypatch.setattr(layers_base, "available_bytes", lambda: 2**20)
+    monkeypatch.setattr(layer_stack, "available_bytes", lambda: 2**20)
     out = tmp_path / "run"
     message = one_line_error(
         ["run", "moons-mlp", "--set", "model.hidden=[100000]", "--out", str(out), "--quiet"], capsys

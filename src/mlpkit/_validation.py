@@ -17,7 +17,7 @@ import numpy as np
 
 T = TypeVar("T")
 
-FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+FLOAT_DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
 
 
 def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -175,7 +175,7 @@ def _with_sample_shape(
     )
 
 
-def check_same_length(X: np.ndarray, y: np.ndarray, x_name="X", y_name="y") -> None:
+def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
     """Raise if ``X`` and ``y`` do not have the same number of samples."""
     if len(X) != len(y):
         raise ValueError(
@@ -275,7 +275,7 @@ def resolve(
     spec: Any,
     registry: Mapping[str, Callable[..., T]],
     kind: str,
-    base: type,
+    base: type[T],
 ) -> T:
     """Turn a name or an instance into an instance, through one registry per kind.
 

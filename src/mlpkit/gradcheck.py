@@ -109,7 +109,7 @@ def gradcheck(
         backprop = np.where(mask, analytic[key], 0.0)
         scale = np.linalg.norm(numeric) + np.linalg.norm(backprop)
         difference = np.linalg.norm(numeric - backprop)
-        errors[key] = float(difference / max(scale, _NORM_FLOOR))
+        errors[key] = float(difference) / max(float(scale), _NORM_FLOOR)
     objective()  # leave the backpropagated gradients in place
     for key, buffer in network.buffers():  # and the buffers as they were
         np.copyto(buffer, buffers[key])

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 import math
 
 __all__ = ["History", "TrainingDivergedError"]
@@ -76,7 +81,7 @@ class History:
         """The names of the records."""
         return list(self.records)
 
-    def plot(self):
+    def plot(self) -> Figure:
         """Loss and accuracy per epoch, side by side (``mlpkit.plots.learning_curves``).
 
         Returns the matplotlib Figure; in a notebook, a cell that ends with

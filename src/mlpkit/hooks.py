@@ -36,7 +36,7 @@ class TrainableNetwork(Protocol):
 
     layers: list[Layer]
     loss: Loss | None
-    dtype: np.dtype
+    dtype: type[np.floating]
     input_shape: tuple[int, ...]
     shapes: list[tuple[int, ...]]  # each layer's output shape, per sample
 

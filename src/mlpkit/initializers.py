@@ -40,6 +40,10 @@ __all__ = [
 ]
 
 
+Shape = tuple[int, ...]
+"""An array's shape."""
+
+
 def fans(kernel_shape: tuple[int, ...]) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a kernel, as Keras counts them.
 
@@ -65,6 +69,11 @@ class Initializer:
         rng: np.random.Generator,
         dtype: type[np.floating] = np.float32,
     ) -> np.ndarray:
+        """An array of ``shape`` in ``dtype``, drawn from ``rng`` (``draw``'s values, cast)."""
+        return self.draw(shape, fan_in, fan_out, rng).astype(dtype)
+
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+        """The values, in float64; ``fan_in`` and ``fan_out`` as :func:`fans` counts them."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -78,8 +87,8 @@ class Uniform(Initializer):
     def __init__(self, limit: float = 0.05):
         self.limit = check_positive(limit, "limit")
 
-    def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):
-        return rng.uniform(-self.limit, self.limit, size=shape).astype(dtype)
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.uniform(-self.limit, self.limit, size=shape)
 
 
 class UniformFanIn(Initializer):
@@ -88,9 +97,9 @@ class UniformFanIn(Initializer):
     def __init__(self, scale: float = 2.0):
         self.scale = check_positive(scale, "scale")
 
-    def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         limit = self.scale / math.sqrt(fan_in)
-        return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        return rng.uniform(-limit, limit, size=shape)
 
 
 class Normal(Initializer):
@@ -100,8 +109,8 @@ class Normal(Initializer):
         self.std = check_positive(std, "std")
         self.mean = float(mean)
 
-    def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):
-        return rng.normal(self.mean, self.std, size=shape).astype(dtype)
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+        return rng.normal(self.mean, self.std, size=shape)
 
 
 class VarianceScaling(Initializer):
@@ -120,13 +129,13 @@ class VarianceScaling(Initializer):
         self.mode = mode
         self.distribution = distribution
 
-    def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}
         variance = self.scale / max(1.0, n[self.mode])
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            return rng.uniform(-limit, limit, size=shape).astype(dtype)
-        return rng.normal(0.0, math.sqrt(variance), size=shape).astype(dtype)
+            return rng.uniform(-limit, limit, size=shape)
+        return rng.normal(0.0, math.sqrt(variance), size=shape)
 
 
 class Constant(Initializer):
@@ -135,8 +144,8 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0):
         self.value = float(value)
 
-    def __call__(self, shape, fan_in, fan_out, rng, dtype=np.float32):
-        return np.full(shape, self.value, dtype=dtype)
+    def draw(self, shape: Shape, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+        return np.full(shape, self.value)
 
 
 def glorot_uniform() -> Initializer:

@@ -124,7 +124,7 @@ class MSE(Loss):
 
     name = "mse"
 
-    def forward(self, Y, D, weights=None):
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
         _check_shapes(Y, D)
         w = _column(weights, Y)
         diff = Y - D
@@ -142,8 +142,9 @@ class HalfMSE(MSE):
 
     name = "half_mse"
 
-    def forward(self, Y, D, weights=None):
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
         value = super().forward(Y, D, weights)
+        assert self._grad is not None
         self._grad = 0.5 * self._grad  # halving is exact in floating point
         return 0.5 * value
 
@@ -160,7 +161,7 @@ class CrossEntropy(Loss):
     name = "cross_entropy"
     fused_with = activations.Softmax
 
-    def forward(self, Y, D, weights=None):
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
         _check_shapes(Y, D)
         scale = 1.0 / self.divisor(Y.shape, weights)
         D = D if weights is None else D * _column(weights, Y)  # weights ride on the targets
@@ -168,7 +169,9 @@ class CrossEntropy(Loss):
         self._grad = -scale * D / safe
         return -float(np.vdot(D, np.log(safe))) * scale
 
-    def forward_logits(self, Z, D, weights=None):
+    def forward_logits(
+        self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
         _check_shapes(Z, D)
         scale = 1.0 / self.divisor(Z.shape, weights)
         # -sum(w D log P) and its gradient w (P sum(D) - D) are those of the targets w D
@@ -203,7 +206,7 @@ class BinaryCrossEntropy(Loss):
     name = "binary_cross_entropy"
     fused_with = activations.Sigmoid
 
-    def forward(self, Y, D, weights=None):
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
         _check_shapes(Y, D)
         w = _column(weights, Y)
         scale = 1.0 / self.divisor(Y.shape, weights)
@@ -213,7 +216,9 @@ class BinaryCrossEntropy(Loss):
         value = -(w * (D * np.log(P) + (1 - D) * np.log1p(-P))).sum()
         return float(value) * scale
 
-    def forward_logits(self, Z, D, weights=None):
+    def forward_logits(
+        self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
         _check_shapes(Z, D)
         w = _column(weights, Z)
         scale = 1.0 / self.divisor(Z.shape, weights)
@@ -239,7 +244,7 @@ class Poisson(Loss):
     def _d_log_d(D: np.ndarray) -> np.ndarray:
         return np.where(D > 0, D * np.log(np.where(D > 0, D, 1)), 0.0)
 
-    def forward(self, Y, D, weights=None):
+    def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
         _check_shapes(Y, D)
         w = _column(weights, Y)
         scale = 1.0 / self.divisor(Y.shape, weights)
@@ -248,7 +253,9 @@ class Poisson(Loss):
         value = (w * (self._d_log_d(D) - D * np.log(safe) - D + Y)).sum()
         return float(value) * scale
 
-    def forward_logits(self, Z, D, weights=None):
+    def forward_logits(
+        self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
         _check_shapes(Z, D)
         w = _column(weights, Z)
         scale = 1.0 / self.divisor(Z.shape, weights)

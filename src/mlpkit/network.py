@@ -18,12 +18,12 @@ import numpy.typing as npt
 from mlpkit import losses, summary, training
 from mlpkit._validation import as_float_dtype, as_rng, check_array
 from mlpkit.layers import Layer, activations
-from mlpkit.layers.base import (
+from mlpkit.layers.base import size_of
+from mlpkit.layers.stack import (
     build_layers,
     check_weights,
     input_shape_of,
     plan_inplace,
-    size_of,
     values_per_sample,
 )
 from mlpkit.metrics import r2
@@ -175,9 +175,11 @@ class Network:
         told that nobody needs its input gradient.
         """
         lowest = 0 if need_input_grad else self._lowest_trainable
+        grad: np.ndarray | None = dY
         for i in range(len(layers) - 1, lowest - 1, -1):
-            dY = layers[i].backward(dY, need_input_grad=need_input_grad or i > lowest)
-        return dY if need_input_grad else None
+            assert grad is not None  # only the lowest layer is told to return None
+            grad = layers[i].backward(grad, need_input_grad=need_input_grad or i > lowest)
+        return grad if need_input_grad else None
 
     def is_fused(self, loss: losses.Loss) -> bool:
         """Whether ``loss`` is computed on the logits below the output activation."""
@@ -201,6 +203,7 @@ class Network:
         if self.is_fused(loss):
             logits = self._forward(X, self.layers[:-1], training)
             value = loss.forward_logits(logits, T, weights)
+            assert loss.outputs is not None
             return value, loss.outputs  # the output activation, computed by the loss
         outputs = self._forward(X, self.layers, training)
         return loss.forward(outputs, T, weights), outputs

@@ -85,16 +85,11 @@ class Objective:
         value, outputs = network.loss_and_gradients(X, T, self.loss, weights=weights)
         return value, self._penalty(add_l2, network, X, weights), outputs
 
-    def evaluate(
-        self,
-        network: TrainableNetwork,
-        X: np.ndarray,
-        T: np.ndarray,
-        weights: np.ndarray | None = None,
-    ) -> tuple[float, float, np.ndarray]:
-        """``gradients``'s three values from one forward pass in inference mode, no backward."""
-        value, outputs = network.forward_loss(X, T, self.loss, weights=weights)
-        return value, self._penalty(l2_penalty, network, X, weights), outputs
+    def penalty(
+        self, network: TrainableNetwork, X: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        """The penalty ``gradients`` adds for the batch ``X``, the grads untouched."""
+        return self._penalty(l2_penalty, network, X, weights)
 
     def _penalty(
         self,

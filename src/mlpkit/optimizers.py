@@ -26,7 +26,7 @@ flush.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -54,6 +54,12 @@ __all__ = [
 ]
 
 ParamsAndGrads = Iterable[tuple[str, np.ndarray, np.ndarray]]
+
+Slots = list[np.ndarray]
+"""One parameter's state arrays (velocity, moments), in ``slot_names()`` order."""
+
+Flags = dict[str, bool]
+"""Which arrays a kernel flushes of near-subnormal values at this step, by slot name."""
 
 #: The kernels zero state and weights below ``SUBNORMAL_GUARD * finfo(dtype).tiny``.
 SUBNORMAL_GUARD = 2.0**20
@@ -104,12 +110,7 @@ class Optimizer:
         raise NotImplementedError
 
     def _kernel(
-        self,
-        param: np.ndarray,
-        grad: np.ndarray,
-        slots: list[np.ndarray],
-        lr: float,
-        flush: dict[str, bool],
+        self, param: np.ndarray, grad: np.ndarray, slots: Slots, lr: float, flush: Flags
     ) -> None:
         """The same update by the compiled loop, on flat arrays (``slots`` in
         ``slot_names()`` order)."""
@@ -171,13 +172,6 @@ class Optimizer:
             slots = self.state[key] = {name: np.zeros_like(param) for name in names}
         return [slots[name] for name in names]
 
-    def _slots(self, key: str, param: np.ndarray, *names: str) -> list[np.ndarray]:
-        """The state arrays of parameter ``key``, created as zeros on first use."""
-        slots = self.state.get(key)
-        if slots is None:
-            slots = self.state[key] = {name: np.zeros_like(param) for name in names}
-        return [slots[name] for name in names]
-
     def reset(self) -> None:
         """Forget all state (velocities, moments, step count)."""
         self.state.clear()
@@ -207,10 +201,10 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs a momentum > 0, got momentum=0")
         self.nesterov = bool(nesterov)
 
-    def _decay_factors(self):
+    def _decay_factors(self) -> dict[str, float]:
         return {"velocity": self.momentum} if self.momentum else {}
 
-    def _reference(self, key, param, grad, lr):
+    def _reference(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         if self.momentum == 0:
             param -= lr * grad
             return
@@ -221,7 +215,9 @@ class SGD(Optimizer):
         else:
             param -= G
 
-    def _kernel(self, param, grad, slots, lr, flush):
+    def _kernel(
+        self, param: np.ndarray, grad: np.ndarray, slots: Slots, lr: float, flush: Flags
+    ) -> None:
         run, dtype = kernels.load("optimizers"), param.dtype.type
         limit = _flush_limit(dtype)
         if self.momentum == 0:
@@ -255,10 +251,10 @@ class Adam(Optimizer):
         self.beta2 = check_fraction(beta2, "beta2")
         self.eps = check_positive(eps, "eps")
 
-    def _decay_factors(self):
+    def _decay_factors(self) -> dict[str, float]:
         return {"m": self.beta1, "v": self.beta2}
 
-    def _reference(self, key, param, grad, lr):
+    def _reference(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         m, v = self._slots(key, param, "m", "v")
         b1, b2, t = self.beta1, self.beta2, self.iterations
         m[...] = b1 * m + (1 - b1) * grad
@@ -266,7 +262,9 @@ class Adam(Optimizer):
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         param -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
-    def _kernel(self, param, grad, slots, lr, flush):
+    def _kernel(
+        self, param: np.ndarray, grad: np.ndarray, slots: Slots, lr: float, flush: Flags
+    ) -> None:
         m, v = slots
         dtype, b1, b2, t = param.dtype.type, self.beta1, self.beta2, self.iterations
         # The bias corrections folded into two scalars, two passes fewer per
@@ -309,15 +307,17 @@ class RMSprop(Optimizer):
         self.rho = check_fraction(rho, "rho")
         self.eps = check_positive(eps, "eps")
 
-    def _decay_factors(self):
+    def _decay_factors(self) -> dict[str, float]:
         return {"square_avg": self.rho}
 
-    def _reference(self, key, param, grad, lr):
+    def _reference(self, key: str, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         (s,) = self._slots(key, param, "square_avg")
         s[...] = self.rho * s + (1 - self.rho) * grad**2
         param -= lr * grad / (np.sqrt(s) + self.eps)
 
-    def _kernel(self, param, grad, slots, lr, flush):
+    def _kernel(
+        self, param: np.ndarray, grad: np.ndarray, slots: Slots, lr: float, flush: Flags
+    ) -> None:
         (s,) = slots
         dtype, rho = param.dtype.type, self.rho
         limit = _flush_limit(dtype)
@@ -355,7 +355,7 @@ def _kernel_ready(param: np.ndarray, grad: np.ndarray) -> bool:
     )
 
 
-OPTIMIZERS = {
+OPTIMIZERS: dict[str, Callable[[], Optimizer]] = {
     "sgd": SGD,
     "gd": SGD,
     "momentum": lambda: SGD(momentum=0.9),

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from mlpkit import optimizers
 from mlpkit._memory import NotEnoughMemoryError, available_bytes, in_words
 from mlpkit.hooks import TrainableNetwork
-from mlpkit.layers.base import values_per_sample
+from mlpkit.layers.stack import values_per_sample
 
 __all__ = ["check_batch_statistics", "check_training_memory", "check_validation"]
 
@@ -63,6 +63,7 @@ def check_batch_statistics(network: TrainableNetwork, n: int, batch_size: int) -
     last = n if batch_size >= n else (n % batch_size or batch_size)
     smallest = min(batch_size, last)
     for index, layer in enumerate(network.layers):
+        assert layer.input_shape is not None  # a network's layers are built
         needed = layer.smallest_training_batch(layer.input_shape)
         if smallest < needed:
             hint = "" if batch_size < needed else f" (the last of {n} samples)"

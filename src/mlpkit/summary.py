@@ -8,7 +8,7 @@ in HTML, which Jupyter shows when a cell returns a network.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Protocol
 
 import numpy as np
@@ -24,10 +24,10 @@ class Summarized(Protocol):
     A protocol, not ``Network`` itself: network.py imports this module.
     """
 
-    layers: Sequence[Layer]
+    layers: list[Layer]
     input_shape: tuple[int, ...]
     shapes: list[tuple[int, ...]]  # each layer's output shape, per sample
-    dtype: np.dtype
+    dtype: type[np.floating]
     task: str
 
     @property

@@ -12,6 +12,7 @@ strided copy per kernel row, col2im one strided addition per offset.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -106,7 +107,7 @@ class Windows:
         padded[:, top : top + self.height, left : left + self.width, :] = X
         return padded  # the border is never written, so it keeps ``fill``
 
-    def offsets(self):
+    def offsets(self) -> Iterator[tuple[int, int, slice, slice]]:
         """``(i, j, rows, cols)`` per kernel offset: the strided slices of the padded image."""
         (kh, kw), (sh, sw) = self.window, self.strides
         for i in range(kh):

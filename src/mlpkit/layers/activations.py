@@ -71,6 +71,9 @@ class ReLU(Activation):
 
     name = "relu"
     memory = "in_place"
+    # What backward reads: the output (numba's pass) or the mask of the reference's.
+    _Y: np.ndarray | None = None
+    _mask: np.ndarray | None = None
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
         if kernels.backend() == "numba" and X.flags.c_contiguous:
@@ -88,13 +91,16 @@ class ReLU(Activation):
                 dY.reshape(-1), self._Y.reshape(-1), dX.reshape(-1)
             )
             return dX
-        mask = self._mask if self._mask is not None else self._Y > 0
+        mask = self.choices()
+        if mask is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         return np.multiply(dY, mask, out=dY if self.inplace else None)
 
     def choices(self) -> np.ndarray | None:
-        if getattr(self, "_Y", None) is not None:
+        """Where the last forward pass's input was positive (None before any)."""
+        if self._Y is not None:
             return self._Y > 0
-        return getattr(self, "_mask", None)
+        return self._mask
 
 
 class LeakyReLU(Activation):

@@ -20,6 +20,7 @@ that no patch matrix of the whole batch (85 MB for a 3x3x32 kernel over
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -134,9 +135,7 @@ class Conv2D(Layer):
         return params
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:
-        windows = self._windows
-        if windows is None:
-            raise RuntimeError("Conv2D must be built (put it in a Network) first")
+        windows = self._ready()
         self._n = len(X)
         kernel = self.params["W"].reshape(-1, self.filters)
         if kernels.backend() == "numba":
@@ -165,19 +164,25 @@ class Conv2D(Layer):
         if self._X is None:  # the forward pass ran on the reference: it kept the patches
             if self.use_bias:
                 self.grads["b"][...] = delta.sum(axis=0)
+            assert self._patches is not None
             np.matmul(self._patches.T, delta, out=dK)
             if not need_input_grad:
                 return None
             return windows.add_patches(delta @ kernel.T, self._n)
         return self._backward_chunks(delta, kernel, dK, need_input_grad)
 
-    def _chunks(self, X: np.ndarray):
+    def _ready(self) -> Windows:
+        if self._windows is None:
+            raise RuntimeError("Conv2D must be built (put it in a Network) first")
+        return self._windows
+
+    def _chunks(self, X: np.ndarray) -> Iterator[tuple[int, slice, np.ndarray]]:
         """``(first, rows, patches)`` per chunk of samples: im2col of samples from ``first``.
 
         ``rows`` is the chunk's slice of the batch's patch rows; ``patches`` a
         reused buffer, valid until the next chunk.
         """
-        windows = self._windows
+        windows = self._ready()
         positions = windows.out_h * windows.out_w
         columns = self.workspace(X.shape[1:]) // positions
         per_chunk = max(1, CHUNK_BYTES // (positions * columns * X.itemsize))
@@ -203,7 +208,8 @@ class Conv2D(Layer):
         self, delta: np.ndarray, kernel: np.ndarray, dK: np.ndarray, need_input_grad: bool
     ) -> np.ndarray | None:
         """The numba backend's backward pass: ``dK`` and ``dX`` summed chunk by chunk."""
-        windows, X = self._windows, self._X
+        windows, X = self._ready(), self._X
+        assert X is not None  # the numba forward pass keeps its input
         dK[...] = 0
         dX = np.zeros_like(X) if need_input_grad else None
         col2im = kernels.load("im2col").col2im

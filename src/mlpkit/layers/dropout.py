@@ -31,7 +31,6 @@ class Dropout(Layer):
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
             raise ValueError(f"rate must be a fraction in [0, 1), got {rate!r}")
         self.rate = float(rate)
-        self.rng: np.random.Generator | None = None
         self._mask: np.ndarray | None = None
 
     def forward(self, X: np.ndarray, *, training: bool = False) -> np.ndarray:

@@ -109,10 +109,9 @@ def loss_and_gradient(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any)
 
 def evaluate(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any) -> tuple[float, np.ndarray]:
     """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
-    value, penalty, outputs = objective_of(estimator).evaluate(
-        network_of(estimator), X, T, sample_weight
-    )
-    return value + penalty, outputs
+    network, objective = network_of(estimator), objective_of(estimator)
+    value, outputs = network.forward_loss(X, T, objective.loss, weights=sample_weight)
+    return value + objective.penalty(network, X, sample_weight), outputs
 
 
 def check_finite(estimator: Any) -> None:
