@@ -45,7 +45,9 @@ def figure(**kwargs: Any) -> Figure:
     return _figure_class()(**kwargs)
 
 
-def subplots(*args: Any, figsize: tuple[float, float] | None = None, **kwargs: Any):
+def subplots(
+    *args: Any, figsize: tuple[float, float] | None = None, **kwargs: Any
+) -> tuple[Figure, Any]:
     """``(figure, axes)`` as ``plt.subplots`` returns them, the figure outside pyplot."""
     fig = figure(figsize=figsize)
     return fig, fig.subplots(*args, **kwargs)

@@ -43,7 +43,7 @@ _CONFIG_KEY = "__config__"
 _PREPROCESS = "preprocess:"
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
     if not path.parent.is_dir():
@@ -79,7 +79,7 @@ def _umask() -> int:
     return mask
 
 
-def save(network: Network, path: str | os.PathLike) -> None:
+def save(network: Network, path: str | os.PathLike[str]) -> None:
     """Write ``network`` (architecture, params and buffers) to ``path`` atomically."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be a mlpkit Network, got {type(network).__name__}")
@@ -102,14 +102,15 @@ def save(network: Network, path: str | os.PathLike) -> None:
         config["preprocess"], extra = network.preprocessor.get_state()
         arrays.update({f"{_PREPROCESS}{k}": v for k, v in extra.items()})
     arrays[_CONFIG_KEY] = np.array(json.dumps(config))
-    atomic_write(path, lambda handle: np.savez(handle, **arrays))
+    # mypy reads **arrays as possibly holding savez's allow_pickle; the keys are "0.W", ...
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
 def _not_a_model(path: Path, why: str) -> ValueError:
     return ValueError(f"{path} is not a mlpkit model file: {why}")
 
 
-def load(path: str | os.PathLike) -> Network:
+def load(path: str | os.PathLike[str]) -> Network:
     """Read a network written by :func:`save`.
 
     Raises
@@ -128,8 +129,8 @@ def load(path: str | os.PathLike) -> Network:
         if _CONFIG_KEY not in headers:
             raise _not_a_model(path, "it has no mlpkit configuration")
         with np.load(path, allow_pickle=False) as archive:
-            config = parse_description(str(archive[_CONFIG_KEY]), partial(_not_a_model, path))
-            _check_config(config, path)
+            description = parse_description(str(archive[_CONFIG_KEY]), partial(_not_a_model, path))
+            config = _check_config(description, path)
             if config["format_version"] == 1:
                 config = _from_version_1(config)
             _check_shapes(config, headers, path)  # before any array is read
@@ -160,7 +161,8 @@ def _array_headers(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     return headers
 
 
-def _check_config(config: Any, path: Path) -> None:
+def _check_config(config: object, path: Path) -> dict[str, Any]:
+    """``config`` if it is a model configuration this mlpkit reads; else a clear error."""
     if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
         raise _not_a_model(path, "its configuration names another format")
     version = config.get("format_version")
@@ -171,6 +173,7 @@ def _check_config(config: Any, path: Path) -> None:
             f"{path} uses model format version {version}, newer than this mlpkit reads "
             f"(up to {FORMAT_VERSION}); upgrade mlpkit to load it"
         )
+    return config
 
 
 def _check_shapes(config: dict[str, Any], headers: dict[str, Any], path: Path) -> None:

@@ -91,6 +91,13 @@ class Loss:
         """Return the loss of ``fused_with(Z)`` against ``D``, computed on the logits."""
         raise NotImplementedError(f"{type(self).__name__} is not fused with an activation")
 
+    def _weighting(
+        self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[np.ndarray | float, float]:
+        """Check the shapes; return the sample weights as a column (or 1.0) and ``1 / divisor``."""
+        _check_shapes(Y, D)
+        return _column(weights, Y), 1.0 / self.divisor(Y.shape, weights)
+
     def backward(self) -> np.ndarray:
         """The gradient of the last ``forward`` (or ``forward_logits``) call."""
         if self._grad is None:
@@ -125,10 +132,8 @@ class MSE(Loss):
     name = "mse"
 
     def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
-        _check_shapes(Y, D)
-        w = _column(weights, Y)
+        w, scale = self._weighting(Y, D, weights)
         diff = Y - D
-        scale = 1.0 / self.divisor(Y.shape, weights)
         weighted = diff if weights is None else diff * w
         self._grad = (2.0 * scale) * weighted
         return float(np.vdot(weighted, diff)) * scale
@@ -207,9 +212,7 @@ class BinaryCrossEntropy(Loss):
     fused_with = activations.Sigmoid
 
     def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
-        _check_shapes(Y, D)
-        w = _column(weights, Y)
-        scale = 1.0 / self.divisor(Y.shape, weights)
+        w, scale = self._weighting(Y, D, weights)
         tiny = np.finfo(Y.dtype).tiny
         P = np.clip(Y, tiny, 1 - np.finfo(Y.dtype).eps)
         self._grad = scale * w * (P - D) / (P * (1 - P))
@@ -219,9 +222,7 @@ class BinaryCrossEntropy(Loss):
     def forward_logits(
         self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
     ) -> float:
-        _check_shapes(Z, D)
-        w = _column(weights, Z)
-        scale = 1.0 / self.divisor(Z.shape, weights)
+        w, scale = self._weighting(Z, D, weights)
         value = (w * (np.maximum(Z, 0) - D * Z + np.log1p(np.exp(-np.abs(Z))))).sum()
         self.outputs = activations.sigmoid(Z)
         self._grad = scale * w * (self.outputs - D)
@@ -245,9 +246,7 @@ class Poisson(Loss):
         return np.where(D > 0, D * np.log(np.where(D > 0, D, 1)), 0.0)
 
     def forward(self, Y: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None) -> float:
-        _check_shapes(Y, D)
-        w = _column(weights, Y)
-        scale = 1.0 / self.divisor(Y.shape, weights)
+        w, scale = self._weighting(Y, D, weights)
         safe = np.maximum(Y, np.finfo(Y.dtype).tiny)
         self._grad = scale * w * (1 - D / safe)
         value = (w * (self._d_log_d(D) - D * np.log(safe) - D + Y)).sum()
@@ -256,9 +255,7 @@ class Poisson(Loss):
     def forward_logits(
         self, Z: np.ndarray, D: np.ndarray, weights: np.ndarray | None = None
     ) -> float:
-        _check_shapes(Z, D)
-        w = _column(weights, Z)
-        scale = 1.0 / self.divisor(Z.shape, weights)
+        w, scale = self._weighting(Z, D, weights)
         self.outputs = np.exp(Z)
         value = (w * (self._d_log_d(D) - D * Z - D + self.outputs)).sum()
         self._grad = scale * w * (self.outputs - D)

@@ -61,7 +61,7 @@ def rows(network: Summarized) -> list[tuple[str, ...]]:
     ``None`` stands for the batch axis; the parameter count includes the
     layer's buffers (a BatchNorm's moving statistics).
     """
-    found = []
+    found: list[tuple[str, ...]] = []
     layers = zip(network.layers, network.shapes, multiply_adds(network), strict=True)
     for index, (layer, shape, cost) in enumerate(layers):
         count = layer.n_parameters + sum(b.size for b in layer.buffers.values())

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlpkit.cli.errors import EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from mlpkit.network import Network
 
 __all__ = ["command_evaluate", "command_predict"]
 
 
-def _load_model(path: Path):
+def _load_model(path: Path) -> Network:
     """The model at ``path``: a model file, or the ``model.npz`` of a run folder."""
     from mlpkit.io import load
 

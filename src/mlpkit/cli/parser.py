@@ -6,6 +6,7 @@ Its errors are one line, like every other mlpkit error (exit code 2).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mlpkit: error: {message} (see {self.prog} --help)\n")
 
 
-def _count(low: int):
+def _count(low: int) -> Callable[[str], int]:
     """An argparse type: an integer of at least ``low``, or a message saying so."""
 
     def parse(text: str) -> int:
@@ -76,7 +77,7 @@ def _repeatable(
     parser.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=text)
 
 
-def _add_run_parser(commands: argparse._SubParsersAction) -> None:
+def _add_run_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
     run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
     _repeatable(
@@ -94,7 +95,7 @@ def _add_run_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def _add_model_parsers(commands: argparse._SubParsersAction) -> None:
+def _add_model_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     evaluate = commands.add_parser("evaluate", help="loss and accuracy of a saved model")
     evaluate.add_argument("model", type=Path)
     source = evaluate.add_mutually_exclusive_group(required=True)
@@ -120,7 +121,7 @@ def _add_model_parsers(commands: argparse._SubParsersAction) -> None:
     )
 
 
-def _add_search_parser(commands: argparse._SubParsersAction) -> None:
+def _add_search_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     search = commands.add_parser(
         "search", help="hyper-parameter search over a recipe, scored on validation data"
     )

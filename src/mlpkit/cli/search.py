@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from mlpkit.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from mlpkit.cli.parser import DEFAULT_RECIPE
+
+if TYPE_CHECKING:
+    from mlpkit.search.results import SearchResult
 
 __all__ = ["command_search"]
 
@@ -55,7 +59,7 @@ def command_search(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
-def _search(args: argparse.Namespace, config: dict):
+def _search(args: argparse.Namespace, config: dict[str, Any]) -> SearchResult:
     from mlpkit import search
 
     return search.search(

@@ -75,7 +75,8 @@ def command_gradcheck(args: argparse.Namespace) -> int:
     for layer in network.layers:
         for key in layer.biases:
             layer.params[key][...] = rng.normal(0, 0.1, layer.params[key].shape)
-    rows, report = slice(0, args.samples), {}
+    rows = slice(0, args.samples)
+    report: dict[str, dict[str, int]] = {}
     errors = gradcheck(
         network,
         data.X_train[rows].astype("float64"),

@@ -13,7 +13,7 @@ filters, feature maps, mistakes) and ``diagram`` (the network's drawing);
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlpkit import _figures
 from mlpkit.curves import learning_curves as learning_curves  # part of this module's API
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 
-def new_figure(**kwargs) -> Figure:
+def new_figure(**kwargs: Any) -> Figure:
     """An empty figure for several plots (``ax=``); a notebook cell that returns it shows it.
 
     ``kwargs`` as for matplotlib's ``Figure`` (``figsize=(12, 4)``); add axes

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-def _image_figure(n: int, columns: int | None = None):
+def _image_figure(n: int, columns: int | None = None) -> tuple[Figure, np.ndarray]:
     columns = columns or min(n, max(1, math.ceil(math.sqrt(n))))
     rows = max(1, math.ceil(n / columns))
     fig, axes = _figures.subplots(
@@ -48,12 +48,13 @@ def image_grid(
     title: str = "",
 ) -> Figure:
     """The first ``n`` images (rows of ``images`` reshaped to ``image_shape``) with labels."""
-    images = np.asarray(images)[: check_int(n, "n")]
-    fig, axes = _image_figure(len(images))
-    for i, (ax, row) in enumerate(zip(axes, images, strict=False)):
+    shown = np.asarray(images)[: check_int(n, "n")]
+    names = None if labels is None else np.asarray(labels)
+    fig, axes = _image_figure(len(shown))
+    for i, (ax, row) in enumerate(zip(axes, shown, strict=False)):
         ax.imshow(row.reshape(image_shape), cmap="gray_r")
-        if labels is not None:
-            label = labels[i]
+        if names is not None:
+            label = names[i]
             ax.set_title(classes[label] if classes is not None else str(label), fontsize=8)
     if title:
         fig.suptitle(title)
@@ -154,7 +155,7 @@ def conv_filters(network: Network, n: int = 32, title: str = "") -> Figure:
         limit = np.abs(W[:, :, f]).max() or 1.0
         ax.imshow(W[:, :, f], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(f"filter {f}", fontsize=7)
-    total = convolutions[0][1].filters
+    total = convolutions[0][1].params["W"].shape[-1]  # the filters
     shown = f"{total}" if W.shape[-1] == total else f"first {W.shape[-1]} of {total}"
     fig.suptitle(title or f"first-layer filters ({W.shape[0]}x{W.shape[1]}): {shown}")
     fig.tight_layout()

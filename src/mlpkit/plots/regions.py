@@ -13,17 +13,20 @@ from mlpkit.network import Network
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap
 
 __all__ = ["decision_regions", "points"]
 
 
-def _colormap(name: str):
+def _colormap(name: str) -> Colormap:
     import matplotlib  # imported here: matplotlib is optional and slow to import
 
     return matplotlib.colormaps[name]
 
 
-def _grid(X: np.ndarray, resolution: int, margin: float = 0.1):
+def _grid(
+    X: np.ndarray, resolution: int, margin: float = 0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     low, high = X.min(axis=0), X.max(axis=0)
     pad = (high - low) * margin + 1e-9
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
