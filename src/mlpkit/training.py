@@ -218,11 +218,20 @@ def train(
         if layer.stochastic:
             layer.rng = rng
     trainer = _Trainer(
-        network, X, T, labels, objective, optimizer, batch_size, rng, shuffle, sample_weight
+        network,
+        X,
+        T,
+        labels,
+        objective,
+        optimizer,
+        batch_size,
+        rng,
+        shuffle,
+        sample_weight,
+        augment,
+        divergence_factor,
+        batch_callbacks=[c for c in callbacks if overrides(c, "on_batch_end")],
     )
-    trainer.augment = augment
-    trainer.divergence_factor = divergence_factor
-    trainer.batch_callbacks = [c for c in callbacks if overrides(c, "on_batch_end")]
     return _run_epochs(trainer, epochs, validation, list(callbacks))
 
 
