@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -20,32 +22,57 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from mlpkit._validation import refuse_complex
+from mlpkit.hooks import Callback
 from mlpkit.network import Network
 from mlpkit.sklearn._lbfgs import fit_lbfgs, lbfgs_objective
 from mlpkit.sklearn._network import check_finite, evaluate, network_of
 from mlpkit.sklearn._stochastic import fit_stochastic
 
-__all__ = ["STOCHASTIC", "BaseMLP", "store_parameters"]
+__all__ = ["STOCHASTIC", "BaseMLP"]
 
 STOCHASTIC = ("sgd", "adam", "rmsprop")
 _SPARSE_CHUNK = 4096  # rows of a sparse input made dense at a time when predicting
 
 
-def store_parameters(estimator: Any, arguments: dict[str, Any]) -> None:
-    """Set each ``__init__`` argument as the attribute of the same name, unchanged.
-
-    scikit-learn's rule: a constructor stores its parameters and nothing else
-    (``clone`` and ``get_params`` rely on it). Call with ``locals()``.
-    """
-    for name, value in arguments.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
-
-
+@dataclass(eq=False, repr=False, kw_only=True)
 class BaseMLP(TransformerMixin, BaseEstimator):
-    """What the classifier and the regressor share: parameters, solvers, attributes."""
+    """What the classifier and the regressor share: parameters, solvers, attributes.
 
-    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+    scikit-learn's rule is that a constructor stores its parameters and nothing
+    else (``clone`` and ``get_params`` read them back by its signature). A
+    dataclass writes that constructor from the fields below, once for both
+    estimators; each adds its own fields and names its positional ones.
+    ``eq=False`` keeps identity comparison and hashing, ``repr=False``
+    scikit-learn's repr.
+    """
+
+    solver: str = "adam"
+    alpha: float = 0.0001
+    batch_size: int | str = "auto"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 0.001
+    power_t: float = 0.5
+    max_iter: int = 200
+    shuffle: bool = True
+    random_state: int | np.random.RandomState | None = None
+    tol: float = 1e-4
+    verbose: bool = False
+    warm_start: bool = False
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    n_iter_no_change: int = 10
+    max_fun: int = 15000
+    dropout: float = 0.0
+    dtype: str | None = None
+    early_stopping_metric: str | Callable[..., float] = "score"
+    callbacks: list[Callback] | None = None
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam", "rmsprop"})],
@@ -79,7 +106,7 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         "callbacks": [list, None],
     }
 
-    _is_classifier = False
+    _is_classifier: ClassVar[bool] = False
 
     # -- what the subclasses define ---------------------------------------------
     def _validate_input(self, X, y, incremental: bool, reset: bool):

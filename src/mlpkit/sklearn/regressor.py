@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -15,11 +17,12 @@ from sklearn.utils.validation import (
 )
 
 from mlpkit._validation import refuse_complex
-from mlpkit.sklearn._base import BaseMLP, store_parameters
+from mlpkit.sklearn._base import BaseMLP
 
 __all__ = ["MLPRegressor"]
 
 
+@dataclass(eq=False, repr=False, kw_only=True)
 class MLPRegressor(RegressorMixin, BaseMLP):
     """A multi-layer perceptron regressor: scikit-learn's, trained by mlpkit.
 
@@ -39,44 +42,14 @@ n_features_in_, network_
         As for :class:`MLPClassifier`.
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 (scikit-learn's convention)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
-    def __init__(
-        self,
-        loss: str = "squared_error",
-        hidden_layer_sizes: Any = (100,),
-        activation: str = "relu",
-        *,
-        solver: str = "adam",
-        alpha: float = 0.0001,
-        batch_size: int | str = "auto",
-        learning_rate: str = "constant",
-        learning_rate_init: float = 0.001,
-        power_t: float = 0.5,
-        max_iter: int = 200,
-        shuffle: bool = True,
-        random_state: Any = None,
-        tol: float = 1e-4,
-        verbose: bool = False,
-        warm_start: bool = False,
-        momentum: float = 0.9,
-        nesterovs_momentum: bool = True,
-        early_stopping: bool = False,
-        validation_fraction: float = 0.1,
-        beta_1: float = 0.9,
-        beta_2: float = 0.999,
-        epsilon: float = 1e-8,
-        n_iter_no_change: int = 10,
-        max_fun: int = 15000,
-        dropout: float = 0.0,
-        dtype: str | None = None,
-        early_stopping_metric: Any = "score",
-        callbacks: list | None = None,
-    ) -> None:
-        store_parameters(self, locals())
+    loss: str = field(default="squared_error", kw_only=False)
+    hidden_layer_sizes: int | Sequence[int] = field(default=(100,), kw_only=False)
+    activation: str = field(default="relu", kw_only=False)
 
     def _validate_input(self, X, y, incremental: bool, reset: bool):
         refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
