@@ -21,6 +21,24 @@ __all__ = ["avg_pool", "avg_pool_backward", "global_avg_pool", "max_pool", "max_
 
 
 @njit(cache=True)
+def _span(window, stride, pad, size, limit):  # pragma: no cover - compiled
+    """``(first, stop)``: the input indices a window covers, cropped to ``[0, limit)``."""
+    start = window * stride - pad
+    return max(start, 0), min(start + size, limit)
+
+
+@njit(cache=True)
+def _covering(index, stride, pad, size, windows):  # pragma: no cover - compiled
+    """``(first, stop)``: the windows whose span holds input ``index``, within ``[0, windows)``.
+
+    Window ``w`` covers ``w * stride - pad`` to ``w * stride - pad + size - 1``;
+    ``//`` floors, so ``-(-a // b)`` is the ceiling.
+    """
+    first = -(-(index + pad - size + 1) // stride)
+    return max(first, 0), min((index + pad) // stride + 1, windows)
+
+
+@njit(cache=True)
 def max_pool(X, ph, pw, sh, sw, top, left, out_h, out_w):  # pragma: no cover - compiled
     """``(Y, choice)``: each window's maximum and its position ``i * pw + j`` in the window.
 
@@ -34,22 +52,19 @@ def max_pool(X, ph, pw, sh, sw, top, left, out_h, out_w):  # pragma: no cover - 
     best = np.empty(channels, X.dtype)
     for s in range(n):
         for r in range(out_h):
+            y0, y1 = _span(r, sh, top, ph, height)
             for q in range(out_w):
                 best[:] = -np.inf
-                for i in range(ph):
-                    row = r * sh + i - top
-                    if row < 0 or row >= height:
-                        continue
-                    for j in range(pw):
-                        col = q * sw + j - left
-                        if col < 0 or col >= width:
-                            continue
+                x0, x1 = _span(q, sw, left, pw, width)
+                for y in range(y0, y1):
+                    for x in range(x0, x1):
+                        k = (y - r * sh + top) * pw + x - q * sw + left
                         for c in range(channels):
-                            x = X[s, row, col, c]
+                            value = X[s, y, x, c]
                             b = best[c]
-                            if b == b and (x > b or x != x):  # b is not NaN; x beats it
-                                best[c] = x
-                                choice[s, r, q, c] = i * pw + j
+                            if b == b and (value > b or value != value):  # b not NaN; value wins
+                                best[c] = value
+                                choice[s, r, q, c] = k
                 Y[s, r, q, :] = best
     return Y, choice
 
@@ -68,16 +83,13 @@ def max_pool_backward(dY, choice, ph, pw, sh, sw, top, left, height, width):  # 
     dX = np.zeros((n, height, width, channels), dY.dtype)
     for s in range(n):
         for r in range(out_h):
-            for i in range(ph):
-                y = r * sh + i - top
-                if y < 0 or y >= height:
-                    continue
+            y0, y1 = _span(r, sh, top, ph, height)
+            for y in range(y0, y1):
+                i = y - r * sh + top
                 for q in range(out_w):
-                    for j in range(pw):
-                        x = q * sw + j - left
-                        if x < 0 or x >= width:
-                            continue
-                        k = i * pw + j
+                    x0, x1 = _span(q, sw, left, pw, width)
+                    for x in range(x0, x1):
+                        k = i * pw + x - q * sw + left
                         for c in range(channels):
                             if choice[s, r, q, c] == k:
                                 dX[s, y, x, c] += dY[s, r, q, c]
@@ -85,23 +97,24 @@ def max_pool_backward(dY, choice, ph, pw, sh, sw, top, left, height, width):  # 
 
 
 @njit(cache=True)
-def avg_pool(X, ph, pw, sh, sw, top, left, out_h, out_w, count):  # pragma: no cover
-    """Each window's sum over its real pixels divided by ``count`` (out_h, out_w)."""
+def avg_pool(X, ph, pw, sh, sw, top, left, out_h, out_w, count):  # pragma: no cover - compiled
+    """Each window's sum over its real pixels divided by ``count`` (out_h, out_w).
+
+    Read in ``X``'s row order (a window row's pixels are added to every window
+    over them); each window still sums its pixels in row-major order.
+    """
     n, height, width, channels = X.shape
     Y = np.zeros((n, out_h, out_w, channels), X.dtype)
     for s in range(n):
         for r in range(out_h):
-            for q in range(out_w):
-                for i in range(ph):
-                    row = r * sh + i - top
-                    if row < 0 or row >= height:
-                        continue
-                    for j in range(pw):
-                        col = q * sw + j - left
-                        if col < 0 or col >= width:
-                            continue
+            y0, y1 = _span(r, sh, top, ph, height)
+            for y in range(y0, y1):
+                for q in range(out_w):
+                    x0, x1 = _span(q, sw, left, pw, width)
+                    for x in range(x0, x1):
                         for c in range(channels):
-                            Y[s, r, q, c] += X[s, row, col, c]
+                            Y[s, r, q, c] += X[s, y, x, c]
+            for q in range(out_w):
                 for c in range(channels):
                     Y[s, r, q, c] /= count[r, q]
     return Y
@@ -109,22 +122,22 @@ def avg_pool(X, ph, pw, sh, sw, top, left, out_h, out_w, count):  # pragma: no c
 
 @njit(cache=True)
 def avg_pool_backward(dY, ph, pw, sh, sw, top, left, height, width, count):  # pragma: no cover
-    """``dX``: each window's ``dY / count`` added to each of its real pixels."""
+    """``dX``: each pixel gathers ``dY / count`` from the windows over it.
+
+    Gathered in ``dX``'s order, as ``max_pool_backward``; each pixel sums its
+    windows in row-major order, the order a scatter over the windows would.
+    """
     n, out_h, out_w, channels = dY.shape
     dX = np.zeros((n, height, width, channels), dY.dtype)
     for s in range(n):
-        for r in range(out_h):
-            for q in range(out_w):
-                for i in range(ph):
-                    row = r * sh + i - top
-                    if row < 0 or row >= height:
-                        continue
-                    for j in range(pw):
-                        col = q * sw + j - left
-                        if col < 0 or col >= width:
-                            continue
+        for y in range(height):
+            r0, r1 = _covering(y, sh, top, ph, out_h)
+            for x in range(width):
+                q0, q1 = _covering(x, sw, left, pw, out_w)
+                for r in range(r0, r1):
+                    for q in range(q0, q1):
                         for c in range(channels):
-                            dX[s, row, col, c] += dY[s, r, q, c] / count[r, q]
+                            dX[s, y, x, c] += dY[s, r, q, c] / count[r, q]
     return dX
 
 

@@ -19,7 +19,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from mlpkit._validation import refuse_complex
 from mlpkit.hooks import Callback
@@ -110,6 +115,24 @@ class BaseMLP(TransformerMixin, BaseEstimator):
 
     # -- what the subclasses define ---------------------------------------------
     def _validate_input(self, X, y, incremental: bool, reset: bool):
+        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
+        refuse_complex(y, "y")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=not self._is_classifier,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, self._targets(y, incremental)
+
+    def _targets(self, y: np.ndarray, incremental: bool) -> np.ndarray:
+        """The training targets from a checked ``y`` of shape (n,) or (n, k)."""
         raise NotImplementedError
 
     def _output_activation(self) -> str:

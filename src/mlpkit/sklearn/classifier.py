@@ -15,12 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import (
-    column_or_1d,
-    validate_data,
-)
 
-from mlpkit._validation import refuse_complex
 from mlpkit.sklearn._base import BaseMLP
 
 __all__ = ["MLPClassifier"]
@@ -169,20 +164,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     loss: str = "log_loss"
     class_weight: dict[Any, float] | str | None = None
 
-    def _validate_input(self, X, y, incremental: bool, reset: bool):
-        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
-        refuse_complex(y, "y")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _targets(self, y: np.ndarray, incremental: bool) -> np.ndarray:
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -201,7 +183,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f" {self.classes_}. 'y' has {classes}."
                 )
         # bool, so that float32 inputs keep float32 targets
-        return X, self._label_binarizer.transform(y).astype(bool)
+        return self._label_binarizer.transform(y).astype(bool)
 
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"

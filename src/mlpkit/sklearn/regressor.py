@@ -11,12 +11,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    column_or_1d,
-    validate_data,
-)
 
-from mlpkit._validation import refuse_complex
 from mlpkit.sklearn._base import BaseMLP
 
 __all__ = ["MLPRegressor"]
@@ -51,24 +46,10 @@ n_features_in_, network_
     hidden_layer_sizes: int | Sequence[int] = field(default=(100,), kw_only=False)
     activation: str = field(default="relu", kw_only=False)
 
-    def _validate_input(self, X, y, incremental: bool, reset: bool):
-        refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
-        refuse_complex(y, "y")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _targets(self, y: np.ndarray, incremental: bool) -> np.ndarray:
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(f"loss='poisson' needs targets >= 0, got a minimum of {y.min()}")
-        return X, y
+        return y
 
     def _output_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
