@@ -50,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="mlpkit", description="Multi-layer neural networks in plain NumPy.")
     parser.add_argument("--version", action="version", version=f"mlpkit {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an error (for bug reports)"
-    )
+    _switch(parser, "--debug", "show the traceback of an error (for bug reports)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run_parser(commands)
     commands.add_parser("recipes", help="list the built-in recipes")
@@ -77,6 +75,11 @@ def _repeatable(
     parser.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=text)
 
 
+def _switch(parser: argparse.ArgumentParser, flag: str, text: str) -> None:
+    """An option without a value: present is True, absent False."""
+    parser.add_argument(flag, action="store_true", help=text)
+
+
 def _add_run_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     run = commands.add_parser("run", help="train a recipe and write a run folder with a report")
     run.add_argument("recipe", nargs="?", help=f"built-in name or .toml file ({DEFAULT_RECIPE})")
@@ -92,7 +95,7 @@ def _add_run_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     run.add_argument("--data", type=Path, help="train on your own .csv or .npz file")
     run.add_argument("--target", help="the label column of --data (a CSV)")
     run.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
-    run.add_argument("--quiet", action="store_true", help="no progress output")
+    _switch(run, "--quiet", "no progress output")
 
 
 def _add_model_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -109,7 +112,7 @@ def _add_model_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
     predict.add_argument(
         "input", type=Path, help="CSV of feature columns only, with a header row naming them"
     )
-    predict.add_argument("--proba", action="store_true", help="write class probabilities")
+    _switch(predict, "--proba", "write class probabilities")
     predict.add_argument(
         "--drop", metavar="COLUMN", help="leave out this column (a label column the file has)"
     )
@@ -150,11 +153,7 @@ def _add_search_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     search.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run the trials on this Dask cluster"
     )
-    search.add_argument(
-        "--dask",
-        action="store_true",
-        help="start a local Dask cluster of --jobs workers and use it",
-    )
+    _switch(search, "--dask", "start a local Dask cluster of --jobs workers and use it")
     search.add_argument("--db", type=Path, help="the SQLite file (runs/<recipe>-search.sqlite)")
     _repeatable(search, "--set", "overrides", "KEY=VALUE", "override a recipe key for every trial")
     search.add_argument(
@@ -165,4 +164,4 @@ def _add_search_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     search.add_argument("--show", type=Path, metavar="DB", help="print a search's table again")
     search.add_argument("--top", type=_count(1), default=20, help="rows of the table to print (20)")
-    search.add_argument("--no-plots", action="store_true", help="write no pictures")
+    _switch(search, "--no-plots", "write no pictures")

@@ -30,6 +30,10 @@ def confusion_matrix(
         ``matrix[i, j]``: samples of true class i predicted as j.
     classes : sequence of str, optional
         Tick labels.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        The axes' title; by default how many of the samples are on the diagonal.
     """
     matrix = np.asarray(matrix)
     k = len(matrix)

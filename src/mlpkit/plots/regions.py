@@ -57,6 +57,10 @@ def points(
         Class indices.
     classes : sequence of str, optional
         Legend names, by class index.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    title : str, optional
+        The axes' title; by default the number of points.
     """
     X, y = np.asarray(X, float), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
