@@ -61,6 +61,8 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             parts = Parts.build(trial_config, data)
             callbacks = [parts.stopper] if parts.stopper else []
             history = parts.fit(trial_config, data, callbacks, shuffle_rng(trial_config))
+            # search_config gave every trial a validation split
+            assert data.X_valid is not None and data.y_valid is not None
             final = parts.network.evaluate(data.X_valid, data.y_valid)
             threads = max(
                 (p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=0
@@ -71,7 +73,7 @@ def run_trial(config: dict[str, Any], trial: Trial, blas_threads: int) -> dict[s
             "error": f"{type(error).__name__}: {error}",
             "wall_time": time.perf_counter() - started,
         }
-    score = final.get("accuracy", final.get("r2"))
+    score = final["accuracy"] if "accuracy" in final else final["r2"]
     columns = {
         k: [float(v) for v in values] for k, values in history.as_dict().items() if k != "time"
     }
@@ -255,7 +257,9 @@ def _check_points(config: dict[str, Any], points: list[list[str]]) -> None:
             raise type(error)(f"search point {where}: {error}") from error
 
 
-def _keyed_trial(config: dict[str, Any], trial: Trial, threads: int) -> tuple[Trial, dict]:
+def _keyed_trial(
+    config: dict[str, Any], trial: Trial, threads: int
+) -> tuple[Trial, dict[str, Any]]:
     return trial, run_trial(config, trial, threads)
 
 
@@ -264,7 +268,10 @@ class _Backend:
 
     def __init__(self, jobs: int, scheduler: str | None, dask: bool) -> None:
         self.jobs, self.scheduler, self.dask = jobs, scheduler, dask
-        self._client = self._cluster = self._config = None
+        # Dask's client and cluster and joblib's configuration, while a Dask search runs
+        self._client: Any = None
+        self._cluster: Any = None
+        self._config: Any = None
 
     def __enter__(self) -> tuple[int, str]:
         if not (self.scheduler or self.dask):

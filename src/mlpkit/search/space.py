@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 
+#: A range to draw from: ``(key, low, high)``.
+Range = tuple[str, float, float]
+
+
 def _split_top_level(text: str) -> list[str]:
     """Split ``text`` at commas that are not inside brackets."""
     parts, depth, current = [], 0, ""
@@ -84,7 +88,7 @@ def parse_grid(items: list[str]) -> list[list[str]]:
     return axes
 
 
-def parse_range(item: str) -> tuple[str, float, float]:
+def parse_range(item: str) -> Range:
     """``"train.learning_rate=0.001:0.3"`` as ``(key, 0.001, 0.3)``."""
     key, sep, bounds = item.partition("=")
     low, colon, high = bounds.partition(":")
@@ -100,8 +104,8 @@ def parse_range(item: str) -> tuple[str, float, float]:
 
 def random_points(
     n: int,
-    ranges: list[tuple[str, float, float]],
-    log_ranges: list[tuple[str, float, float]],
+    ranges: list[Range],
+    log_ranges: list[Range],
     seed: int = 0,
 ) -> list[list[str]]:
     """``n`` override sets drawn uniformly from ``ranges`` and log-uniformly from ``log_ranges``.
@@ -155,7 +159,7 @@ def axes_from(grid: dict[str, Any] | list[str] | None) -> list[list[str]]:
     return parse_grid(list(grid))
 
 
-def ranges_from(ranges: dict[str, tuple[float, float]] | list[str] | None):
+def ranges_from(ranges: dict[str, tuple[float, float]] | list[str] | None) -> list[Range]:
     """Ranges from ``{"train.momentum": (0.5, 0.99)}`` or ``["key=low:high", ...]``."""
     if not ranges:
         return []
@@ -165,7 +169,11 @@ def ranges_from(ranges: dict[str, tuple[float, float]] | list[str] | None):
 
 
 def points_from(
-    grid: Any = None, random: int = 0, ranges: Any = None, log_ranges: Any = None, seed: int = 0
+    grid: dict[str, Any] | list[str] | None = None,
+    random: int = 0,
+    ranges: dict[str, tuple[float, float]] | list[str] | None = None,
+    log_ranges: dict[str, tuple[float, float]] | list[str] | None = None,
+    seed: int = 0,
 ) -> list[list[str]]:
     """Every point of the grid, each combined with ``random`` draws when asked."""
     points = grid_points(axes_from(grid))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -31,7 +31,7 @@ from mlpkit.hooks import Callback
 from mlpkit.network import Network
 from mlpkit.sklearn._lbfgs import fit_lbfgs, lbfgs_objective
 from mlpkit.sklearn._network import check_finite, evaluate, network_of
-from mlpkit.sklearn._stochastic import fit_stochastic
+from mlpkit.sklearn._stochastic import StochasticSolver, fit_stochastic
 
 __all__ = ["STOCHASTIC", "BaseMLP"]
 
@@ -77,6 +77,28 @@ class BaseMLP(TransformerMixin, BaseEstimator):
     early_stopping_metric: str | Callable[..., float] = "score"
     callbacks: list[Callback] | None = None
 
+    # What ``fit`` sets: scikit-learn's fitted attributes and the solvers' state.
+    # Not constructor parameters (``init=False``), and absent until the first fit,
+    # as ``check_is_fitted`` expects.
+    coefs_: list[np.ndarray] = field(init=False)
+    intercepts_: list[np.ndarray] = field(init=False)
+    n_iter_: int = field(init=False)
+    t_: int = field(init=False)
+    n_layers_: int = field(init=False)
+    n_outputs_: int = field(init=False)
+    out_activation_: str = field(init=False)
+    loss_: float = field(init=False)
+    best_loss_: float | None = field(init=False)
+    loss_curve_: list[float] = field(init=False)
+    validation_scores_: list[float] | None = field(init=False)
+    validation_loss_curve_: list[float] | None = field(init=False)
+    best_validation_score_: float | None = field(init=False)
+    _network: Network | None = field(init=False)
+    _optimizer: StochasticSolver = field(init=False)
+    _random_state: np.random.RandomState = field(init=False)
+    _best_weights: list[np.ndarray] = field(init=False)
+    _no_improvement_count: int = field(init=False)
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
@@ -114,7 +136,9 @@ class BaseMLP(TransformerMixin, BaseEstimator):
     _is_classifier: ClassVar[bool] = False
 
     # -- what the subclasses define ---------------------------------------------
-    def _validate_input(self, X, y, incremental: bool, reset: bool):
+    def _validate_input(
+        self, X: Any, y: Any, incremental: bool, reset: bool
+    ) -> tuple[Any, np.ndarray]:
         refuse_complex(X, "X")  # before scikit-learn's message, which prints the whole array
         refuse_complex(y, "y")
         X, y = validate_data(
@@ -146,7 +170,9 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         """The targets as ``fit`` was given them (labels for the classifier)."""
         return T
 
-    def _weighted(self, T: np.ndarray, sample_weight: Any, incremental: bool) -> Any:
+    def _weighted(
+        self, T: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
+    ) -> np.ndarray | None:
         """The sample weights training uses (the classifier folds in ``class_weight``)."""
         return sample_weight
 
@@ -171,7 +197,7 @@ class BaseMLP(TransformerMixin, BaseEstimator):
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             score = scorer(self, X, self._targets_of(T))
         # NaN never beats the best score: early stopping would keep the initial weights
-        if isinstance(score, bool) or not isinstance(score, Real) or not np.isfinite(score):
+        if isinstance(score, bool) or not isinstance(score, Real) or not np.isfinite(float(score)):
             raise ValueError(
                 f"early_stopping_metric={metric!r} returned {score!r} on the validation data; "
                 "it must return a finite real number (higher is better)"
@@ -260,22 +286,24 @@ class BaseMLP(TransformerMixin, BaseEstimator):
             uniform = self._random_state.uniform
             self.coefs_.append(uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
             self.intercepts_.append(uniform(-bound, bound, fan_out).astype(dtype))
-        self._network: Network | None = None
+        self._network = None
         self._best_weights = [a.copy() for a in self.coefs_ + self.intercepts_]
         if self.solver in STOCHASTIC:
-            self.loss_curve_: list[float] = []
+            self.loss_curve_ = []
             self._no_improvement_count = 0
-            self.validation_loss_curve_: list[float] | None = [] if self.early_stopping else None
+            self.validation_loss_curve_ = [] if self.early_stopping else None
             if self.early_stopping:
-                self.validation_scores_: list[float] | None = []
-                self.best_validation_score_: float | None = -np.inf
-                self.best_loss_: float | None = None
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _fit(self, X, y, sample_weight=None, incremental: bool = False):
+    def _fit(
+        self, X: Any, y: Any, sample_weight: npt.ArrayLike | None = None, incremental: bool = False
+    ) -> BaseMLP:
         hidden = self._hidden_sizes()
         if self.dropout and self.solver == "lbfgs":
             raise ValueError("dropout needs a stochastic solver (sgd, adam or rmsprop), not lbfgs")
@@ -289,12 +317,15 @@ class BaseMLP(TransformerMixin, BaseEstimator):
             X = X.astype(self.dtype, copy=False)
         if scipy.sparse.issparse(X):
             X = X.tocsr()  # batches are rows; the first layer multiplies them sparse by dense
-        if sample_weight is not None:
-            # scikit-learn's MLP does not check the sign; a negative weight would
-            # reward the loss it should lower
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        sample_weight = self._weighted(T, sample_weight, incremental)
-        if sample_weight is not None and not np.any(sample_weight):
+        # scikit-learn's MLP does not check the sign; a negative weight would
+        # reward the loss it should lower
+        checked = (
+            None
+            if sample_weight is None
+            else _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        )
+        weights = self._weighted(T, checked, incremental)
+        if weights is not None and not np.any(weights):
             raise ValueError(
                 "every sample has weight 0 (sample_weight times class_weight): nothing to fit"
             )
@@ -304,9 +335,9 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         if first_pass:
             self._initialize(T, [X.shape[1], *hidden, T.shape[1]], X.dtype)
         if self.solver in STOCHASTIC:
-            fit_stochastic(self, X, T, sample_weight, incremental)
+            fit_stochastic(self, X, T, weights, incremental)
         else:
-            fit_lbfgs(self, X, T, sample_weight)
+            fit_lbfgs(self, X, T, weights)
         check_finite(self)
         return self
 
@@ -342,14 +373,14 @@ class BaseMLP(TransformerMixin, BaseEstimator):
 
     def _loss_grad_lbfgs(
         self,
-        packed_coef_inter,
-        X,
-        y,
-        sample_weight,
-        activations,
-        deltas,
-        coef_grads,
-        intercept_grads,
+        packed_coef_inter: np.ndarray,
+        X: Any,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None,
+        activations: object,  # scikit-learn's work arrays, unused here
+        deltas: object,
+        coef_grads: object,
+        intercept_grads: object,
     ) -> tuple[float, np.ndarray]:
         """The loss and its gradient at the packed weights, as scikit-learn's L-BFGS calls it.
 
@@ -391,7 +422,7 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         ]
         return np.concatenate(parts) if parts else network.forward(np.zeros((0, X.shape[1]), dtype))
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:  # scikit-learn's Tags
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import dense_layers, loss_and_gradient, network_of
+
+if TYPE_CHECKING:  # the estimators import these modules
+    from mlpkit.sklearn._base import BaseMLP
 
 __all__ = ["fit_lbfgs", "lbfgs_objective", "pack", "unpack"]
 
@@ -27,7 +30,9 @@ def unpack(vector: np.ndarray, arrays: list[np.ndarray]) -> None:
         start += array.size
 
 
-def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) -> None:
+def fit_lbfgs(
+    estimator: BaseMLP, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
+) -> None:
     """Minimise the loss with SciPy's L-BFGS-B on the flattened weights."""
     import scipy.optimize
 
@@ -72,7 +77,7 @@ def fit_lbfgs(estimator: Any, X: np.ndarray, T: np.ndarray, sample_weight: Any) 
 
 
 def lbfgs_objective(
-    estimator: Any, theta: np.ndarray, X, T, sample_weight
+    estimator: BaseMLP, theta: np.ndarray, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
 ) -> tuple[float, np.ndarray]:
     """scikit-learn's ``_loss_grad_lbfgs``: the loss and its gradient at ``theta``."""
     network = network_of(estimator)

@@ -7,7 +7,7 @@ gets a network rebuilt from those values on the next ``fit``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from mlpkit.builders import mlp
 from mlpkit.layers import Dense
 from mlpkit.network import Network
 from mlpkit.objective import Objective
+
+if TYPE_CHECKING:  # the estimators import these modules
+    from mlpkit.sklearn._base import BaseMLP
 
 __all__ = [
     "AlphaObjective",
@@ -32,7 +35,7 @@ HIDDEN = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "
 OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax", "exp": "exp"}
 
 
-def network_of(estimator: Any) -> Network:
+def network_of(estimator: BaseMLP) -> Network:
     """The network whose arrays are ``estimator.coefs_`` and ``intercepts_``.
 
     Built (again) when there is none yet or the user assigned other arrays.
@@ -83,7 +86,7 @@ class AlphaObjective(Objective):
         return self.l2 / (2 * n_samples)
 
 
-def objective_of(estimator: Any) -> AlphaObjective:
+def objective_of(estimator: BaseMLP) -> AlphaObjective:
     """What the estimator's solver minimises, with the loss scikit-learn names.
 
     scikit-learn's squared error is half the mean squared error.
@@ -99,7 +102,9 @@ def objective_of(estimator: Any) -> AlphaObjective:
     return AlphaObjective(loss, estimator.alpha)
 
 
-def loss_and_gradient(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any) -> float:
+def loss_and_gradient(
+    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
+) -> float:
     """Fill the network's gradients for one batch; return scikit-learn's loss (penalty in)."""
     value, penalty, _ = objective_of(estimator).gradients(
         network_of(estimator), X, T, sample_weight
@@ -107,14 +112,16 @@ def loss_and_gradient(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any)
     return value + penalty
 
 
-def evaluate(estimator: Any, X: Any, T: np.ndarray, sample_weight: Any) -> tuple[float, np.ndarray]:
+def evaluate(
+    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
+) -> tuple[float, np.ndarray]:
     """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
     network, objective = network_of(estimator), objective_of(estimator)
     value, outputs = network.forward_loss(X, T, objective.loss, weights=sample_weight)
     return value + objective.penalty(network, X, sample_weight), outputs
 
 
-def check_finite(estimator: Any) -> None:
+def check_finite(estimator: BaseMLP) -> None:
     """scikit-learn's error for weights that training made infinite or NaN."""
     if not all(np.isfinite(a).all() for a in estimator.coefs_ + estimator.intercepts_):
         raise ValueError(

@@ -11,16 +11,19 @@ the backward pass and the updates are mlpkit's.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from mlpkit import optimizers
-from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
+from mlpkit.hooks import Callback, TrainableNetwork, asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import network_of, objective_of
 from mlpkit.training import train
+
+if TYPE_CHECKING:  # the estimators import these modules
+    from mlpkit.sklearn._base import BaseMLP
 
 __all__ = ["StochasticSolver", "fit_stochastic"]
 
@@ -34,7 +37,7 @@ class StochasticSolver:
     stalls.
     """
 
-    def __init__(self, estimator: Any) -> None:
+    def __init__(self, estimator: BaseMLP) -> None:
         self.schedule = estimator.learning_rate
         self.learning_rate_init = float(estimator.learning_rate_init)
         self.power_t = estimator.power_t
@@ -82,7 +85,13 @@ class StochasticSolver:
         return True
 
 
-def _validation_split(estimator: Any, X, T, sample_weight, stratify):
+def _validation_split(
+    estimator: BaseMLP,
+    X: Any,
+    T: np.ndarray,
+    sample_weight: np.ndarray | None,
+    stratify: np.ndarray | None,
+) -> tuple[list[Any], list[Any]]:
     """Training and validation parts, as scikit-learn splits them for early stopping."""
     arrays = [X, T] if sample_weight is None else [X, T, sample_weight]
     parts = train_test_split(
@@ -103,7 +112,7 @@ def _validation_split(estimator: Any, X, T, sample_weight, stratify):
     return train, valid
 
 
-def _progress_bar(estimator: Any, iterations: int, batches: int) -> Any:
+def _progress_bar(estimator: BaseMLP, iterations: int, batches: int) -> Any:
     """The command line's progress bar (on stderr) when ``verbose >= 2`` and tqdm is here.
 
     ``verbose=True`` prints scikit-learn's "Iteration N, loss = ..." lines only.
@@ -118,9 +127,10 @@ def _progress_bar(estimator: Any, iterations: int, batches: int) -> Any:
         return None
 
 
-def _batch_size(estimator: Any, n_samples: int) -> int:
+def _batch_size(estimator: BaseMLP, n_samples: int) -> int:
     if estimator.batch_size == "auto":
         return min(200, n_samples)
+    assert isinstance(estimator.batch_size, int)  # scikit-learn's constraints: 'auto' or an int
     if not 1 <= estimator.batch_size <= n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
@@ -130,7 +140,7 @@ def _batch_size(estimator: Any, n_samples: int) -> int:
 
 
 def fit_stochastic(
-    estimator: Any, X: Any, T: np.ndarray, sample_weight: Any, incremental: bool
+    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
 ) -> None:
     """scikit-learn's stochastic loop on ``mlpkit.training.train``: ``max_iter`` iterations
     (epochs), or one when ``incremental``, stopping early on ``tol`` and ``n_iter_no_change``."""
@@ -175,7 +185,7 @@ def fit_stochastic(
             np.copyto(array, best)
 
 
-class _Iterations:
+class _Iterations(Callback):
     """A callback of ``train`` that gives each epoch scikit-learn's meaning.
 
     It keeps ``loss_`` (the mean of the batches' objectives) and ``loss_curve_``,
@@ -186,7 +196,12 @@ class _Iterations:
     """
 
     def __init__(
-        self, estimator: Any, n_samples: int, batch: int, validation: list | None, incremental: bool
+        self,
+        estimator: BaseMLP,
+        n_samples: int,
+        batch: int,
+        validation: list[Any] | None,
+        incremental: bool,
     ) -> None:
         self.estimator = estimator
         self.n_samples, self.batch = n_samples, batch
@@ -197,7 +212,7 @@ class _Iterations:
         self.callbacks = check_callbacks(estimator.callbacks)
         self.accumulated = 0.0
 
-    def on_train_begin(self, network: Any) -> None:
+    def on_train_begin(self, network: TrainableNetwork) -> None:
         for callback in self.callbacks:
             call_hook(callback, "on_train_begin", network)
 
@@ -240,7 +255,7 @@ class _Iterations:
             )
         return False
 
-    def on_train_end(self, network: Any) -> None:
+    def on_train_end(self, network: TrainableNetwork) -> None:
         if self.bar is not None:
             self.bar.on_train_end(network)
         for callback in self.callbacks:
@@ -251,6 +266,8 @@ class _Iterations:
         estimator = self.estimator
         logs = {"loss": estimator.loss_}
         if self.validation is not None:
+            assert estimator.validation_loss_curve_ is not None  # lists with early stopping
+            assert estimator.validation_scores_ is not None
             logs["val_loss"] = estimator.validation_loss_curve_[-1]
             logs["val_score"] = estimator.validation_scores_[-1]
             if estimator._is_classifier and estimator.early_stopping_metric == "score":
@@ -266,25 +283,30 @@ class _Iterations:
         )
 
 
-def _count_no_improvement(estimator: Any, validation: list | None) -> None:
+def _count_no_improvement(estimator: BaseMLP, validation: list[Any] | None) -> None:
     """scikit-learn's ``_no_improvement_count``: iterations without a gain of ``tol``."""
     if validation is not None:
         X_valid, T_valid, weights = validation
         loss, score = estimator._validate_epoch(X_valid, T_valid, weights)
-        estimator.validation_loss_curve_.append(loss)
-        estimator.validation_scores_.append(score)
+        curve, scores = estimator.validation_loss_curve_, estimator.validation_scores_
+        best = estimator.best_validation_score_
+        assert curve is not None and scores is not None and best is not None  # early stopping
+        curve.append(loss)
+        scores.append(score)
         if estimator.verbose:
             print(f"Validation score: {score:f}")
-        if score < estimator.best_validation_score_ + estimator.tol:
+        if score < best + estimator.tol:
             estimator._no_improvement_count += 1
         else:
             estimator._no_improvement_count = 0
-        if score > estimator.best_validation_score_:
+        if score > best:
             estimator.best_validation_score_ = score
             estimator._best_weights = [a.copy() for a in estimator.coefs_ + estimator.intercepts_]
         return
-    if estimator.loss_curve_[-1] > estimator.best_loss_ - estimator.tol:
+    best_loss = estimator.best_loss_
+    assert best_loss is not None  # a number without early stopping
+    if estimator.loss_curve_[-1] > best_loss - estimator.tol:
         estimator._no_improvement_count += 1
     else:
         estimator._no_improvement_count = 0
-    estimator.best_loss_ = min(estimator.best_loss_, estimator.loss_curve_[-1])
+    estimator.best_loss_ = min(best_loss, estimator.loss_curve_[-1])

@@ -21,7 +21,7 @@ from mlpkit.sklearn._base import BaseMLP
 __all__ = ["MLPClassifier"]
 
 
-def _check_class_weights(weights: dict, classes: np.ndarray) -> None:
+def _check_class_weights(weights: dict[Any, float], classes: np.ndarray) -> None:
     """Refuse class weights for unknown classes, and weights not finite and >= 0.
 
     A class missing from the dict weighs 1, as in scikit-learn.
@@ -196,7 +196,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _targets_of(self, T: np.ndarray) -> np.ndarray:
         return self._label_binarizer.inverse_transform(T.astype(int))
 
-    def _weighted(self, T: np.ndarray, sample_weight: Any, incremental: bool) -> Any:
+    def _weighted(
+        self, T: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
+    ) -> np.ndarray | None:
         """Sample weights times the weight of each sample's class (``class_weight``)."""
         if self.class_weight is None:
             return sample_weight
@@ -266,7 +268,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:  # scikit-learn's Tags
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
