@@ -155,7 +155,9 @@ def _checked_name(value: Any, origin: str) -> str:
     return value
 
 
-def merge(base: dict[str, Any], given: dict[str, Any], origin: str, prefix: str = "") -> dict:
+def merge(
+    base: dict[str, Any], given: dict[str, Any], origin: str, prefix: str = ""
+) -> dict[str, Any]:
     """``base`` updated with ``given``; a key ``base`` lacks is an error listing the valid ones."""
     result = copy.deepcopy(base)
     for key, value in given.items():

@@ -19,13 +19,15 @@ from mlpkit.datasets import (
     read_table,
     train_test_split,
 )
-from mlpkit.datasets.augment import chain
+from mlpkit.datasets.augment import Augment, chain
+from mlpkit.datasets.registry import Dataset
 from mlpkit.network import Network
 from mlpkit.recipes import DEFAULTS
 from mlpkit.schedules import SCHEDULES
 
 __all__ = [
     "RunData",
+    "Split",
     "build_augment",
     "build_loss",
     "build_network",
@@ -33,6 +35,9 @@ __all__ = [
     "prepare_data",
     "shuffle_rng",
 ]
+
+Split = tuple[np.ndarray, np.ndarray]
+"""One split: inputs of shape (n, ...) and labels of shape (n,)."""
 
 
 @dataclass
@@ -55,15 +60,25 @@ class RunData:
     classes: list[str]
     image_shape: tuple[int, int] | None
 
-    def splits(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    @property
+    def validation(self) -> Split | None:
+        """``(X_valid, y_valid)``, or None without a validation split."""
+        if self.X_valid is None or self.y_valid is None:
+            return None
+        return self.X_valid, self.y_valid
+
+    def splits(self) -> dict[str, Split]:
         """``{"train": (X, y), "valid": ..., "test": ...}`` for the splits that exist."""
-        found = {"train": (self.X_train, self.y_train), "test": (self.X_test, self.y_test)}
-        if self.X_valid is not None:
-            found = {"train": found["train"], "valid": (self.X_valid, self.y_valid), **found}
+        found = {"train": (self.X_train, self.y_train)}
+        if self.validation is not None:
+            found["valid"] = self.validation
+        found["test"] = (self.X_test, self.y_test)
         return found
 
 
-def _raw_splits(data: dict[str, Any]):
+def _raw_splits(
+    data: dict[str, Any],
+) -> tuple[Split, Split | None, Split, list[str], tuple[int, int] | None]:
     """Load the recipe's data; return raw (train, valid or None, test), classes, image shape."""
     name, seed = data["name"], data["split_seed"]
     if name == "file":
@@ -77,7 +92,9 @@ def _raw_splits(data: dict[str, Any]):
         X_train, X_test, y_train, y_test = _split(X, y, data["test_size"], "data.test_size", seed)
         return (X_train, y_train), None, (X_test, y_test), classes, None
     dataset = _load_named(data)
-    valid = None if dataset.X_valid is None else (dataset.X_valid, dataset.y_valid)
+    valid: Split | None = None
+    if dataset.X_valid is not None and dataset.y_valid is not None:
+        valid = (dataset.X_valid, dataset.y_valid)
     train, test = (dataset.X_train, dataset.y_train), (dataset.X_test, dataset.y_test)
     if data["split"] == "random":
         parts = [train, test] + ([valid] if valid is not None else [])
@@ -100,7 +117,7 @@ def _synthetic_options(data: dict[str, Any]) -> dict[str, Any]:
     return {"test_size": data["test_size"], "seed": data["split_seed"], **data["options"]}
 
 
-def _load_named(data: dict[str, Any]):
+def _load_named(data: dict[str, Any]) -> Dataset:
     """``datasets.load`` for the recipe's ``data`` table, its errors named by recipe key."""
     options = _synthetic_options(data)
     try:
@@ -132,17 +149,13 @@ def prepare_data(config: dict[str, Any]) -> RunData:
     train = _subset(train, data["train_subset"], data["split_seed"])
     value_range = None if data["name"] == "file" else _value_range(data)
     preprocessor = Preprocessor(data["preprocess"], value_range).fit(train[0])
-    prepared = [
-        None if part is None else (preprocessor.transform(part[0]), part[1])
-        for part in (train, valid, test)
-    ]
     return RunData(
-        X_train=prepared[0][0],
-        y_train=prepared[0][1],
-        X_valid=None if valid is None else prepared[1][0],
-        y_valid=None if valid is None else prepared[1][1],
-        X_test=prepared[2][0],
-        y_test=prepared[2][1],
+        X_train=preprocessor.transform(train[0]),
+        y_train=train[1],
+        X_valid=None if valid is None else preprocessor.transform(valid[0]),
+        y_valid=None if valid is None else valid[1],
+        X_test=preprocessor.transform(test[0]),
+        y_test=test[1],
         raw_train=np.asarray(train[0]),
         raw_test=np.asarray(test[0]),
         preprocessor=preprocessor,
@@ -151,7 +164,7 @@ def prepare_data(config: dict[str, Any]) -> RunData:
     )
 
 
-def _subset(train: tuple, size: int, seed: int) -> tuple:
+def _subset(train: Split, size: int, seed: int) -> Split:
     """A stratified sample of ``size`` training rows (``data.train_subset``), or all of them."""
     if size < 0:
         raise ValueError(f"data.train_subset must be 0 (all) or a number of rows, got {size}")
@@ -167,7 +180,9 @@ def _subset(train: tuple, size: int, seed: int) -> tuple:
     return X, y
 
 
-def _split(X: np.ndarray, y: np.ndarray, size: float | int, key: str, seed: int) -> tuple:
+def _split(
+    X: np.ndarray, y: np.ndarray, size: float | int, key: str, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``train_test_split`` with its size's errors named by the recipe key it came from."""
     try:
         return train_test_split(X, y, size, seed=seed)
@@ -176,7 +191,7 @@ def _split(X: np.ndarray, y: np.ndarray, size: float | int, key: str, seed: int)
         raise ValueError(f"{key}: {message}") from error
 
 
-def _merged(train: tuple, valid: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+def _merged(train: Split, valid: Split | None) -> Split:
     """The training split with the validation split appended (``data.merge_valid``).
 
     The usual last step once the settings were chosen on the validation split:
@@ -332,7 +347,7 @@ def shuffle_rng(config: dict[str, Any]) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(config["train"]["seed"]).spawn(2)[1])
 
 
-def build_augment(config: dict[str, Any], data: RunData) -> Any:
+def build_augment(config: dict[str, Any], data: RunData) -> Augment | None:
     """The recipe's batch augmentation, or None.
 
     Whole-pixel shifts alone (``augment_shift``) move pixels without blending
@@ -347,7 +362,7 @@ def build_augment(config: dict[str, Any], data: RunData) -> Any:
         return None
     if data.image_shape is None:
         raise ValueError(f"{', '.join(given)} needs an image dataset")
-    image_shape = tuple(data.image_shape)
+    image_shape = (int(data.image_shape[0]), int(data.image_shape[1]))
     try:
         return _augment(image_shape, flip, shift, rotate, scale)
     except ValueError as error:  # the augmenters name their arguments; say which recipe key
@@ -355,7 +370,9 @@ def build_augment(config: dict[str, Any], data: RunData) -> Any:
         raise ValueError(message) from error
 
 
-def _augment(image_shape: tuple[int, ...], flip, shift, rotate, scale) -> Any:
+def _augment(
+    image_shape: tuple[int, int], flip: bool, shift: int, rotate: float, scale: float
+) -> Augment:
     steps = [random_flips(image_shape)] if flip else []
     if rotate or scale:
         steps.append(

@@ -23,7 +23,7 @@ import numpy as np
 from mlpkit._npz import member_headers, parse_description
 from mlpkit.callbacks import EarlyStopping
 from mlpkit.history import History
-from mlpkit.hooks import Callback
+from mlpkit.hooks import Callback, TrainableNetwork
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.optimizers import Optimizer
@@ -73,7 +73,7 @@ class CheckpointState:
 
 
 def save_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     network: Network,
     optimizer: Optimizer,
     rng: np.random.Generator,
@@ -105,7 +105,8 @@ def save_checkpoint(
         meta["early_stopping"] = scalars
         arrays.update({f"early_stopping:{k}": v for k, v in best.items()})
     arrays[_META] = np.array(json.dumps(meta))
-    atomic_write(path, lambda handle: np.savez(handle, **arrays))
+    # NumPy's stub reads **arrays as its allow_pickle flag
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
 _META_KEYS = (
@@ -117,7 +118,7 @@ _META_KEYS = (
 )
 
 
-def load_checkpoint(path: str | os.PathLike) -> CheckpointState:
+def load_checkpoint(path: str | os.PathLike[str]) -> CheckpointState:
     """Read a checkpoint written by :func:`save_checkpoint`."""
     path = Path(path)
     damaged = (
@@ -200,7 +201,7 @@ class Checkpoint(Callback):
 
     def __init__(
         self,
-        path: str | os.PathLike,
+        path: str | os.PathLike[str],
         optimizer: Optimizer,
         rng: np.random.Generator,
         every: int = 1,
@@ -214,7 +215,8 @@ class Checkpoint(Callback):
         self.early_stopping = early_stopping
         self.history = history if history is not None else History()
 
-    def on_train_begin(self, network: Network) -> None:
+    def on_train_begin(self, network: TrainableNetwork) -> None:
+        assert isinstance(network, Network)  # runs train mlpkit networks
         self.network = network
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:

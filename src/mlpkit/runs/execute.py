@@ -16,7 +16,7 @@ import numpy as np
 
 from mlpkit import metrics as metric_fns
 from mlpkit._provenance import provenance
-from mlpkit.callbacks import EvaluateSets
+from mlpkit.callbacks import EarlyStopping, EvaluateSets
 from mlpkit.history import History
 from mlpkit.hooks import Callback, check_callbacks
 from mlpkit.io import save
@@ -29,7 +29,7 @@ from mlpkit.recipes.build import (
     shuffle_rng,
 )
 from mlpkit.recipes.ranges import check_settings
-from mlpkit.runs.checkpoint import Checkpoint, load_checkpoint
+from mlpkit.runs.checkpoint import Checkpoint, CheckpointState, load_checkpoint
 from mlpkit.runs.folder import (
     DATA_DIGEST,
     check_new_run_folder,
@@ -173,8 +173,16 @@ def _flat(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _train(
-    config, run_dir: Path, data: RunData, parts: Parts, state, quiet, stop, started, watchers=()
-):
+    config: dict[str, Any],
+    run_dir: Path,
+    data: RunData,
+    parts: Parts,
+    state: CheckpointState | None,
+    quiet: bool,
+    stop: StopRequest | None,
+    started: float,
+    watchers: Sequence[Callback] = (),
+) -> RunResult:
     train = config["train"]
     network, optimizer, stopper = parts.network, parts.optimizer, parts.stopper
     rng, history, initial_epoch = shuffle_rng(config), History(), 0
@@ -187,7 +195,7 @@ def _train(
                 "was it copied from another run?"
             ) from error
         history, initial_epoch = state.history, state.epochs_done
-    callbacks: list[Any] = []
+    callbacks: list[Callback] = []
     if train["evaluate_test_every"] > 0:
         callbacks.append(
             EvaluateSets({"test": (data.X_test, data.y_test)}, train["evaluate_test_every"])
@@ -225,7 +233,7 @@ def _train(
     return RunResult(run_dir, status, metrics, saver.history)
 
 
-def _status(interrupted: bool, stopper, history: History, epochs: int) -> str:
+def _status(interrupted: bool, stopper: EarlyStopping | None, history: History, epochs: int) -> str:
     if interrupted:
         return "interrupted"
     if stopper is not None and len(history) < epochs:
@@ -233,7 +241,14 @@ def _status(interrupted: bool, stopper, history: History, epochs: int) -> str:
     return "finished"
 
 
-def _final_metrics(config, network: Network, data: RunData, history: History, status, stopper):
+def _final_metrics(
+    config: dict[str, Any],
+    network: Network,
+    data: RunData,
+    history: History,
+    status: str,
+    stopper: EarlyStopping | None,
+) -> dict[str, Any]:
     """Loss and accuracy on every split, the test confusion matrix, and the circumstances."""
     figures = {name: network.evaluate(X, y) for name, (X, y) in data.splits().items()}
     predicted = network.predict(data.X_test)
@@ -267,7 +282,14 @@ def history_csv(history: History) -> str:
     return buffer.getvalue()
 
 
-def _write_outputs(run_dir: Path, config, network, data, history, metrics) -> None:
+def _write_outputs(
+    run_dir: Path,
+    config: dict[str, Any],
+    network: Network,
+    data: RunData,
+    history: History,
+    metrics: dict[str, Any],
+) -> None:
     save(network, run_dir / "model.npz")
     write_text(run_dir / "history.csv", history_csv(history))
     write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, allow_nan=False) + "\n")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mlpkit import losses
 from mlpkit.callbacks import EarlyStopping
+from mlpkit.datasets.augment import Augment
 from mlpkit.history import History
+from mlpkit.hooks import Callback
 from mlpkit.network import Network
+from mlpkit.optimizers import Optimizer
 from mlpkit.preflight import check_batch_statistics
 from mlpkit.recipes.build import (
     RunData,
@@ -27,10 +33,10 @@ class Parts:
     """What a recipe trains with, built from its config (runs and search trials share it)."""
 
     network: Network
-    optimizer: Any
-    loss: Any
+    optimizer: Optimizer
+    loss: losses.Loss
     stopper: EarlyStopping | None
-    augment: Any = None  # built with the rest, so that a bad setting fails before any file
+    augment: Augment | None = None  # built with the rest: a bad setting fails before any file
 
     @classmethod
     def build(cls, config: dict[str, Any], data: RunData) -> Parts:
@@ -57,8 +63,8 @@ class Parts:
         self,
         config: dict[str, Any],
         data: RunData,
-        callbacks: list[Any],
-        rng: Any,
+        callbacks: Sequence[Callback],
+        rng: np.random.Generator,
         initial_epoch: int = 0,
     ) -> History:
         """Train on the training split as the recipe says, watching the validation split if any."""
@@ -70,7 +76,7 @@ class Parts:
             optimizer=self.optimizer,
             epochs=train["epochs"],
             batch_size=train["batch_size"] or None,
-            validation=None if data.X_valid is None else (data.X_valid, data.y_valid),
+            validation=data.validation,
             callbacks=callbacks,
             seed=rng,
             l2=train["l2"],

@@ -9,13 +9,19 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from mlpkit.history import History
 from mlpkit.io import atomic_write
 from mlpkit.network import Network
 from mlpkit.recipes import to_toml
-from mlpkit.recipes.build import SHORTHAND_KEYS
+from mlpkit.recipes.build import SHORTHAND_KEYS, RunData
+
+if TYPE_CHECKING:  # matplotlib is optional (the plot extra)
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["make_plots", "render_html", "write_report"]
 
@@ -33,7 +39,13 @@ figcaption { font-size: 0.9em; color: #555; }
 """
 
 
-def make_plots(config, metrics, history, network: Network, data) -> dict[str, Any]:
+def make_plots(
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    history: History,
+    network: Network,
+    data: RunData,
+) -> dict[str, Figure]:
     """The figures that apply to this run, by file stem; empty without matplotlib."""
     try:
         import matplotlib  # noqa: F401
@@ -41,10 +53,12 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
         return {}
     from mlpkit import plots
 
-    figures: dict[str, Any] = {"learning_curves": plots.learning_curves(history)}
-    figures["confusion_matrix"] = plots.confusion_matrix(
-        metrics["confusion_matrix"], data.classes, title="test confusion matrix"
-    ).figure
+    figures: dict[str, Figure] = {"learning_curves": plots.learning_curves(history)}
+    figures["confusion_matrix"] = _whole(
+        plots.confusion_matrix(
+            metrics["confusion_matrix"], data.classes, title="test confusion matrix"
+        )
+    )
     if data.raw_train.shape[1] == 2:
         figures.update(_plane_plots(network, data))
     if data.image_shape is not None:
@@ -52,31 +66,34 @@ def make_plots(config, metrics, history, network: Network, data) -> dict[str, An
     return figures
 
 
-def _plane_plots(network: Network, data) -> dict[str, Any]:
+def _plane_plots(network: Network, data: RunData) -> dict[str, Figure]:
     """Decision regions and the network's output over the plane of 2-D data; small networks."""
     from mlpkit import plots
 
-    figures = {}
+    figures: dict[str, Figure] = {}
     for stem, graded in (("decision_regions", False), ("network_output", True)):
-        figures[stem] = plots.decision_regions(
-            network,
-            data.raw_train,
-            data.y_train,
-            data.raw_test,
-            data.y_test,
-            graded=graded,
-            transform=data.preprocessor.transform,
-        ).figure
+        figures[stem] = _whole(
+            plots.decision_regions(
+                network,
+                data.raw_train,
+                data.y_train,
+                data.raw_test,
+                data.y_test,
+                graded=graded,
+                transform=data.preprocessor.transform,
+            )
+        )
     if plots.diagram_widths(network) is not None:
-        figures["network"] = plots.network_diagram(network).figure
+        figures["network"] = _whole(plots.network_diagram(network))
     return figures
 
 
-def _image_plots(n: int, network: Network, data) -> dict[str, Any]:
+def _image_plots(n: int, network: Network, data: RunData) -> dict[str, Figure]:
     """Sample images, first-layer weights (a dense first layer) and misclassified images."""
     from mlpkit import plots
 
     shape = data.image_shape
+    assert shape is not None  # called for image data only
     figures = {
         "samples": plots.image_grid(
             data.raw_train,
@@ -104,13 +121,34 @@ def _image_plots(n: int, network: Network, data) -> dict[str, Any]:
     return figures
 
 
-def _png(figure: Any) -> bytes:
+def _writer(content: bytes) -> Callable[[BinaryIO], object]:
+    """What ``atomic_write`` calls to fill a file with ``content``."""
+    return lambda handle: handle.write(content)
+
+
+def _whole(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn on (the plots draw on whole figures, never subfigures)."""
+    from matplotlib.figure import Figure
+
+    figure = ax.figure
+    assert isinstance(figure, Figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     return buffer.getvalue()
 
 
-def write_report(run_dir: Path, config, metrics, history, network: Network, data) -> Path:
+def write_report(
+    run_dir: Path,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    history: History,
+    network: Network,
+    data: RunData,
+) -> Path:
     """Write ``plots/*.png`` (when enabled and matplotlib is present) and ``report.html``."""
     images: dict[str, bytes] = {}
     if config["report"]["plots"]:
@@ -120,7 +158,7 @@ def write_report(run_dir: Path, config, metrics, history, network: Network, data
             for stem, figure in figures.items():
                 images[stem] = _png(figure)
                 target = run_dir / "plots" / f"{stem}.png"
-                atomic_write(target, lambda handle, data=images[stem]: handle.write(data))
+                atomic_write(target, _writer(images[stem]))
     page = render_html(config, metrics, network, images)
     path = run_dir / "report.html"
     atomic_write(path, lambda handle: handle.write(page.encode("utf-8")))
@@ -159,7 +197,9 @@ def _applying(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "model": model}
 
 
-def render_html(config, metrics, network: Network, images: dict[str, bytes]) -> str:
+def render_html(
+    config: dict[str, Any], metrics: dict[str, Any], network: Network, images: dict[str, bytes]
+) -> str:
     """The report page as one string, images embedded."""
     name = html.escape(str(config.get("name", "run")))
     facts = [

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -27,11 +26,11 @@ from sklearn.utils.validation import (
 )
 
 from mlpkit._validation import refuse_complex
-from mlpkit.hooks import Callback
 from mlpkit.network import Network
 from mlpkit.sklearn._lbfgs import fit_lbfgs, lbfgs_objective
 from mlpkit.sklearn._network import check_finite, evaluate, network_of
-from mlpkit.sklearn._stochastic import StochasticSolver, fit_stochastic
+from mlpkit.sklearn._state import EstimatorState
+from mlpkit.sklearn._stochastic import fit_stochastic
 
 __all__ = ["STOCHASTIC", "BaseMLP"]
 
@@ -40,64 +39,12 @@ _SPARSE_CHUNK = 4096  # rows of a sparse input made dense at a time when predict
 
 
 @dataclass(eq=False, repr=False, kw_only=True)
-class BaseMLP(TransformerMixin, BaseEstimator):
-    """What the classifier and the regressor share: parameters, solvers, attributes.
+class BaseMLP(TransformerMixin, BaseEstimator, EstimatorState):
+    """What the classifier and the regressor share: checks, fit, prediction.
 
-    scikit-learn's rule is that a constructor stores its parameters and nothing
-    else (``clone`` and ``get_params`` read them back by its signature). A
-    dataclass writes that constructor from the fields below, once for both
-    estimators; each adds its own fields and names its positional ones.
-    ``eq=False`` keeps identity comparison and hashing, ``repr=False``
-    scikit-learn's repr.
+    Their parameters and fitted attributes are declared, typed, by
+    :class:`~mlpkit.sklearn._state.EstimatorState`.
     """
-
-    solver: str = "adam"
-    alpha: float = 0.0001
-    batch_size: int | str = "auto"
-    learning_rate: str = "constant"
-    learning_rate_init: float = 0.001
-    power_t: float = 0.5
-    max_iter: int = 200
-    shuffle: bool = True
-    random_state: int | np.random.RandomState | None = None
-    tol: float = 1e-4
-    verbose: bool = False
-    warm_start: bool = False
-    momentum: float = 0.9
-    nesterovs_momentum: bool = True
-    early_stopping: bool = False
-    validation_fraction: float = 0.1
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-8
-    n_iter_no_change: int = 10
-    max_fun: int = 15000
-    dropout: float = 0.0
-    dtype: str | None = None
-    early_stopping_metric: str | Callable[..., float] = "score"
-    callbacks: list[Callback] | None = None
-
-    # What ``fit`` sets: scikit-learn's fitted attributes and the solvers' state.
-    # Not constructor parameters (``init=False``), and absent until the first fit,
-    # as ``check_is_fitted`` expects.
-    coefs_: list[np.ndarray] = field(init=False)
-    intercepts_: list[np.ndarray] = field(init=False)
-    n_iter_: int = field(init=False)
-    t_: int = field(init=False)
-    n_layers_: int = field(init=False)
-    n_outputs_: int = field(init=False)
-    out_activation_: str = field(init=False)
-    loss_: float = field(init=False)
-    best_loss_: float | None = field(init=False)
-    loss_curve_: list[float] = field(init=False)
-    validation_scores_: list[float] | None = field(init=False)
-    validation_loss_curve_: list[float] | None = field(init=False)
-    best_validation_score_: float | None = field(init=False)
-    _network: Network | None = field(init=False)
-    _optimizer: StochasticSolver = field(init=False)
-    _random_state: np.random.RandomState = field(init=False)
-    _best_weights: list[np.ndarray] = field(init=False)
-    _no_improvement_count: int = field(init=False)
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -132,8 +79,6 @@ class BaseMLP(TransformerMixin, BaseEstimator):
         "early_stopping_metric": [str, callable],
         "callbacks": [list, None],
     }
-
-    _is_classifier: ClassVar[bool] = False
 
     # -- what the subclasses define ---------------------------------------------
     def _validate_input(

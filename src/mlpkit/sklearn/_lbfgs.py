@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from mlpkit.hooks import asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import dense_layers, loss_and_gradient, network_of
-
-if TYPE_CHECKING:  # the estimators import these modules
-    from mlpkit.sklearn._base import BaseMLP
+from mlpkit.sklearn._state import EstimatorState
 
 __all__ = ["fit_lbfgs", "lbfgs_objective", "pack", "unpack"]
 
@@ -31,7 +29,7 @@ def unpack(vector: np.ndarray, arrays: list[np.ndarray]) -> None:
 
 
 def fit_lbfgs(
-    estimator: BaseMLP, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
+    estimator: EstimatorState, X: np.ndarray, T: np.ndarray, sample_weight: np.ndarray | None
 ) -> None:
     """Minimise the loss with SciPy's L-BFGS-B on the flattened weights."""
     import scipy.optimize
@@ -77,7 +75,11 @@ def fit_lbfgs(
 
 
 def lbfgs_objective(
-    estimator: BaseMLP, theta: np.ndarray, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
+    estimator: EstimatorState,
+    theta: np.ndarray,
+    X: Any,
+    T: np.ndarray,
+    sample_weight: np.ndarray | None,
 ) -> tuple[float, np.ndarray]:
     """scikit-learn's ``_loss_grad_lbfgs``: the loss and its gradient at ``theta``."""
     network = network_of(estimator)

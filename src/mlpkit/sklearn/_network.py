@@ -7,7 +7,7 @@ gets a network rebuilt from those values on the next ``fit``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +16,7 @@ from mlpkit.builders import mlp
 from mlpkit.layers import Dense
 from mlpkit.network import Network
 from mlpkit.objective import Objective
-
-if TYPE_CHECKING:  # the estimators import these modules
-    from mlpkit.sklearn._base import BaseMLP
+from mlpkit.sklearn._state import EstimatorState
 
 __all__ = [
     "AlphaObjective",
@@ -35,7 +33,7 @@ HIDDEN = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "
 OUTPUT = {"identity": "linear", "logistic": "sigmoid", "softmax": "softmax", "exp": "exp"}
 
 
-def network_of(estimator: BaseMLP) -> Network:
+def network_of(estimator: EstimatorState) -> Network:
     """The network whose arrays are ``estimator.coefs_`` and ``intercepts_``.
 
     Built (again) when there is none yet or the user assigned other arrays.
@@ -86,7 +84,7 @@ class AlphaObjective(Objective):
         return self.l2 / (2 * n_samples)
 
 
-def objective_of(estimator: BaseMLP) -> AlphaObjective:
+def objective_of(estimator: EstimatorState) -> AlphaObjective:
     """What the estimator's solver minimises, with the loss scikit-learn names.
 
     scikit-learn's squared error is half the mean squared error.
@@ -103,7 +101,7 @@ def objective_of(estimator: BaseMLP) -> AlphaObjective:
 
 
 def loss_and_gradient(
-    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
+    estimator: EstimatorState, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
 ) -> float:
     """Fill the network's gradients for one batch; return scikit-learn's loss (penalty in)."""
     value, penalty, _ = objective_of(estimator).gradients(
@@ -113,7 +111,7 @@ def loss_and_gradient(
 
 
 def evaluate(
-    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
+    estimator: EstimatorState, X: Any, T: np.ndarray, sample_weight: np.ndarray | None
 ) -> tuple[float, np.ndarray]:
     """The loss of ``loss_and_gradient`` and the outputs, from one forward pass (no backward)."""
     network, objective = network_of(estimator), objective_of(estimator)
@@ -121,7 +119,7 @@ def evaluate(
     return value + objective.penalty(network, X, sample_weight), outputs
 
 
-def check_finite(estimator: BaseMLP) -> None:
+def check_finite(estimator: EstimatorState) -> None:
     """scikit-learn's error for weights that training made infinite or NaN."""
     if not all(np.isfinite(a).all() for a in estimator.coefs_ + estimator.intercepts_):
         raise ValueError(

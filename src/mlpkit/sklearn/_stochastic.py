@@ -11,82 +11,22 @@ the backward pass and the updates are mlpkit's.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from mlpkit import optimizers
 from mlpkit.hooks import Callback, TrainableNetwork, asks_to_stop, call_hook, check_callbacks
 from mlpkit.sklearn._network import network_of, objective_of
+from mlpkit.sklearn._state import EstimatorState, StochasticSolver
 from mlpkit.training import train
 
-if TYPE_CHECKING:  # the estimators import these modules
-    from mlpkit.sklearn._base import BaseMLP
-
-__all__ = ["StochasticSolver", "fit_stochastic"]
-
-
-class StochasticSolver:
-    """scikit-learn's stochastic optimiser protocol over an mlpkit optimiser.
-
-    ``learning_rate`` is the step in force (scikit-learn's tests read it);
-    ``iteration_ends`` applies the ``invscaling`` schedule after each
-    iteration and ``trigger_stopping`` the ``adaptive`` one when the loss
-    stalls.
-    """
-
-    def __init__(self, estimator: BaseMLP) -> None:
-        self.schedule = estimator.learning_rate
-        self.learning_rate_init = float(estimator.learning_rate_init)
-        self.power_t = estimator.power_t
-        rate = self.learning_rate_init
-        if estimator.solver == "sgd":
-            nesterov = bool(estimator.nesterovs_momentum) and estimator.momentum > 0
-            self.optimizer: optimizers.Optimizer = optimizers.SGD(
-                rate, estimator.momentum, nesterov=nesterov
-            )
-        elif estimator.solver == "adam":
-            self.optimizer = optimizers.Adam(
-                rate, estimator.beta_1, estimator.beta_2, estimator.epsilon
-            )
-        else:  # "rmsprop", mlpkit's own
-            self.optimizer = optimizers.RMSprop(rate, eps=estimator.epsilon)
-        self.stochastic_schedules = estimator.solver == "sgd"
-
-    @property
-    def learning_rate(self) -> float:
-        """The step size in force."""
-        return self.optimizer.learning_rate
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self.optimizer.schedule = optimizers.ConstantRate(value)
-
-    def iteration_ends(self, samples_seen: int) -> None:
-        """After an iteration: ``invscaling`` sets ``lr = lr_init / (t + 1) ** power_t``."""
-        if self.stochastic_schedules and self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (samples_seen + 1) ** self.power_t
-
-    def trigger_stopping(self, message: str, verbose: bool) -> bool:
-        """Whether to stop now that the loss stalled (``adaptive`` divides the step by 5)."""
-        if self.stochastic_schedules and self.schedule == "adaptive":
-            if self.learning_rate > 1e-6:
-                self.learning_rate = self.learning_rate / 5.0
-                if verbose:
-                    print(f"{message} Setting learning rate to {self.learning_rate:f}")
-                return False
-            if verbose:
-                print(f"{message} Learning rate too small. Stopping.")
-            return True
-        if verbose:
-            print(f"{message} Stopping.")
-        return True
+__all__ = ["fit_stochastic"]
 
 
 def _validation_split(
-    estimator: BaseMLP,
+    estimator: EstimatorState,
     X: Any,
     T: np.ndarray,
     sample_weight: np.ndarray | None,
@@ -112,7 +52,7 @@ def _validation_split(
     return train, valid
 
 
-def _progress_bar(estimator: BaseMLP, iterations: int, batches: int) -> Any:
+def _progress_bar(estimator: EstimatorState, iterations: int, batches: int) -> Any:
     """The command line's progress bar (on stderr) when ``verbose >= 2`` and tqdm is here.
 
     ``verbose=True`` prints scikit-learn's "Iteration N, loss = ..." lines only.
@@ -127,7 +67,7 @@ def _progress_bar(estimator: BaseMLP, iterations: int, batches: int) -> Any:
         return None
 
 
-def _batch_size(estimator: BaseMLP, n_samples: int) -> int:
+def _batch_size(estimator: EstimatorState, n_samples: int) -> int:
     if estimator.batch_size == "auto":
         return min(200, n_samples)
     assert isinstance(estimator.batch_size, int)  # scikit-learn's constraints: 'auto' or an int
@@ -140,7 +80,11 @@ def _batch_size(estimator: BaseMLP, n_samples: int) -> int:
 
 
 def fit_stochastic(
-    estimator: BaseMLP, X: Any, T: np.ndarray, sample_weight: np.ndarray | None, incremental: bool
+    estimator: EstimatorState,
+    X: Any,
+    T: np.ndarray,
+    sample_weight: np.ndarray | None,
+    incremental: bool,
 ) -> None:
     """scikit-learn's stochastic loop on ``mlpkit.training.train``: ``max_iter`` iterations
     (epochs), or one when ``incremental``, stopping early on ``tol`` and ``n_iter_no_change``."""
@@ -197,7 +141,7 @@ class _Iterations(Callback):
 
     def __init__(
         self,
-        estimator: BaseMLP,
+        estimator: EstimatorState,
         n_samples: int,
         batch: int,
         validation: list[Any] | None,
@@ -283,7 +227,7 @@ class _Iterations(Callback):
         )
 
 
-def _count_no_improvement(estimator: BaseMLP, validation: list[Any] | None) -> None:
+def _count_no_improvement(estimator: EstimatorState, validation: list[Any] | None) -> None:
     """scikit-learn's ``_no_improvement_count``: iterations without a gain of ``tol``."""
     if validation is not None:
         X_valid, T_valid, weights = validation
