@@ -167,22 +167,22 @@ def test_a_folder_where_a_data_file_belongs_is_named(tmp_path):
 def test_a_matlab_v73_digits_file_is_named(tmp_path):
     import scipy.io
 
-    from mlpkit.datasets.registry import _read_ex4data1
+    from mlpkit.datasets import read_ex4data1
 
     v5 = tmp_path / "v5.mat"
     scipy.io.savemat(v5, {"X": np.zeros((3, 400)), "y": np.ones((3, 1))})
-    X, y = _read_ex4data1(v5)
+    X, y = read_ex4data1(v5)
     assert X.shape == (3, 400) and y.shape == (3,)
     header = bytearray(v5.read_bytes())
     header[124:126] = (0x0200).to_bytes(2, "little")  # the version field of a v7.3 file
     v73 = tmp_path / "v73.mat"
     v73.write_bytes(bytes(header))
     with pytest.raises(ValueError, match=r"is a MATLAB v7.3 \(HDF5\) file.*-v7"):
-        _read_ex4data1(v73)
+        read_ex4data1(v73)
     wrong = tmp_path / "wrong.mat"
     scipy.io.savemat(wrong, {"X": np.zeros((3, 100)), "y": np.ones((3, 1))})
     with pytest.raises(ValueError, match=r"its X has shape \(3, 100\)"):
-        _read_ex4data1(wrong)
+        read_ex4data1(wrong)
 
 
 def _version_1(path, layers, arrays):

@@ -10,7 +10,7 @@ from mlpkit.datasets.preprocessing import (
     rescale,
     zscore_rows,
 )
-from mlpkit.datasets.readers import read_features, read_idx, read_optdigits, read_table
+from mlpkit.datasets.readers import read_ex4data1, read_idx, read_optdigits
 from mlpkit.datasets.registry import REGISTRY, Dataset, get_info, load
 from mlpkit.datasets.splits import train_test_split, train_valid_test_split
 from mlpkit.datasets.synthetic import (
@@ -20,6 +20,7 @@ from mlpkit.datasets.synthetic import (
     make_spirals,
     make_xor,
 )
+from mlpkit.datasets.tables import read_features, read_table
 
 __all__ = [
     "REGISTRY",
@@ -41,6 +42,7 @@ __all__ = [
     "random_affine",
     "random_flips",
     "random_shifts",
+    "read_ex4data1",
     "read_features",
     "read_idx",
     "read_optdigits",

@@ -137,7 +137,9 @@ def random_affine(
     return distort
 
 
-def affine(images: np.ndarray, angle: np.ndarray, scale: np.ndarray, shift: np.ndarray):
+def affine(
+    images: np.ndarray, angle: np.ndarray, scale: np.ndarray, shift: np.ndarray
+) -> np.ndarray:
     """Rotate, scale and shift each image about its centre, with bilinear interpolation.
 
     Parameters

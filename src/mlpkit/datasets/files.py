@@ -139,7 +139,7 @@ def fetch(
         if isinstance(error, urllib.error.HTTPError):
             reason = f"HTTP {error.code} {error.reason}"
         else:
-            reason = getattr(error, "reason", error)
+            reason = str(getattr(error, "reason", error))
         raise DataNotFoundError(
             f"{remote.name} is not in {folder} and downloading it from {remote.url} "
             f"failed ({reason}); put the file there by hand"
@@ -180,11 +180,11 @@ def _download(url: str, partial: Path, timeout: float, deadline: float) -> None:
             sockets.append(self.sock)
 
     class _Handler(urllib.request.HTTPHandler):
-        def http_open(self, req):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
             return self.do_open(_Recorded, req)
 
     class _TLSHandler(urllib.request.HTTPSHandler):
-        def https_open(self, req):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
             return self.do_open(_RecordedTLS, req)
 
     expired = threading.Event()

@@ -44,8 +44,8 @@ class Standardizer:
         """Return ``(X - mean_) / scale_``, keeping ``X``'s float dtype (float64 otherwise)."""
         if not hasattr(self, "mean_"):
             raise RuntimeError("this Standardizer is not fitted yet: call fit(X_train) first")
-        dtype = np.asarray(X).dtype
-        dtype = dtype if dtype in (np.float32, np.float64) else np.float64
+        given = np.asarray(X).dtype
+        dtype = given if given in (np.float32, np.float64) else np.dtype(np.float64)
         X = check_array(X, "X", n_features=len(self.mean_), dtype=dtype, owner="the Standardizer")
         return ((X - self.mean_) / self.scale_).astype(dtype, copy=False)
 
@@ -111,7 +111,8 @@ def rescale(
     X = np.asarray(X)
     dtype = np.float64 if X.dtype == np.float64 else np.float32
     scale = (new_high - new_low) / (high - low)
-    return ((X.astype(dtype) - low) * dtype(scale) + dtype(new_low)).astype(dtype, copy=False)
+    values: np.ndarray = X.astype(dtype)
+    return ((values - low) * dtype(scale) + dtype(new_low)).astype(dtype, copy=False)
 
 
 def zscore_rows(X: npt.ArrayLike) -> np.ndarray:
@@ -159,12 +160,16 @@ class Preprocessor:
         minimum and maximum.
     """
 
-    def __init__(self, kind: str = "standardize", value_range=None) -> None:
+    def __init__(
+        self, kind: str = "standardize", value_range: tuple[float, float] | None = None
+    ) -> None:
         if kind not in PREPROCESSING:
             valid = ", ".join(repr(k) for k in PREPROCESSING)
             raise ValueError(f"unknown preprocessing {kind!r}; valid kinds are {valid}")
         self.kind = kind
-        self.value_range = None if value_range is None else tuple(map(float, value_range))
+        self.value_range: tuple[float, float] | None = (
+            None if value_range is None else (float(value_range[0]), float(value_range[1]))
+        )
         self.standardizer: Standardizer | None = None
 
     def fit(self, X: npt.ArrayLike) -> Preprocessor:
@@ -185,6 +190,8 @@ class Preprocessor:
             # where a plain cast turned it into an infinity reported as "NaN or infinity"
             return self.standardizer.transform(check_array(X, "X", dtype=np.float32))
         if self.kind.startswith("rescale"):
+            if self.value_range is None:
+                raise RuntimeError("this Preprocessor is not fitted yet: call fit(X_train)")
             target = (0.0, 1.0) if self.kind == "rescale01" else (-1.0, 1.0)
             return rescale(X, self.value_range, target)
         if self.kind == "zscore_rows":
@@ -201,7 +208,7 @@ class Preprocessor:
         training statistics.
         """
         Z = np.asarray(Z)
-        if self.kind.startswith("rescale"):
+        if self.kind.startswith("rescale") and self.value_range is not None:
             low, high = (0.0, 1.0) if self.kind == "rescale01" else (-1.0, 1.0)
             span = high - low
             far = (low - span > Z) | (high + span < Z)
@@ -253,7 +260,7 @@ class Preprocessor:
         """
         if not isinstance(config, dict):
             raise ValueError(f"it is {type(config).__name__}, not a table")
-        step = cls(config.get("kind"))
+        step = cls(config.get("kind"))  # type: ignore[arg-type]  # the constructor names a bad kind
         if step.kind.startswith("rescale"):
             step.value_range = _saved_range(config.get("value_range"))
         if step.kind == "standardize":

@@ -20,7 +20,7 @@ import numpy as np
 from mlpkit._validation import registry_key
 from mlpkit.datasets import synthetic
 from mlpkit.datasets.files import DataNotFoundError, RemoteFile, data_dir, fetch
-from mlpkit.datasets.readers import read_idx, read_optdigits
+from mlpkit.datasets.readers import read_ex4data1, read_idx, read_optdigits
 from mlpkit.datasets.splits import train_test_split, train_valid_test_split
 
 __all__ = ["REGISTRY", "Dataset", "DatasetInfo", "get_info", "load"]
@@ -210,7 +210,7 @@ def _load_notmnist(info: DatasetInfo, download: bool) -> Dataset:
 def _load_digits20(info: DatasetInfo, download: bool) -> Dataset:
     """5000 20x20 digits: the original ex4data1.mat if present, else cropped MNIST."""
     if _ex4data1_path().is_file():
-        X, y = _read_ex4data1(_ex4data1_path())
+        X, y = read_ex4data1(_ex4data1_path())
     else:
         images, labels = _fetch_all(info, download)  # MNIST's training files
         all_images, all_labels = _read_idx_pair(images, labels)
@@ -241,33 +241,17 @@ def _load_digits20(info: DatasetInfo, download: bool) -> Dataset:
     )
 
 
-def _read_ex4data1(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        from scipy.io import loadmat
-    except ImportError as error:
-        raise ImportError(f"reading {path} needs scipy: pip install scipy") from error
-    try:
-        content = loadmat(path)
-        X, y = content["X"], content["y"].ravel()
-    except NotImplementedError:  # scipy reads MAT versions 4 to 7.2, not 7.3 (HDF5)
-        raise ValueError(
-            f"{path} is a MATLAB v7.3 (HDF5) file, which scipy cannot read; save it again "
-            "from MATLAB or Octave with -v7 (save ex4data1.mat X y -v7)"
-        ) from None
-    except (ValueError, KeyError, OSError) as error:
-        raise ValueError(f"{path} is not the 20x20 digits file ex4data1.mat: {error}") from error
-    if X.ndim != 2 or X.shape[1] != 400 or len(X) != len(y):
-        raise ValueError(
-            f"{path} is not the 20x20 digits file ex4data1.mat: its X has shape {X.shape} and "
-            f"its y {len(y)} labels, not (n, 400) and n"
-        )
-    # The file stores each image column by column (MATLAB order) and labels 1..10, 10 for 0.
-    X = X.reshape(-1, 20, 20).transpose(0, 2, 1).reshape(-1, 400).astype(np.float32)
-    return X, np.where(y == 10, 0, y).astype(np.int64)
-
-
-def _load_synthetic(make: Callable[..., Any], name: str, defaults: dict) -> Callable[..., Dataset]:
-    def loader(info, download, *, test_size=0.25, seed=0, **options):
+def _load_synthetic(
+    make: Callable[..., tuple[np.ndarray, np.ndarray]], name: str, defaults: dict[str, Any]
+) -> Callable[..., Dataset]:
+    def loader(
+        info: DatasetInfo,
+        download: bool,
+        *,
+        test_size: float | int = 0.25,
+        seed: int = 0,
+        **options: Any,
+    ) -> Dataset:
         X, y = make(seed=seed, **{"n_samples": 1000, **defaults, **options})
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size, seed=seed)
         classes = [str(c) for c in range(int(y.max()) + 1)]
@@ -283,7 +267,9 @@ def _load_synthetic(make: Callable[..., Any], name: str, defaults: dict) -> Call
     return loader
 
 
-def _idx_files(base: str, hashes: tuple[str, ...], names=_IDX_NAMES) -> tuple[RemoteFile, ...]:
+def _idx_files(
+    base: str, hashes: tuple[str, ...], names: tuple[str, ...] = _IDX_NAMES
+) -> tuple[RemoteFile, ...]:
     return tuple(RemoteFile(n, h, base + n) for n, h in zip(names, hashes, strict=True))
 
 
@@ -331,13 +317,14 @@ _ENTRIES = [
     ),
 ]
 # Synthetic sets: 1000 points unless told otherwise; XOR as noisy clouds round the corners.
-for _name, _make, _k, _defaults in [
+_SYNTHETIC: list[tuple[str, Callable[..., tuple[np.ndarray, np.ndarray]], int, dict[str, Any]]] = [
     ("moons", synthetic.make_moons, 2, {}),
     ("circles", synthetic.make_circles, 2, {}),
     ("blobs", synthetic.make_blobs, 3, {}),
     ("spirals", synthetic.make_spirals, 3, {}),
     ("xor", synthetic.make_xor, 2, {"noise": 0.15}),
-]:
+]
+for _name, _make, _k, _defaults in _SYNTHETIC:
     _ENTRIES.append(
         DatasetInfo(
             _name,

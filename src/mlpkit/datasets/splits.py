@@ -64,7 +64,7 @@ def train_test_split(
     *,
     stratify: bool = True,
     seed: int | np.random.Generator | None = None,
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split ``(X, y)`` into shuffled train and test parts.
 
     Parameters
@@ -109,7 +109,7 @@ def train_valid_test_split(
     *,
     stratify: bool = True,
     seed: int | np.random.Generator | None = None,
-):
+) -> tuple[np.ndarray, ...]:
     """Split into train, validation and test parts, stratified by class.
 
     ``valid_size`` and ``test_size`` are fractions of the whole data or counts.

@@ -14,6 +14,12 @@ from mlpkit._validation import as_rng, check_int, check_positive
 __all__ = ["make_blobs", "make_circles", "make_moons", "make_spirals", "make_xor"]
 
 
+#: An integer seed, a generator to draw from, or None for fresh entropy.
+Seed = int | np.random.Generator | None
+#: Inputs of shape (n, n_features) and labels of shape (n,).
+Pair = tuple[np.ndarray, np.ndarray]
+
+
 def _class_sizes(n_samples: int, n_classes: int) -> np.ndarray:
     """Split ``n_samples`` into ``n_classes`` sizes that differ by at most one."""
     sizes = np.full(n_classes, n_samples // n_classes)
@@ -21,12 +27,12 @@ def _class_sizes(n_samples: int, n_classes: int) -> np.ndarray:
     return sizes
 
 
-def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> Pair:
     order = rng.permutation(len(y))
     return X[order], y[order]
 
 
-def make_moons(n_samples: int = 1000, noise: float = 0.1, seed=None):
+def make_moons(n_samples: int = 1000, noise: float = 0.1, seed: Seed = None) -> Pair:
     """Two interleaving half-circles of radius 1.
 
     Class 0 is the upper arc centred at (0, 0); class 1 the lower arc centred
@@ -54,7 +60,9 @@ def make_moons(n_samples: int = 1000, noise: float = 0.1, seed=None):
     return _shuffled(X, y, rng)
 
 
-def make_circles(n_samples: int = 1000, noise: float = 0.05, factor: float = 0.5, seed=None):
+def make_circles(
+    n_samples: int = 1000, noise: float = 0.05, factor: float = 0.5, seed: Seed = None
+) -> Pair:
     """A small circle (class 1, radius ``factor``) inside a unit circle (class 0)."""
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
@@ -82,8 +90,8 @@ def make_blobs(
     std: float = 1.0,
     n_features: int = 2,
     box: tuple[float, float] = (-10.0, 10.0),
-    seed=None,
-):
+    seed: Seed = None,
+) -> Pair:
     """Isotropic Gaussian clusters, one class per centre.
 
     Parameters
@@ -115,8 +123,8 @@ def make_spirals(
     n_classes: int = 3,
     noise: float = 0.2,
     turns: float = 1.0,
-    seed=None,
-):
+    seed: Seed = None,
+) -> Pair:
     """``n_classes`` spiral arms winding out of the origin, one class per arm.
 
     Arm ``c`` at radius ``r`` in [0, 1] has angle ``2 pi (turns r + c / n_classes)``,
@@ -137,7 +145,7 @@ def make_spirals(
     return _shuffled(np.vstack(parts), y, rng)
 
 
-def make_xor(n_samples: int = 4, noise: float = 0.0, seed=None):
+def make_xor(n_samples: int = 4, noise: float = 0.0, seed: Seed = None) -> Pair:
     """The XOR problem: corners of the unit square labelled ``x1 xor x2``.
 
     With the defaults (4 samples, no noise) this is the truth table itself.

@@ -89,6 +89,7 @@ def _raw_splits(
                 f"data.path {data['path']} is a table: name its label column with data.target"
             )
         X, y, classes = read_table(data["path"], data["target"] or None)
+        assert classes is not None  # a classification table names its classes
         X_train, X_test, y_train, y_test = _split(X, y, data["test_size"], "data.test_size", seed)
         return (X_train, y_train), None, (X_test, y_test), classes, None
     dataset = _load_named(data)
