@@ -100,29 +100,21 @@ def max_pool_backward(dY, choice, ph, pw, sh, sw, top, left, height, width):  # 
 def avg_pool(X, ph, pw, sh, sw, top, left, out_h, out_w, count):  # pragma: no cover - compiled
     """Each window's sum over its real pixels divided by ``count`` (out_h, out_w).
 
-    A window's sum is separable: first each window row's column sums
-    (``columns``, one per window row, pixel column and channel), then the sum
-    of those along the window's columns: ``ph + pw`` additions per output
-    instead of ``ph * pw``. The sums differ from the reference's window by
-    window order only by rounding.
+    Read in ``X``'s row order (a window row's pixels are added to every window
+    over them); each window still sums its pixels in row-major order.
     """
     n, height, width, channels = X.shape
     Y = np.zeros((n, out_h, out_w, channels), X.dtype)
-    columns = np.empty((out_h, width, channels), X.dtype)
     for s in range(n):
-        columns[:] = 0
         for r in range(out_h):
             y0, y1 = _span(r, sh, top, ph, height)
             for y in range(y0, y1):
-                for x in range(width):
-                    for c in range(channels):
-                        columns[r, x, c] += X[s, y, x, c]
-        for r in range(out_h):
+                for q in range(out_w):
+                    x0, x1 = _span(q, sw, left, pw, width)
+                    for x in range(x0, x1):
+                        for c in range(channels):
+                            Y[s, r, q, c] += X[s, y, x, c]
             for q in range(out_w):
-                x0, x1 = _span(q, sw, left, pw, width)
-                for x in range(x0, x1):
-                    for c in range(channels):
-                        Y[s, r, q, c] += columns[r, x, c]
                 for c in range(channels):
                     Y[s, r, q, c] /= count[r, q]
     return Y
