@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlpkit import _figures
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from mlpkit.history import History
 
 __all__ = ["learning_curves"]
 
@@ -25,7 +27,7 @@ def _finite(values: Sequence[float], epochs: Sequence[int]) -> tuple[list[int], 
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def learning_curves(history: Any, fig: Figure | None = None) -> Figure:
+def learning_curves(history: History, fig: Figure | None = None) -> Figure:
     """Loss and accuracy per epoch for train, validation and test, side by side.
 
     Parameters

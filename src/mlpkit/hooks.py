@@ -160,7 +160,7 @@ def asks_to_stop(callback: Any, method: str, returned: Any) -> bool:
     )
 
 
-def call_hook(callback: Any, method: str, network: Any) -> None:
+def call_hook(callback: Any, method: str, network: TrainableNetwork) -> None:
     """Call ``callback.method(network)`` (``on_train_begin``/``on_train_end``) if it has one."""
     hook = getattr(callback, method, None)
     if hook is not None:

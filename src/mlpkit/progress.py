@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import IO, Any
 
-from mlpkit.hooks import Callback
+from mlpkit.hooks import Callback, TrainableNetwork
 
 __all__ = ["LogLines", "ProgressBar", "make_progress"]
 
@@ -72,7 +72,7 @@ class ProgressBar(Callback):
         self.bar.update(1)
         return False
 
-    def on_train_end(self, network: Any) -> None:
+    def on_train_end(self, network: TrainableNetwork) -> None:
         if self.batch_bar is not None:
             self.batch_bar.close()
         self.bar.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlpkit.cli.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from mlpkit.network import Network
 
 __all__ = ["command_evaluate", "command_predict"]
@@ -29,7 +31,9 @@ def _load_model(path: Path) -> Network:
     return load(path)
 
 
-def _model_inputs(network: Any, X: Any, source: str, model: Path, hint: str = "") -> Any:
+def _model_inputs(
+    network: Network, X: np.ndarray, source: str, model: Path, hint: str = ""
+) -> np.ndarray:
     """``X`` through the preprocessing saved with the model, once its width is checked.
 
     ``source`` names where ``X`` came from, for the message if it does not fit;
@@ -123,5 +127,5 @@ def command_predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _class_names(network: Any) -> list[str]:
+def _class_names(network: Network) -> list[str]:
     return network.classes or [str(i) for i in range(max(network.n_outputs, 2))]

@@ -7,11 +7,14 @@ import contextlib
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlpkit import kernels
 from mlpkit.cli.errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from mlpkit.cli.parser import DEFAULT_RECIPE
+
+if TYPE_CHECKING:  # the runs load on demand (a fast --help)
+    from mlpkit.runs import RunResult, StopRequest
 
 __all__ = ["command_run", "recipe_config"]
 
@@ -72,7 +75,7 @@ def command_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _on_interrupt(stop: Any, previous: Any) -> None:
+def _on_interrupt(stop: StopRequest, previous: Any) -> None:  # previous: signal.getsignal's
     """First Ctrl-C: stop after this batch and write everything. Second: stop now."""
     if stop.requested:
         signal.signal(signal.SIGINT, previous)
@@ -91,7 +94,7 @@ EPOCH_LINES_NOTE = (
 )
 
 
-def _print_result(result: Any, quiet: bool = False) -> None:
+def _print_result(result: RunResult, quiet: bool = False) -> None:
     metrics = result.metrics
     print(FINAL_FIGURES_NOTE + ("" if quiet else EPOCH_LINES_NOTE) + ":")
     for split in ("train", "valid", "test"):

@@ -149,7 +149,7 @@ def write_outputs(result: SearchResult, config: dict[str, Any], plots: bool = Tr
         result.files["curves"] = _save(figure, f"{stem}-curves.png")
 
 
-def _save(figure: Any, path: str) -> Path:
+def _save(figure: Figure, path: str) -> Path:
     figure.savefig(path, dpi=90)
     return Path(path)
 

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["TrialStore", "trial_key"]
 
@@ -94,7 +94,7 @@ class TrialStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock: Any = None
+        self._lock: BinaryIO | None = None  # the open file whose lock this process holds
         if not self.path.exists():
             _create(self.path)
         self._db = sqlite3.connect(self.path, timeout=30)

@@ -107,7 +107,9 @@ class BaseMLP(TransformerMixin, BaseEstimator, EstimatorState):
     def _output_activation(self) -> str:
         raise NotImplementedError
 
-    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+    def _score_outputs(
+        self, outputs: np.ndarray, T: np.ndarray, weights: np.ndarray | None
+    ) -> float:
         """scikit-learn's validation score (accuracy, R²) of ``outputs`` against ``T``."""
         raise NotImplementedError
 
@@ -122,7 +124,9 @@ class BaseMLP(TransformerMixin, BaseEstimator, EstimatorState):
         return sample_weight
 
     # -- validation -------------------------------------------------------------
-    def _validate_epoch(self, X: np.ndarray, T: np.ndarray, weights: Any) -> tuple[float, float]:
+    def _validate_epoch(
+        self, X: np.ndarray, T: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[float, float]:
         """The validation loss and the score early stopping watches (higher is better).
 
         ``early_stopping_metric``: "score" is scikit-learn's (accuracy or R²);

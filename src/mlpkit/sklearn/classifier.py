@@ -8,6 +8,7 @@ from numbers import Real
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -188,7 +189,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
-    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+    def _score_outputs(
+        self, outputs: np.ndarray, T: np.ndarray, weights: np.ndarray | None
+    ) -> float:
         return float(
             accuracy_score(self._targets_of(T), self._labels(outputs), sample_weight=weights)
         )
@@ -274,7 +277,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return tags
 
 
-def _first_partial_fit(estimator: Any, classes: Any) -> bool:
+def _first_partial_fit(estimator: MLPClassifier, classes: npt.ArrayLike | None) -> bool:
     """Whether this is the first ``partial_fit``; checks ``classes`` against the last call."""
     known = getattr(estimator, "classes_", None)
     if known is None and classes is None:

@@ -54,7 +54,9 @@ n_features_in_, network_
     def _output_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
 
-    def _score_outputs(self, outputs: np.ndarray, T: np.ndarray, weights: Any) -> float:
+    def _score_outputs(
+        self, outputs: np.ndarray, T: np.ndarray, weights: np.ndarray | None
+    ) -> float:
         return float(r2_score(T, outputs, sample_weight=weights))
 
     def predict(self, X: Any) -> np.ndarray:
