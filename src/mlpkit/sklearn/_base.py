@@ -80,7 +80,7 @@ class BaseMLP(TransformerMixin, BaseEstimator, EstimatorState):
         "callbacks": [list, None],
     }
 
-    # -- what the subclasses define ---------------------------------------------
+    # -- input, and what the subclasses define ------------------------------------
     def _validate_input(
         self, X: Any, y: Any, incremental: bool, reset: bool
     ) -> tuple[Any, np.ndarray]:
