@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from mlpkit import _figures
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from mlpkit.history import History
-
 __all__ = ["learning_curves"]
+
+
+class EpochRecords(Protocol):
+    """What the curves read from a History (a Protocol, so this floor need not import it)."""
+
+    epochs: list[int]
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def __getitem__(self, key: str) -> list[float]: ...
+
 
 _TRAIN, _VALID, _TEST = "#1f77b4", "#ff7f0e", "#2ca02c"
 
@@ -27,7 +36,7 @@ def _finite(values: Sequence[float], epochs: Sequence[int]) -> tuple[list[int], 
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def learning_curves(history: History, fig: Figure | None = None) -> Figure:
+def learning_curves(history: EpochRecords, fig: Figure | None = None) -> Figure:
     """Loss and accuracy per epoch for train, validation and test, side by side.
 
     Parameters
