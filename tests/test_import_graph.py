@@ -53,6 +53,7 @@ FLOORS = {
         "mlpkit.progress",
         "mlpkit.search",
         "mlpkit.sklearn",
+        "mlpkit.export",
         "mlpkit.cli",
     ],
     4: ["mlpkit", "mlpkit.__main__"],  # the package's face: it may import anything

@@ -91,6 +91,8 @@ __all__ = [
     "__version__",
     "activations",
     "datasets",
+    "export",
+    "export_onnx",
     "gradcheck",
     "initializers",
     "layer_from_config",
@@ -108,11 +110,14 @@ __all__ = [
 
 # Imported on first use, to keep ``import mlpkit`` quick: the data module brings
 # hashing, archives and downloads, ``plots`` matplotlib, ``save``/``load`` zipfile,
-# ``search`` sqlite3, ``sklearn`` scikit-learn (the ``sklearn`` extra).
+# ``search`` sqlite3, ``sklearn`` scikit-learn (the ``sklearn`` extra), ``export`` onnx
+# (when called: the ``onnx`` extra).
 _LAZY = {
     "datasets": ("mlpkit.datasets", None),
     "plots": ("mlpkit.plots", None),
     "save": ("mlpkit.io", "save"),
+    "export": ("mlpkit.export", None),
+    "export_onnx": ("mlpkit.export", "export_onnx"),
     "load": ("mlpkit.io", "load"),
     "search": ("mlpkit.search", None),
     "sklearn": ("mlpkit.sklearn", None),

@@ -14,7 +14,7 @@ import sys
 
 from mlpkit import kernels
 from mlpkit.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, UsageError, report_error
-from mlpkit.cli.models import command_evaluate, command_predict
+from mlpkit.cli.models import command_evaluate, command_export, command_predict
 from mlpkit.cli.parser import build_parser
 from mlpkit.cli.run import command_run
 from mlpkit.cli.search import command_search
@@ -30,6 +30,7 @@ COMMANDS = {
     "gradcheck": command_gradcheck,
     "evaluate": command_evaluate,
     "predict": command_predict,
+    "export": command_export,
     "search": command_search,
 }
 """Each sub-command's function, by the name it has on the command line."""

@@ -1,4 +1,4 @@
-"""``mlpkit evaluate`` and ``mlpkit predict``: a saved model on new data."""
+"""``mlpkit evaluate``, ``mlpkit predict`` and ``mlpkit export``: a saved model put to use."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from mlpkit.network import Network
 
-__all__ = ["command_evaluate", "command_predict"]
+__all__ = ["command_evaluate", "command_export", "command_predict"]
 
 
 def _load_model(path: Path) -> Network:
@@ -129,3 +129,18 @@ def command_predict(args: argparse.Namespace) -> int:
 
 def _class_names(network: Network) -> list[str]:
     return network.classes or [str(i) for i in range(max(network.n_outputs, 2))]
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """``mlpkit export``: a saved model, or a run folder's, as an ONNX file."""
+    import importlib.util
+
+    if importlib.util.find_spec("onnx") is None:
+        raise UsageError("mlpkit export needs the onnx package: pip install 'mlpkit[onnx]'")
+    from mlpkit.export import export_onnx
+
+    if args.model.is_dir() and not (args.model / "model.npz").is_file():
+        _load_model(args.model)  # the folder's own message
+    path = export_onnx(args.model, args.output, opset=args.opset)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    return EXIT_OK

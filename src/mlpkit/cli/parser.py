@@ -122,6 +122,12 @@ def _add_model_parsers(commands: argparse._SubParsersAction[_Parser]) -> None:
         action="store_false",
         help="the file has no header row: every row is a sample",
     )
+    export = commands.add_parser("export", help="write a saved model as an ONNX file")
+    export.add_argument(
+        "model", type=Path, help="a model .npz (mlpkit.save), or a run folder holding model.npz"
+    )
+    export.add_argument("output", type=Path, help="the .onnx file to write")
+    export.add_argument("--opset", type=int, help="the ONNX operator set (default 17)")
 
 
 def _add_search_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
