@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -87,6 +89,23 @@ def sgemm_peak(threads: int = 2, size: int = 2048, repeats: int = 7) -> float:
             np.matmul(A, B, out=C)
             times.append(time.perf_counter() - start)
     return 2 * size**3 / min(times) / 1e9
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory so far.
+
+    Linux's ``VmHWM`` belongs to the process's own address space; ``ru_maxrss``
+    would also count the parent's memory at the fork (it survives ``exec``).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
 def median_time(function: Callable[[], object], repeats: int) -> float:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from _common import (
     median_epochs,
     mlpkit_epoch,
     mnist,
+    peak_rss_bytes,
     set_malloc,
     sgemm_peak,
     speed_table,
@@ -174,23 +174,6 @@ def measure(config: Config, X, y, libraries: list[str], epochs: int) -> dict[str
     return median_epochs({name: TRAINERS[name](config, X, y) for name in libraries}, epochs)
 
 
-def _peak_rss_bytes() -> int:
-    """This process's peak resident memory so far.
-
-    Linux's ``VmHWM`` belongs to the process's own address space; ``ru_maxrss``
-    would also count the parent's memory at the fork (it survives ``exec``).
-    """
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-
 def inference_child(library: str, network: str, images: str) -> dict[str, float]:
     """Predict the images in the ``.npy`` file ``images`` once (after a small warm-up).
 
@@ -201,7 +184,7 @@ def inference_child(library: str, network: str, images: str) -> dict[str, float]
     if library == "mlpkit":
         net = MlpkitTrainer(Config(network, 128, "momentum"), X[:256], np.zeros(256, int)).net
         net.predict(X[:64])
-        before = _peak_rss_bytes()
+        before = peak_rss_bytes()
         start = time.perf_counter()
         net.predict(X)
     else:
@@ -212,13 +195,13 @@ def inference_child(library: str, network: str, images: str) -> dict[str, float]
         images = torch.from_numpy(X.reshape(-1, 1, 28, 28).copy())
         with torch.no_grad():
             model(images[:64]).argmax(1)
-            before = _peak_rss_bytes()
+            before = peak_rss_bytes()
             start = time.perf_counter()
             # In chunks of 1000, as a careful user would; in one piece PyTorch holds
             # every layer's output for all 10,000 images at once.
             torch.cat([model(images[i : i + 1000]).argmax(1) for i in range(0, len(X), 1000)])
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rise_mb": (_peak_rss_bytes() - before) / 2**20}
+    return {"seconds": seconds, "peak_rise_mb": (peak_rss_bytes() - before) / 2**20}
 
 
 def inference(libraries: list[str], images: np.ndarray) -> list[list[str]]:

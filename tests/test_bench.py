@@ -151,3 +151,15 @@ def test_sklearn_accuracy_prints_every_data_set_and_solver():
         for solver in ("adam", "lbfgs"):
             assert f"| {name} |" in out and f"| {solver} |" in out, (name, solver)
     assert out.count("| accuracy % |") == 8 and out.count("| R² |") == 4
+
+
+@pytest.mark.slow
+def test_onnx_inference_prints_both_libraries_side_by_side():
+    pytest.importorskip("onnxruntime", reason="the ONNX benchmark runs onnxruntime")
+    out = run_bench("onnx_inference.py", "--rows", "300", "--repeats", "1")
+    assert "| network | mlpkit 300 rows (s) | onnxruntime 300 rows (s) | ratio |" in out
+    for network in ("e3-cnn", "better-mnist"):
+        (row,) = [line for line in out.splitlines() if line.startswith(f"| {network} |")]
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert float(cells[1]) > 0 and float(cells[2]) > 0 and cells[3].endswith("x")
+    assert "agree on" not in out  # the two libraries label the rows alike
