@@ -11,13 +11,19 @@
   cannot fall behind the code.
 - ``on_page_content``: the formulas pymdownx.arithmatex kept aside become MathML,
   which browsers draw without JavaScript or a network.
+- ``on_post_build``: the "Draw a digit" page's network (``web/mnist.npz``) is
+  exported to ``draw/mnist.onnx``, and onnxruntime-web's files, installed from
+  the npm registry into ``web/node_modules`` (``npm ci --prefix web``), are
+  copied into ``draw/ort/``: the page loads nothing from elsewhere.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import logging
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,10 @@ from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+WEB = ROOT / "web"
+# onnxruntime-web's WebAssembly build: the script, its loader and its binary.
+ORT_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+log = logging.getLogger("mkdocs.hooks.mlpkit")
 
 
 # ----------------------------------------------------------------- docstrings
@@ -259,3 +269,21 @@ def _mathml(tex: str, display: str) -> str:
 def on_page_content(content: str, page: Any, config: Any, files: Files) -> str:
     content = _BLOCK.sub(lambda m: f"<div>{_mathml(m.group(1), 'block')}</div>", content)
     return _INLINE.sub(lambda m: _mathml(m.group(1), "inline"), content)
+
+
+# ------------------------------------------------------------ draw a digit
+
+
+def on_post_build(config: Any) -> None:
+    import mlpkit as mk
+
+    draw = Path(config["site_dir"]) / "draw"
+    draw.mkdir(exist_ok=True)
+    mk.export_onnx(mk.load(WEB / "mnist.npz"), draw / "mnist.onnx")
+    dist = WEB / "node_modules" / "onnxruntime-web" / "dist"
+    if not dist.is_dir():  # info, not a warning: a strict build without npm still passes
+        log.info("web/node_modules is absent (npm ci --prefix web): draw/ort/ left empty")
+        return
+    (draw / "ort").mkdir(exist_ok=True)
+    for name in ORT_FILES:
+        shutil.copyfile(dist / name, draw / "ort" / name)
