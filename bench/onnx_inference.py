@@ -13,6 +13,10 @@ their shape when MNIST is absent).
 - ``10000 rows``: seconds to label the 10,000 test images, the median of
   ``--repeats`` alternated runs;
 - ``1 row``: milliseconds per single-image call, the median of 200;
+- ``--chunk N`` hands onnxruntime the rows N at a time (mlpkit's ``predict``
+  chunks by itself, to bound its memory); by default it gets them in one call;
+- onnxruntime's threads do not spin between calls (its default does, which
+  on 2 cores slows the other library's turn);
 - ``peak MB``: the rise of the peak resident memory over what the process held
   before the 10,000-image call, each library and network in a fresh process.
 
@@ -61,6 +65,9 @@ def raw_images(n: int) -> tuple[np.ndarray, str]:
         return rng.integers(0, 256, (n, 784)).astype(np.float32), "random pixels"
 
 
+CHUNK = 0  # rows per onnxruntime call; 0: all at once (--chunk)
+
+
 def predictor(library: str, recipe: str, folder: str):
     """A function from raw rows to labels, for ``library``."""
     network = network_of(recipe)
@@ -73,8 +80,20 @@ def predictor(library: str, recipe: str, folder: str):
     path = export_onnx(network, Path(folder) / f"{recipe}.onnx")
     options = ort.SessionOptions()
     options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
+    # onnxruntime's threads otherwise spin for a while after each call, and on 2 cores
+    # they take the cores from whatever runs next: with spinning, e3-cnn's single-row
+    # times were 1.59 ms (mlpkit) and 1.45 ms (onnxruntime), without 0.82 and 0.91 ms
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return lambda X: session.run(["label"], {"input": X})[0]
+
+    def run(X: np.ndarray) -> np.ndarray:
+        step = CHUNK or len(X)
+        parts = [
+            session.run(["label"], {"input": X[i : i + step]})[0] for i in range(0, len(X), step)
+        ]
+        return np.concatenate(parts)
+
+    return run
 
 
 def timings(recipe: str, X: np.ndarray, repeats: int) -> dict[str, tuple[float, float]]:
@@ -103,8 +122,10 @@ def timings(recipe: str, X: np.ndarray, repeats: int) -> dict[str, tuple[float, 
     }
 
 
-def memory_child(library: str, recipe: str, images: str) -> float:
+def memory_child(library: str, recipe: str, images: str, chunk: str) -> float:
     """MB the peak resident memory rises while ``library`` labels the images."""
+    global CHUNK
+    CHUNK = int(chunk)
     X = np.load(images)
     with tempfile.TemporaryDirectory() as folder:
         run = predictor(library, recipe, folder)
@@ -115,7 +136,7 @@ def memory_child(library: str, recipe: str, images: str) -> float:
 
 
 def peak_memory(library: str, recipe: str, images: str) -> float:
-    command = [sys.executable, __file__, "--memory-child", library, recipe, images]
+    command = [sys.executable, __file__, "--memory-child", library, recipe, images, str(CHUNK)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return float(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -125,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=NETWORKS, help="one network")
     parser.add_argument("--rows", type=int, default=10000, help="rows labelled (10000)")
     parser.add_argument("--repeats", type=int, default=5, help="alternated runs (5)")
-    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk", type=int, default=0, help="onnxruntime's rows per call")
+    parser.add_argument("--memory-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global CHUNK
+    CHUNK = args.chunk
     if args.memory_child:
         print(json.dumps(memory_child(*args.memory_child)))
         return 0
@@ -134,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
 
     X, what = raw_images(args.rows)
     print(machine_header())
-    print(f"onnxruntime {onnxruntime.__version__} (CPU provider, 2 threads); {len(X)} {what}\n")
+    calls = f"{CHUNK} rows per call" if CHUNK else "all rows in one call"
+    runtime = f"onnxruntime {onnxruntime.__version__} (CPU provider, 2 threads, {calls})"
+    print(f"{runtime}; {len(X)} {what}\n")
     header = ["network"] + [
         f"{library} {column}"
         for column in (f"{len(X)} rows (s)", "1 row (ms)", "peak MB")
